@@ -1,0 +1,74 @@
+import hashlib
+
+import pytest
+
+from metamodel.ml.data import (
+    AttemptLogError,
+    AttemptRecord,
+    is_test_learner,
+    parse_attempt_log_text,
+    read_attempt_log,
+)
+
+HEADER = "learner,exercise,skills,correct,timestamp\n"
+
+
+def error_of(text: str) -> AttemptLogError:
+    with pytest.raises(AttemptLogError) as caught:
+        parse_attempt_log_text(text, "data.csv")
+    return caught.value
+
+
+def test_it_reads_a_valid_log_with_multi_skill_and_skill_less_attempts():
+    records = parse_attempt_log_text(HEADER + "78276,84805,37;54,0,1\n78276,85341,,1,2\n9,x,5,1,7\n")
+    assert records == [
+        AttemptRecord("78276", "84805", ("37", "54"), 0, 1, 2),
+        AttemptRecord("78276", "85341", (), 1, 2, 3),
+        AttemptRecord("9", "x", ("5",), 1, 7, 4),
+    ]
+
+
+def test_it_reports_a_bad_correct_value_with_its_line():
+    error = error_of(HEADER + "a,e,s,1,1\n" * 15 + "a,e,s,2,16\n")
+    assert (error.path, error.line) == ("data.csv", 17)
+    assert str(error) == "data.csv, line 17: correct must be 0 or 1, got '2'"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "fragment"),
+    [
+        ("learner,exercise,skill,correct,timestamp\n", 1, "expected the header"),
+        ("", 1, "empty"),
+        (HEADER + "a,e,s,1\n", 2, "expected 5 fields"),
+        (HEADER + ",e,s,1,1\n", 2, "learner is empty"),
+        (HEADER + "a,,s,1,1\n", 2, "exercise is empty"),
+        (HEADER + "a,e,s;;t,1,1\n", 2, "empty skill id"),
+        (HEADER + "a,e,s,1,1.5\n", 2, "timestamp must be an integer"),
+        (HEADER + "a,e,s,1,1\nb,e,s,1,1\na,e,s,1,2\n", 4, "reappears"),
+        (HEADER + "a,e,s,1,5\na,e,s,1,4\n", 3, "earlier than"),
+    ],
+)
+def test_it_rejects_malformed_rows(text, line, fragment):
+    error = error_of(text)
+    assert error.line == line
+    assert fragment in error.message
+
+
+def test_line_numbers_count_physical_lines_across_quoted_newlines():
+    error = error_of(HEADER + 'a,"two\nlines",s,1,1\na,e,s,x,2\n')
+    assert error.line == 4
+
+
+def test_split_rule_matches_the_readme_formula():
+    assert [is_test_learner(str(n)) for n in range(1, 6)] == [
+        int(hashlib.sha256(str(n).encode()).hexdigest(), 16) % 5 == 0 for n in range(1, 6)
+    ]
+    assert sum(is_test_learner(str(n), fold) for n in range(100) for fold in range(5)) == 100
+
+
+def test_fold_zero_of_statics_has_the_documented_counts(shared_dataset):
+    records = read_attempt_log(shared_dataset("statics2011.csv"))
+    test = [r for r in records if is_test_learner(r.learner)]
+    assert len(records) == 189_297
+    assert len({r.learner for r in test}) == 53
+    assert len(test) == 28_182
