@@ -1,0 +1,17 @@
+"""The REST API's routes under /api/v1/."""
+
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from courses.api import CourseViewSet
+from learners.api import AttemptViewSet, RegisterView, TokenView
+
+router = DefaultRouter()
+router.register("courses", CourseViewSet, basename="course")
+router.register("attempts", AttemptViewSet, basename="attempt")
+
+urlpatterns = [
+    path("auth/register/", RegisterView.as_view(), name="api-register"),
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    *router.urls,
+]

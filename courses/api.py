@@ -1,0 +1,125 @@
+"""Course endpoints: catalogue, detail, import, and the learner's enrol / next / progress actions."""
+
+from django.db.models import Q, QuerySet
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from courses.documents import CourseDocumentError
+from courses.models import Course
+from courses.serializers import (
+    CourseDetailSerializer,
+    CourseDocumentSerializer,
+    CourseSerializer,
+    ImportResultSerializer,
+)
+from courses.services import import_course
+from learners.models import Enrollment
+from learners.progress import course_progress
+from learners.serializers import NextExerciseSerializer, ProgressSerializer
+from learners.services import NotEnrolled, enroll, learner_for, next_exercise
+from metamodel.services import NothingToPractise
+
+
+class IsTeacher(permissions.BasePermission):
+    """Teachers are staff accounts; what they may touch is then limited to the courses they teach."""
+
+    message = "Only teachers and staff may do this."
+
+    def has_permission(self, request: Request, view: object) -> bool:
+        return bool(request.user and request.user.is_staff)
+
+
+def visible_courses(user) -> QuerySet[Course]:
+    """Published courses, plus the unpublished ones the user teaches (all of them for a superuser)."""
+    if user.is_superuser:
+        return Course.objects.all()
+    return Course.objects.filter(Q(published=True) | Q(teachers=user)).distinct()
+
+
+class CourseViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_field = "slug"
+    filterset_fields = ["language"]
+
+    def get_queryset(self) -> QuerySet[Course]:
+        if getattr(self, "swagger_fake_view", False):  # drf-spectacular builds the schema anonymously
+            return Course.objects.none()
+        courses = visible_courses(self.request.user).order_by("title")
+        if self.action == "retrieve":
+            return courses.prefetch_related("skills__prerequisites")
+        return courses
+
+    def get_serializer_class(self):
+        return CourseDetailSerializer if self.action == "retrieve" else CourseSerializer
+
+    def get_serializer_context(self) -> dict:
+        context = super().get_serializer_context()
+        if self.request.user.is_authenticated:
+            context["enrolled_course_ids"] = set(
+                Enrollment.objects.filter(learner__user=self.request.user).values_list("course_id", flat=True)
+            )
+        return context
+
+    @extend_schema(
+        request=CourseDocumentSerializer,
+        responses={
+            200: ImportResultSerializer,
+            201: ImportResultSerializer,
+            400: OpenApiResponse(description="Every problem of the document, each with its path."),
+        },
+        description="Create or update a course from a course document. The importing teacher teaches it.",
+    )
+    @action(detail=False, methods=["post"], url_path="import", permission_classes=[IsTeacher])
+    def import_document(self, request: Request) -> Response:
+        slug = request.data.get("slug") if isinstance(request.data, dict) else None
+        existing = Course.objects.filter(slug=slug).first() if isinstance(slug, str) else None
+        if existing and not request.user.is_superuser and not existing.teachers.filter(pk=request.user.pk).exists():
+            raise PermissionDenied("A course with this slug exists and you do not teach it.")
+        try:
+            summary = import_course(request.data, teacher=request.user)
+        except CourseDocumentError as error:
+            problems: dict[str, list[str]] = {}
+            for problem in error.problems:
+                problems.setdefault(problem.path or "document", []).append(problem.message)
+            raise ValidationError(problems) from error
+        body = ImportResultSerializer(
+            {
+                "slug": summary.course.slug,
+                "created": summary.created,
+                "skills": summary.skills,
+                "exercises": summary.exercises,
+                "deactivated": summary.deactivated,
+            }
+        ).data
+        return Response(body, status=status.HTTP_201_CREATED if summary.created else status.HTTP_200_OK)
+
+    @extend_schema(request=None, responses={200: CourseSerializer, 201: CourseSerializer})
+    @action(detail=True, methods=["post"])
+    def enroll(self, request: Request, slug: str) -> Response:
+        course = self.get_object()
+        _, created = enroll(learner_for(request.user), course)
+        context = {**self.get_serializer_context(), "enrolled_course_ids": {course.pk}}
+        body = CourseSerializer(course, context=context).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(responses={200: NextExerciseSerializer})
+    @action(detail=True, methods=["get"])
+    def next(self, request: Request, slug: str) -> Response:
+        course = self.get_object()
+        try:
+            recommendation = next_exercise(learner_for(request.user), course)
+        except NotEnrolled as error:
+            raise PermissionDenied("Enroll in this course first.") from error
+        except NothingToPractise as error:
+            raise NotFound("This course has no exercise to practise yet.") from error
+        return Response(NextExerciseSerializer(recommendation).data)
+
+    @extend_schema(responses={200: ProgressSerializer})
+    @action(detail=True, methods=["get"])
+    def progress(self, request: Request, slug: str) -> Response:
+        course = self.get_object()
+        reports = course_progress(learner_for(request.user), course)
+        return Response(ProgressSerializer({"course": course.slug, "skills": reports}).data)

@@ -1,0 +1,194 @@
+"""Courses, their skills with a prerequisite graph, and exercises that know how to check an answer."""
+
+import math
+import re
+from fractions import Fraction
+from typing import Any
+
+import markdown
+import nh3
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.safestring import SafeString, mark_safe
+
+KEY_VALIDATOR = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$",
+    "Use letters, digits, '.', '_' and '-', starting with a letter or digit.",
+)
+_WHITESPACE = re.compile(r"\s+")
+
+# Markdown rendered to HTML, then sanitised with an allow-list: authors write Markdown, never raw HTML.
+_ALLOWED_TAGS = {
+    "p", "br", "em", "strong", "code", "pre", "ul", "ol", "li", "blockquote", "h3", "h4", "table",
+    "thead", "tbody", "tr", "th", "td", "hr", "sup", "sub", "a",
+}  # fmt: skip
+
+
+def render_markdown(text: str) -> SafeString:
+    """Render author Markdown to HTML that is safe to embed (nh3 strips scripts, handlers, raw tags)."""
+    html = markdown.markdown(text, extensions=["fenced_code", "tables"])
+    return mark_safe(nh3.clean(html, tags=_ALLOWED_TAGS, attributes={"a": {"href", "title"}}))
+
+
+def normalise_text(text: str) -> str:
+    """Case-fold and collapse white space: the comparison text answers are checked with."""
+    return _WHITESPACE.sub(" ", str(text)).strip().casefold()
+
+
+def parse_number(response: Any) -> float | None:
+    """Read a learner's numeric answer: '0.75', '0,75' or a fraction such as '-3/4'; None if unreadable."""
+    text = str(response).strip().replace(",", ".").replace(" ", "")
+    try:
+        value = float(Fraction(text)) if "/" in text else float(text)
+    except (ValueError, ZeroDivisionError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+class Course(models.Model):
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    language = models.CharField(max_length=16, default="en")
+    teachers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="taught_courses", blank=True)
+    published = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def prerequisite_pairs(self) -> list[tuple[int, int]]:
+        """The prerequisite graph's edges as (skill id, prerequisite id), in one query."""
+        pairs = Skill.prerequisites.through.objects.filter(from_skill__course=self)
+        return list(pairs.values_list("from_skill_id", "to_skill_id"))
+
+
+def topological_order(skills: list["Skill"], edges: list[tuple[int, int]]) -> list["Skill"]:
+    """Order skills so each comes after its prerequisites. Edges are (skill id, prerequisite id)."""
+    by_id = {skill.pk: skill for skill in skills}
+    waiting_on = {skill.pk: set() for skill in skills}
+    for skill_id, prerequisite_id in edges:
+        waiting_on[skill_id].add(prerequisite_id)
+    ordered: list[Skill] = []
+    while waiting_on:
+        ready = sorted(
+            (pk for pk, pending in waiting_on.items() if not pending), key=lambda pk: by_id[pk].key
+        )
+        if not ready:  # a cycle; the import and the admin refuse them, so keep the rest in key order
+            ready = sorted(waiting_on, key=lambda pk: by_id[pk].key)
+        for pk in ready:
+            ordered.append(by_id[pk])
+            del waiting_on[pk]
+        for pending in waiting_on.values():
+            pending.difference_update(ready)
+    return ordered
+
+
+class Skill(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="skills")
+    key = models.CharField(max_length=100, validators=[KEY_VALIDATOR])
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    prerequisites = models.ManyToManyField("self", symmetrical=False, related_name="unlocks", blank=True)
+
+    class Meta:
+        ordering = ["course", "key"]
+        constraints = [models.UniqueConstraint(fields=["course", "key"], name="skill_key_unique_per_course")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.course.slug})"
+
+    def check_prerequisites(self, prerequisites: list["Skill"]) -> None:
+        """Refuse prerequisites from another course or ones that would close a cycle in the graph."""
+        for prerequisite in prerequisites:
+            if prerequisite.course_id != self.course_id:
+                raise ValidationError({"prerequisites": f"'{prerequisite.key}' belongs to another course."})
+        pairs = Skill.prerequisites.through.objects.filter(from_skill__course_id=self.course_id)
+        graph: dict[int, set[int]] = {}
+        for skill_id, prerequisite_id in pairs.values_list("from_skill_id", "to_skill_id"):
+            graph.setdefault(skill_id, set()).add(prerequisite_id)
+        graph[self.pk] = {p.pk for p in prerequisites}
+        # A cycle through this skill exists iff this skill is reachable from one of its new prerequisites.
+        stack, seen = list(graph[self.pk]), set()
+        while stack:
+            pk = stack.pop()
+            if pk == self.pk:
+                raise ValidationError({"prerequisites": "These prerequisites would form a cycle."})
+            if pk not in seen:
+                seen.add(pk)
+                stack.extend(graph.get(pk, ()))
+
+
+class Exercise(models.Model):
+    class Type(models.TextChoices):
+        MULTIPLE_CHOICE = "multiple_choice", "Multiple choice"
+        NUMERIC = "numeric", "Numeric"
+        TEXT = "text", "Text"
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="exercises")
+    key = models.CharField(max_length=100, validators=[KEY_VALIDATOR])
+    skills = models.ManyToManyField(Skill, related_name="exercises")
+    type = models.CharField(max_length=20, choices=Type.choices)
+    prompt = models.TextField(blank=True, help_text="Markdown.")
+    choices = models.JSONField(
+        default=list, blank=True, help_text="Multiple choice: the options, as strings."
+    )
+    answer = models.JSONField(
+        null=True, blank=True, help_text="A choice, a number, or a list of accepted texts, by type."
+    )
+    tolerance = models.FloatField(null=True, blank=True, help_text="Numeric: absolute tolerance.")
+    hints = models.JSONField(default=list, blank=True)
+    explanation = models.TextField(blank=True, help_text="Markdown.")
+    difficulty = models.FloatField(default=0.0, help_text="Prior difficulty; 0 is average, higher is harder.")
+    active = models.BooleanField(default=True)
+    imported = models.BooleanField(
+        default=False, help_text="Created from a historical attempt log, without content; never practised."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["course", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "key"], name="exercise_key_unique_per_course"),
+            models.CheckConstraint(
+                condition=models.Q(type__in=["multiple_choice", "numeric", "text"]),
+                name="exercise_type_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["course", "active"])]
+
+    def __str__(self) -> str:
+        return f"{self.course.slug}/{self.key}"
+
+    @cached_property
+    def prompt_html(self) -> SafeString:
+        return render_markdown(self.prompt)
+
+    @cached_property
+    def explanation_html(self) -> SafeString:
+        return render_markdown(self.explanation)
+
+    def clean(self) -> None:
+        from courses.documents import answer_problem
+
+        problem = answer_problem(self.type, self.choices, self.answer, self.tolerance)
+        if problem and not self.imported:
+            raise ValidationError({problem[0]: problem[1]})
+
+    def is_correct(self, response: Any) -> bool:
+        """Check a learner's response: choices by value, numbers within the tolerance, texts normalised."""
+        if self.type == self.Type.MULTIPLE_CHOICE:
+            return str(response) == str(self.answer)
+        if self.type == self.Type.NUMERIC:
+            value = parse_number(response)
+            return value is not None and abs(value - float(self.answer)) <= (self.tolerance or 1e-9)
+        accepted = {normalise_text(text) for text in self.answer or []}
+        return normalise_text(response) in accepted

@@ -1,0 +1,129 @@
+"""Learner endpoints: registration, tokens and the attempt log."""
+
+import django_filters
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from courses.api import visible_courses
+from learners.models import Attempt
+from learners.serializers import (
+    AttemptCreateSerializer,
+    AttemptResultSerializer,
+    AttemptSerializer,
+    RegisterSerializer,
+    TokenSerializer,
+)
+from learners.services import AttemptRefused, IdempotencyConflict, learner_for, record_attempt, register_student
+
+
+class RegisterView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=RegisterSerializer,
+        responses={201: TokenSerializer, 400: OpenApiResponse(description="Field errors."), 403: None},
+        description="Create a student account and return its API token. Off when REGISTRATION_OPEN is false.",
+    )
+    def post(self, request: Request) -> Response:
+        if not settings.REGISTRATION_OPEN:
+            raise PermissionDenied("Registration is closed on this platform.")
+        serializer = RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        learner = register_student(**serializer.validated_data)
+        token, _ = Token.objects.get_or_create(user=learner.user)
+        return Response({"token": token.key, "username": learner.user.username}, status=status.HTTP_201_CREATED)
+
+
+class TokenView(ObtainAuthToken):
+    """Exchange a username and password for the account's API token."""
+
+
+class AttemptFilter(django_filters.FilterSet):
+    course = django_filters.CharFilter(field_name="course__slug")
+    exercise = django_filters.CharFilter(field_name="exercise__key")
+    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+
+    class Meta:
+        model = Attempt
+        fields = ["course", "exercise", "correct", "source", "since"]
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="A unique key per answer (e.g. a UUID). Retrying with the same key and body returns the "
+    "stored result; the same key with another body is refused with 422.",
+)
+
+
+class AttemptViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Your attempts; teachers also see their learners' attempts in the courses they teach."""
+
+    serializer_class = AttemptSerializer
+    filterset_class = AttemptFilter
+
+    def get_queryset(self) -> QuerySet[Attempt]:
+        user = self.request.user
+        if getattr(self, "swagger_fake_view", False):  # drf-spectacular builds the schema anonymously
+            return Attempt.objects.none()
+        attempts = Attempt.objects.select_related("learner__user", "course", "exercise").order_by("-created_at", "-id")
+        if user.is_superuser:
+            return attempts
+        mine = Q(learner__user=user)
+        if user.is_staff:
+            mine |= Q(course__teachers=user)
+        return attempts.filter(mine).distinct()
+
+    @extend_schema(
+        request=AttemptCreateSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={
+            201: AttemptResultSerializer,
+            200: OpenApiResponse(AttemptResultSerializer, description="A retry: the stored result."),
+            400: OpenApiResponse(description="Field errors."),
+            422: OpenApiResponse(description="The idempotency key was used for another request."),
+        },
+    )
+    def create(self, request: Request) -> Response:
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if not key or len(key) > 200:
+            raise ValidationError({"Idempotency-Key": ["Required header: a unique key of at most 200 characters."]})
+        serializer = AttemptCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        course = visible_courses(request.user).filter(slug=data["course"]).first()
+        if course is None:
+            raise ValidationError({"course": [f"No course '{data['course']}'."]})
+        try:
+            result = record_attempt(
+                learner_for(request.user),
+                course,
+                data["exercise"],
+                data["response"],
+                source=Attempt.Source.API,
+                idempotency_key=key,
+                recommendation_id=data.get("recommendation"),
+                hints_used=data["hints_used"],
+                duration_ms=data.get("duration_ms"),
+            )
+        except AttemptRefused as error:
+            raise ValidationError({error.field: [error.message]}) from error
+        except IdempotencyConflict:
+            return Response(
+                {"Idempotency-Key": ["This key was already used for a different request."]},
+                status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+            )
+        body = AttemptResultSerializer(result).data
+        return Response(body, status=status.HTTP_200_OK if result.replayed else status.HTTP_201_CREATED)

@@ -1,0 +1,93 @@
+"""The progress read model: per-skill statistics derived from the attempt log."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from courses.models import Course, Exercise, topological_order
+from learners.models import Attempt, Learner, SkillProgress
+from metamodel.policy import MASTERY_WINDOW, skill_mastered
+
+
+@dataclass(frozen=True)
+class SkillReport:
+    skill_key: str
+    name: str
+    attempts: int
+    correct: int
+    accuracy: float | None
+    recent_accuracy: float | None
+    mastered: bool
+    last_practised_at: datetime | None
+
+
+def course_progress(learner: Learner, course: Course) -> list[SkillReport]:
+    """Per-skill statistics of the learner in the course, every skill listed, in prerequisite order."""
+    stored = {row.skill_id: row for row in SkillProgress.objects.filter(learner=learner, course=course)}
+    reports = []
+    for skill in topological_order(list(course.skills.order_by("key")), course.prerequisite_pairs()):
+        row = stored.get(skill.pk)
+        reports.append(
+            SkillReport(
+                skill_key=skill.key,
+                name=skill.name,
+                attempts=row.attempts if row else 0,
+                correct=row.correct if row else 0,
+                accuracy=row.accuracy if row else None,
+                recent_accuracy=row.recent_accuracy if row else None,
+                mastered=bool(row and row.mastered),
+                last_practised_at=row.last_practised_at if row else None,
+            )
+        )
+    return reports
+
+
+def rebuild_skill_progress(learner_id: int, course_id: int) -> int:
+    """Recompute the learner's per-skill read model in a course from the attempt log; returns skills touched.
+
+    Idempotent: it derives everything from the log, so running it twice, or late, gives the same rows.
+    """
+    pairs = Exercise.skills.through.objects.filter(exercise__course_id=course_id).values_list(
+        "exercise_id", "skill_id"
+    )
+    skills_of: dict[int, list[int]] = {}
+    for exercise_id, skill_id in pairs:
+        skills_of.setdefault(exercise_id, []).append(skill_id)
+    outcomes: dict[int, list[bool]] = {}
+    last_time: dict[int, datetime] = {}
+    last_id = 0
+    attempts = Attempt.objects.filter(learner_id=learner_id, course_id=course_id).order_by("created_at", "id")
+    for pk, exercise_id, correct, created_at in attempts.values_list(
+        "pk", "exercise_id", "correct", "created_at"
+    ):
+        last_id = max(last_id, pk)
+        for skill_id in skills_of.get(exercise_id, ()):
+            outcomes.setdefault(skill_id, []).append(correct)
+            last_time[skill_id] = created_at
+    rows = [
+        SkillProgress(
+            learner_id=learner_id,
+            course_id=course_id,
+            skill_id=skill_id,
+            attempts=len(results),
+            correct=sum(results),
+            recent_accuracy=sum(results[-MASTERY_WINDOW:]) / len(results[-MASTERY_WINDOW:]),
+            mastered=skill_mastered(results),
+            last_practised_at=last_time[skill_id],
+            last_attempt_id=last_id,
+        )
+        for skill_id, results in outcomes.items()
+    ]
+    SkillProgress.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["learner", "skill"],
+        update_fields=[
+            "attempts",
+            "correct",
+            "recent_accuracy",
+            "mastered",
+            "last_practised_at",
+            "last_attempt_id",
+        ],
+    )
+    return len(rows)

@@ -1,0 +1,129 @@
+"""API representations of a learner's practice: the next exercise, attempts and feedback, progress."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from learners.models import Attempt
+from metamodel.models import Recommendation
+
+
+class RegisterSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    email = serializers.EmailField(required=False, allow_blank=True)
+
+    def validate_username(self, value: str) -> str:
+        user_model = get_user_model()
+        user_model.username_validator(value)
+        if user_model.objects.filter(username__iexact=value).exists():
+            raise serializers.ValidationError("This username is taken.")
+        return value
+
+    def validate(self, attrs: dict) -> dict:
+        user = get_user_model()(username=attrs["username"], email=attrs.get("email", ""))
+        try:
+            validate_password(attrs["password"], user)
+        except Exception as error:
+            raise serializers.ValidationError({"password": list(error.messages)}) from error
+        return attrs
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    username = serializers.CharField()
+
+
+class NextExerciseSerializer(serializers.Serializer):
+    """The exercise the engine recommends, without its answer, and why it was chosen."""
+
+    recommendation = serializers.IntegerField(source="pk")
+    course = serializers.CharField(source="course.slug")
+    key = serializers.CharField(source="exercise.key")
+    type = serializers.CharField(source="exercise.type")
+    skills = serializers.SerializerMethodField()
+    prompt = serializers.CharField(source="exercise.prompt")
+    prompt_html = serializers.CharField(source="exercise.prompt_html")
+    choices = serializers.ListField(source="exercise.choices", child=serializers.CharField())
+    hints = serializers.ListField(source="exercise.hints", child=serializers.CharField())
+    reasons = serializers.ListField(child=serializers.CharField())
+    policy = serializers.CharField()
+    predicted_correct = serializers.FloatField(allow_null=True)
+
+    def get_skills(self, recommendation: Recommendation) -> list[str]:
+        return [skill.key for skill in recommendation.exercise.skills.all()]
+
+
+class AttemptCreateSerializer(serializers.Serializer):
+    course = serializers.SlugField(help_text="The course's slug.")
+    exercise = serializers.CharField(max_length=100, help_text="The exercise's key in the course.")
+    response = serializers.JSONField(help_text="The learner's answer: a choice, a number or a text.")
+    recommendation = serializers.IntegerField(required=False, allow_null=True)
+    hints_used = serializers.IntegerField(required=False, default=0, min_value=0, max_value=100)
+    duration_ms = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=86_400_000)
+
+    def validate_response(self, value: object) -> object:
+        if isinstance(value, dict | list) or value is None or (isinstance(value, str) and len(value) > 2000):
+            raise serializers.ValidationError("Give one answer: a choice, a number or a text (≤ 2000 characters).")
+        return value
+
+
+class FeedbackSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    correct_answer = serializers.JSONField()
+    explanation = serializers.CharField()
+    explanation_html = serializers.CharField()
+    hints = serializers.ListField(child=serializers.CharField())
+
+
+def feedback_for(attempt: Attempt) -> dict:
+    """What the learner is told after answering: right or wrong, the answer, the worked explanation."""
+    exercise = attempt.exercise
+    return {
+        "message": "Correct!" if attempt.correct else "Not quite.",
+        "correct_answer": exercise.answer[0] if exercise.type == "text" else exercise.answer,
+        "explanation": exercise.explanation,
+        "explanation_html": exercise.explanation_html,
+        "hints": exercise.hints,
+    }
+
+
+class AttemptSerializer(serializers.ModelSerializer):
+    course = serializers.CharField(source="course.slug")
+    exercise = serializers.CharField(source="exercise.key")
+    learner = serializers.CharField(source="learner.__str__")
+
+    class Meta:
+        model = Attempt
+        fields = [
+            "id", "learner", "course", "exercise", "response", "correct", "hints_used", "duration_ms",
+            "created_at", "source", "recommendation",
+        ]  # fmt: skip
+
+
+class AttemptResultSerializer(serializers.Serializer):
+    attempt = serializers.IntegerField(source="attempt.pk")
+    correct = serializers.BooleanField(source="attempt.correct")
+    feedback = serializers.SerializerMethodField()
+    next = NextExerciseSerializer(allow_null=True)
+
+    @extend_schema_field(FeedbackSerializer)
+    def get_feedback(self, result) -> dict:
+        return feedback_for(result.attempt)
+
+
+class SkillProgressSerializer(serializers.Serializer):
+    skill = serializers.CharField(source="skill_key")
+    name = serializers.CharField()
+    attempts = serializers.IntegerField()
+    correct = serializers.IntegerField()
+    accuracy = serializers.FloatField(allow_null=True)
+    recent_accuracy = serializers.FloatField(allow_null=True)
+    mastered = serializers.BooleanField()
+    last_practised_at = serializers.DateTimeField(allow_null=True)
+
+
+class ProgressSerializer(serializers.Serializer):
+    course = serializers.CharField()
+    skills = SkillProgressSerializer(many=True)

@@ -1,0 +1,146 @@
+"""Learner actions: sign-up, enrolment, recording an attempt, reading progress."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from courses.models import Course, Exercise
+from learners.models import Attempt, Enrollment, Learner
+from learners.tasks import update_skill_progress
+from metamodel.models import Recommendation
+from metamodel.services import NothingToPractise, recommend_next
+
+
+class AttemptRefused(Exception):
+    """An attempt that cannot be recorded; ``field`` names the request field at fault."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+class IdempotencyConflict(Exception):
+    """The idempotency key was already used for a different request."""
+
+
+def learner_for(user: AbstractBaseUser) -> Learner:
+    """The learner profile of a user, created on first use."""
+    learner, _ = Learner.objects.get_or_create(user=user)
+    return learner
+
+
+@transaction.atomic
+def register_student(username: str, password: str, email: str = "") -> Learner:
+    """Create a student account and its learner profile together."""
+    user = get_user_model().objects.create_user(username=username, password=password, email=email)
+    return Learner.objects.create(user=user)
+
+
+def enroll(learner: Learner, course: Course) -> tuple[Enrollment, bool]:
+    """Enroll the learner (idempotent); returns the enrollment and whether it is new."""
+    return Enrollment.objects.get_or_create(learner=learner, course=course)
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    attempt: Attempt
+    replayed: bool
+    next: Recommendation | None
+
+
+def _fingerprint(course: Course, exercise_key: str, response: Any, recommendation_id: int | None) -> str:
+    body = {
+        "course": course.slug,
+        "exercise": exercise_key,
+        "response": response,
+        "recommendation": recommendation_id,
+    }
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _replay(learner: Learner, key: str, fingerprint: str) -> AttemptResult | None:
+    stored = Attempt.objects.filter(learner=learner, idempotency_key=key).select_related("exercise").first()
+    if stored is None:
+        return None
+    if stored.request_fingerprint != fingerprint:
+        raise IdempotencyConflict(key)
+    return AttemptResult(stored, replayed=True, next=stored.next_recommendations.first())
+
+
+def record_attempt(
+    learner: Learner,
+    course: Course,
+    exercise_key: str,
+    response: Any,
+    *,
+    source: str,
+    idempotency_key: str | None = None,
+    recommendation_id: int | None = None,
+    hints_used: int = 0,
+    duration_ms: int | None = None,
+) -> AttemptResult:
+    """Check the answer, store the attempt and choose what comes next, exactly once per idempotency key.
+
+    The same key with the same request returns the stored attempt without a second row; the same key with
+    a different request raises IdempotencyConflict. The database's unique constraint on (learner, key)
+    settles two concurrent requests with one key: the loser reads the winner's row. The progress read
+    model is refreshed by a task enqueued when the transaction commits.
+    """
+    fingerprint = _fingerprint(course, exercise_key, response, recommendation_id)
+    if idempotency_key and (replay := _replay(learner, idempotency_key, fingerprint)):
+        return replay
+    if not Enrollment.objects.filter(learner=learner, course=course).exists():
+        raise AttemptRefused("course", "You are not enrolled in this course.")
+    exercise = Exercise.objects.filter(course=course, key=exercise_key, active=True, imported=False).first()
+    if exercise is None:
+        raise AttemptRefused("exercise", f"No active exercise '{exercise_key}' in this course.")
+    if (
+        recommendation_id is not None
+        and not Recommendation.objects.filter(pk=recommendation_id, learner=learner, course=course).exists()
+    ):
+        raise AttemptRefused("recommendation", "Not a recommendation made to you in this course.")
+    try:
+        with transaction.atomic():
+            attempt = Attempt.objects.create(
+                learner=learner,
+                course=course,
+                exercise=exercise,
+                response=response,
+                correct=exercise.is_correct(response),
+                hints_used=min(hints_used, len(exercise.hints)),
+                duration_ms=duration_ms,
+                created_at=timezone.now(),
+                source=source,
+                idempotency_key=idempotency_key or None,
+                request_fingerprint=fingerprint,
+                recommendation_id=recommendation_id,
+            )
+            try:
+                following = recommend_next(learner, course, after_attempt=attempt)
+            except NothingToPractise:
+                following = None
+            transaction.on_commit(lambda: update_skill_progress.delay(learner.pk, course.pk))
+    except IntegrityError:
+        replay = _replay(learner, idempotency_key, fingerprint) if idempotency_key else None
+        if replay is None:
+            raise
+        return replay
+    return AttemptResult(attempt, replayed=False, next=following)
+
+
+class NotEnrolled(Exception):
+    """The learner is not enrolled in the course."""
+
+
+def next_exercise(learner: Learner, course: Course) -> Recommendation:
+    """The next exercise for an enrolled learner, stored as a Recommendation with its reasons."""
+    if not Enrollment.objects.filter(learner=learner, course=course).exists():
+        raise NotEnrolled(course.slug)
+    return recommend_next(learner, course)
