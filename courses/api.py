@@ -76,7 +76,11 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
     def import_document(self, request: Request) -> Response:
         slug = request.data.get("slug") if isinstance(request.data, dict) else None
         existing = Course.objects.filter(slug=slug).first() if isinstance(slug, str) else None
-        if existing and not request.user.is_superuser and not existing.teachers.filter(pk=request.user.pk).exists():
+        if (
+            existing
+            and not request.user.is_superuser
+            and not existing.teachers.filter(pk=request.user.pk).exists()
+        ):
             raise PermissionDenied("A course with this slug exists and you do not teach it.")
         try:
             summary = import_course(request.data, teacher=request.user)

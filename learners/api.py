@@ -23,7 +23,13 @@ from learners.serializers import (
     RegisterSerializer,
     TokenSerializer,
 )
-from learners.services import AttemptRefused, IdempotencyConflict, learner_for, record_attempt, register_student
+from learners.services import (
+    AttemptRefused,
+    IdempotencyConflict,
+    learner_for,
+    record_attempt,
+    register_student,
+)
 
 
 class RegisterView(APIView):
@@ -41,7 +47,9 @@ class RegisterView(APIView):
         serializer.is_valid(raise_exception=True)
         learner = register_student(**serializer.validated_data)
         token, _ = Token.objects.get_or_create(user=learner.user)
-        return Response({"token": token.key, "username": learner.user.username}, status=status.HTTP_201_CREATED)
+        return Response(
+            {"token": token.key, "username": learner.user.username}, status=status.HTTP_201_CREATED
+        )
 
 
 class TokenView(ObtainAuthToken):
@@ -68,7 +76,9 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )
 
 
-class AttemptViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AttemptViewSet(
+    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Your attempts; teachers also see their learners' attempts in the courses they teach."""
 
     serializer_class = AttemptSerializer
@@ -78,7 +88,9 @@ class AttemptViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retr
         user = self.request.user
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular builds the schema anonymously
             return Attempt.objects.none()
-        attempts = Attempt.objects.select_related("learner__user", "course", "exercise").order_by("-created_at", "-id")
+        attempts = Attempt.objects.select_related("learner__user", "course", "exercise").order_by(
+            "-created_at", "-id"
+        )
         if user.is_superuser:
             return attempts
         mine = Q(learner__user=user)
@@ -99,7 +111,9 @@ class AttemptViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retr
     def create(self, request: Request) -> Response:
         key = request.headers.get("Idempotency-Key", "").strip()
         if not key or len(key) > 200:
-            raise ValidationError({"Idempotency-Key": ["Required header: a unique key of at most 200 characters."]})
+            raise ValidationError(
+                {"Idempotency-Key": ["Required header: a unique key of at most 200 characters."]}
+            )
         serializer = AttemptCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -65,7 +65,9 @@ class AttemptCreateSerializer(serializers.Serializer):
 
     def validate_response(self, value: object) -> object:
         if isinstance(value, dict | list) or value is None or (isinstance(value, str) and len(value) > 2000):
-            raise serializers.ValidationError("Give one answer: a choice, a number or a text (≤ 2000 characters).")
+            raise serializers.ValidationError(
+                "Give one answer: a choice, a number or a text (≤ 2000 characters)."
+            )
         return value
 
 

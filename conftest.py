@@ -1,0 +1,144 @@
+"""Fixtures shared by every app's tests: a small course, named users, authenticated API clients."""
+
+import os
+
+import pytest
+from django.conf import settings
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from courses.services import import_course
+from courses.tests.factories import TeacherFactory, UserFactory
+from learners.services import learner_for
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # CI must exercise the real services: a run that silently fell back to SQLite or eager tasks
+    # would pass without testing what production runs on.
+    if IN_CI and not (os.environ.get("DATABASE_URL") and os.environ.get("CELERY_BROKER_URL")):
+        raise pytest.UsageError("CI=true needs DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis).")
+
+
+def arithmetic_document(slug: str = "arithmetic") -> dict:
+    """A three-skill course (counting -> addition -> multiplication) with every exercise type."""
+    return {
+        "slug": slug,
+        "title": "Arithmetic",
+        "description": "Whole-number arithmetic.",
+        "skills": [
+            {"key": "counting", "name": "Counting", "prerequisites": []},
+            {"key": "addition", "name": "Addition", "prerequisites": ["counting"]},
+            {"key": "multiplication", "name": "Multiplication", "prerequisites": ["addition"]},
+        ],
+        "exercises": [
+            {
+                "key": "count-1",
+                "skills": ["counting"],
+                "type": "numeric",
+                "prompt": "Count: ● ● ●",
+                "answer": 3,
+                "hints": ["Point at each dot."],
+                "explanation": "There are **3** dots.",
+                "difficulty": -1.0,
+            },
+            {
+                "key": "count-2",
+                "skills": ["counting"],
+                "type": "multiple_choice",
+                "prompt": "Which is more?",
+                "choices": ["4", "7"],
+                "answer": "7",
+                "explanation": "7 comes after 4.",
+            },
+            {
+                "key": "count-3",
+                "skills": ["counting"],
+                "type": "text",
+                "prompt": "Spell the number 2.",
+                "answer": ["two"],
+                "explanation": "Two.",
+            },
+            {
+                "key": "add-1",
+                "skills": ["addition"],
+                "type": "numeric",
+                "prompt": "2 + 3 = ?",
+                "answer": 5,
+                "hints": ["Start at 2 and count on 3."],
+                "explanation": "2 + 3 = 5.",
+            },
+            {
+                "key": "add-2",
+                "skills": ["addition"],
+                "type": "numeric",
+                "prompt": "0.1 + 0.2 = ?",
+                "answer": 0.3,
+                "tolerance": 0.001,
+                "explanation": "0.1 + 0.2 = 0.3.",
+            },
+            {
+                "key": "mul-1",
+                "skills": ["multiplication", "addition"],
+                "type": "numeric",
+                "prompt": "3 times 4 = ?",
+                "answer": 12,
+                "explanation": "3 + 3 + 3 + 3 = 12.",
+                "difficulty": 1.0,
+            },
+        ],
+    }
+
+
+@pytest.fixture
+def course(db):
+    return import_course(arithmetic_document()).course
+
+
+@pytest.fixture
+def student(db):
+    user = UserFactory(username="sam")
+    learner_for(user)
+    return user
+
+
+@pytest.fixture
+def other_student(db):
+    user = UserFactory(username="olga")
+    learner_for(user)
+    return user
+
+
+@pytest.fixture
+def teacher(db, course):
+    user = TeacherFactory(username="tess")
+    course.teachers.add(user)
+    return user
+
+
+@pytest.fixture
+def other_teacher(db):
+    return TeacherFactory(username="otto")
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client
+
+
+@pytest.fixture
+def api(student) -> APIClient:
+    return client_for(student)
+
+
+@pytest.fixture
+def shared_datasets():
+    """The public data sets beside the checkout: skipped where absent, a failure in CI."""
+    path = settings.BASE_DIR.parent / "shared" / "datasets"
+    if not path.is_dir():
+        if IN_CI:
+            pytest.fail(f"CI=true but the shared data sets are missing at {path}")
+        pytest.skip("../shared/datasets is not present on this machine")
+    return path

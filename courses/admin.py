@@ -1,0 +1,174 @@
+"""The teacher dashboard: courses, skills, exercises. A teacher who is not a superuser sees only theirs."""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest
+
+from courses.models import Course, Exercise, Skill
+
+
+class TeacherScopedAdmin(admin.ModelAdmin):
+    """Limit rows, and the courses offered in forms, to the courses the signed-in teacher teaches.
+
+    ``course_path`` is the lookup from this admin's model to Course ("" for Course itself).
+    """
+
+    course_path = "course"
+
+    def teaches(self, request: HttpRequest) -> Q:
+        prefix = f"{self.course_path}__" if self.course_path else ""
+        return Q(**{f"{prefix}teachers": request.user})
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        rows = super().get_queryset(request)
+        if request.user.is_superuser:
+            return rows
+        return rows.filter(self.teaches(request)).distinct()
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "course" and not request.user.is_superuser:
+            kwargs["queryset"] = Course.objects.filter(teachers=request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.related_model is Skill and not request.user.is_superuser:
+            kwargs["queryset"] = Skill.objects.filter(course__teachers=request.user).select_related("course")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+@admin.register(Course)
+class CourseAdmin(TeacherScopedAdmin):
+    course_path = ""
+    list_display = [
+        "title",
+        "slug",
+        "published",
+        "skill_count",
+        "exercise_count",
+        "learner_count",
+        "updated_at",
+    ]
+    list_filter = ["published", "language"]
+    search_fields = ["title", "slug", "description"]
+    prepopulated_fields = {"slug": ["title"]}
+    filter_horizontal = ["teachers"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                skill_total=Count("skills", distinct=True),
+                exercise_total=Count("exercises", filter=Q(exercises__active=True), distinct=True),
+                learner_total=Count("enrollments", distinct=True),
+            )
+        )
+
+    @admin.display(description="skills", ordering="skill_total")
+    def skill_count(self, course: Course) -> int:
+        return course.skill_total
+
+    @admin.display(description="active exercises", ordering="exercise_total")
+    def exercise_count(self, course: Course) -> int:
+        return course.exercise_total
+
+    @admin.display(description="learners", ordering="learner_total")
+    def learner_count(self, course: Course) -> int:
+        return course.learner_total
+
+    def get_exclude(self, request: HttpRequest, obj: Course | None = None):
+        # Only superusers hand courses to other teachers; a teacher's own courses stay theirs.
+        return [] if request.user.is_superuser else ["teachers"]
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if not request.user.is_superuser:
+            form.instance.teachers.add(request.user)
+
+
+class SkillAdminForm(forms.ModelForm):
+    class Meta:
+        model = Skill
+        fields = ["course", "key", "name", "description", "prerequisites"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        course, prerequisites = cleaned.get("course"), cleaned.get("prerequisites")
+        if course is not None and prerequisites is not None:
+            skill = self.instance
+            skill.course = course
+            skill.check_prerequisites(list(prerequisites))
+        return cleaned
+
+
+@admin.register(Skill)
+class SkillAdmin(TeacherScopedAdmin):
+    form = SkillAdminForm
+    list_display = ["name", "key", "course", "prerequisite_list", "exercise_count"]
+    list_filter = [("course", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["name", "key", "description"]
+    filter_horizontal = ["prerequisites"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request).select_related("course").prefetch_related("prerequisites")
+        return queryset.annotate(exercise_total=Count("exercises", distinct=True))
+
+    @admin.display(description="prerequisites")
+    def prerequisite_list(self, skill: Skill) -> str:
+        return ", ".join(p.key for p in skill.prerequisites.all()) or "—"
+
+    @admin.display(description="exercises", ordering="exercise_total")
+    def exercise_count(self, skill: Skill) -> int:
+        return skill.exercise_total
+
+
+class ExerciseAdminForm(forms.ModelForm):
+    class Meta:
+        model = Exercise
+        fields = [
+            "course", "key", "skills", "type", "prompt", "choices", "answer", "tolerance", "hints",
+            "explanation", "difficulty", "active",
+        ]  # fmt: skip
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        course = cleaned.get("course")
+        foreign = [
+            s.key for s in cleaned.get("skills") or [] if course is not None and s.course_id != course.pk
+        ]
+        if foreign:
+            raise ValidationError({"skills": f"Skills of another course: {', '.join(foreign)}."})
+        return cleaned
+
+
+@admin.register(Exercise)
+class ExerciseAdmin(TeacherScopedAdmin):
+    form = ExerciseAdminForm
+    list_display = ["key", "course", "type", "skill_list", "difficulty", "active", "attempt_count"]
+    list_filter = [("course", admin.RelatedOnlyFieldListFilter), "type", "active", "imported"]
+    search_fields = ["key", "prompt", "skills__key"]
+    filter_horizontal = ["skills"]
+    list_editable = ["active"]
+    actions = ["deactivate", "activate"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request).select_related("course").prefetch_related("skills")
+        return queryset.annotate(attempt_total=Count("attempts", distinct=True))
+
+    @admin.display(description="skills")
+    def skill_list(self, exercise: Exercise) -> str:
+        return ", ".join(s.key for s in exercise.skills.all())
+
+    @admin.display(description="attempts", ordering="attempt_total")
+    def attempt_count(self, exercise: Exercise) -> int:
+        return exercise.attempt_total
+
+    @admin.action(description="Deactivate the selected exercises (attempts are kept)")
+    def deactivate(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self.message_user(request, f"{queryset.update(active=False)} exercises deactivated.")
+
+    @admin.action(description="Activate the selected exercises")
+    def activate(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self.message_user(request, f"{queryset.update(active=True)} exercises activated.")

@@ -1,0 +1,39 @@
+"""Who teachers are: staff accounts in the Teachers group, whose permissions this module keeps current."""
+
+from django.contrib.auth.models import AbstractBaseUser, Group, Permission
+
+TEACHERS_GROUP = "Teachers"
+
+# (app label, model, actions). What a teacher may do in the admin; the admin then scopes every row to the
+# courses they teach (courses.admin.TeacherScopedAdmin).
+TEACHER_PERMISSIONS = [
+    ("courses", "course", ("add", "change", "view")),
+    ("courses", "skill", ("add", "change", "delete", "view")),
+    ("courses", "exercise", ("add", "change", "view")),
+    ("learners", "learner", ("view",)),
+    ("learners", "enrollment", ("add", "change", "delete", "view")),
+    ("learners", "attempt", ("view",)),
+    ("learners", "skillprogress", ("view",)),
+    ("metamodel", "recommendation", ("view",)),
+]
+
+
+def ensure_teachers_group(**kwargs: object) -> Group:
+    """Create the Teachers group or bring its permissions up to date (runs after every migrate)."""
+    group, _ = Group.objects.get_or_create(name=TEACHERS_GROUP)
+    codenames = [
+        (app, f"{action}_{model}") for app, model, actions in TEACHER_PERMISSIONS for action in actions
+    ]
+    permissions = [
+        Permission.objects.filter(content_type__app_label=app, codename=codename).first()
+        for app, codename in codenames
+    ]
+    group.permissions.set([p for p in permissions if p is not None])
+    return group
+
+
+def make_teacher(user: AbstractBaseUser) -> None:
+    """Let the user into the admin as a teacher of the courses they are given."""
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    user.groups.add(ensure_teachers_group())
