@@ -142,3 +142,16 @@ def shared_datasets():
             pytest.fail(f"CI=true but the shared data sets are missing at {path}")
         pytest.skip("../shared/datasets is not present on this machine")
     return path
+
+
+@pytest.fixture(autouse=True)
+def tasks_in_process(request):
+    """Run tasks in-process, except in tests about workers, which start a real worker on the broker."""
+    from config.celery import app
+
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER

@@ -1,0 +1,47 @@
+"""python manage.py setup_demo: the demo courses, a demo teacher and a demo student, ready to use."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+from courses.documents import parse_course_text
+from courses.services import import_course
+from courses.teachers import make_teacher
+from learners.services import learner_for
+
+DEMO_DIR = Path(settings.BASE_DIR) / "courses" / "demo"
+# Well-known credentials for the embedded demo only; a deployment creates its own accounts.
+DEMO_TEACHER = ("teacher", "demo-teacher-2026")
+DEMO_STUDENT = ("student", "demo-student-2026")
+
+
+class Command(BaseCommand):
+    @staticmethod
+    def demo_user(username: str, password: str):
+        """The demo account, its password reset to the printed one so the printed credentials hold."""
+        user, _ = get_user_model().objects.get_or_create(username=username)
+        user.set_password(password)
+        user.save()
+        return user
+
+    help = "Load (or refresh) the demo courses and create the demo teacher and student. Safe to run again."
+
+    def handle(self, *args: object, **options: object) -> None:
+        teacher = self.demo_user(*DEMO_TEACHER)
+        make_teacher(teacher)
+        learner_for(self.demo_user(*DEMO_STUDENT))
+        for path in sorted(DEMO_DIR.glob("*.yaml")):
+            summary = import_course(
+                parse_course_text(path.read_text(encoding="utf-8"), path.name), teacher=teacher
+            )
+            self.stdout.write(
+                f"Course '{summary.course.slug}': {summary.skills} skills, {summary.exercises} exercises"
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo teacher: {DEMO_TEACHER[0]} / {DEMO_TEACHER[1]} (admin at /admin/)\n"
+                f"Demo student: {DEMO_STUDENT[0]} / {DEMO_STUDENT[1]}"
+            )
+        )

@@ -1,0 +1,139 @@
+import pytest
+
+from conftest import client_for
+from learners.models import Attempt
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def enrolled(api, course):
+    api.post("/api/v1/courses/arithmetic/enroll/")
+    return api
+
+
+def answer(client, exercise, response, key, **extra):
+    body = {"course": "arithmetic", "exercise": exercise, "response": response, **extra}
+    return client.post("/api/v1/attempts/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+
+
+def test_a_right_answer_is_recorded_with_feedback_and_the_next_exercise(enrolled):
+    recommendation = enrolled.get("/api/v1/courses/arithmetic/next/").json()["recommendation"]
+    response = answer(enrolled, "count-1", "3", "k1", recommendation=recommendation)
+    assert response.status_code == 201
+    body = response.json()
+    assert body["correct"] is True
+    assert body["feedback"]["message"] == "Correct!"
+    assert body["feedback"]["explanation_html"] == "<p>There are <strong>3</strong> dots.</p>"
+    assert body["next"]["key"] == "count-2"  # never the exercise just answered
+    assert Attempt.objects.get().recommendation_id == recommendation
+
+
+def test_a_wrong_answer_shows_the_correct_one_and_the_hints(enrolled):
+    body = answer(enrolled, "count-1", "4", "k1").json()
+    assert body["correct"] is False
+    assert body["feedback"]["correct_answer"] == 3
+    assert body["feedback"]["hints"] == ["Point at each dot."]
+
+
+def test_any_active_exercise_of_an_enrolled_course_is_accepted(enrolled):
+    assert answer(enrolled, "mul-1", "12", "k1").json()["correct"] is True
+
+
+def test_the_same_key_and_body_returns_the_stored_result_without_a_second_row(enrolled):
+    first = answer(enrolled, "add-1", "5", "same")
+    again = answer(enrolled, "add-1", "5", "same")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    assert Attempt.objects.count() == 1
+
+
+def test_the_same_key_with_another_body_is_refused(enrolled):
+    answer(enrolled, "add-1", "5", "same")
+    response = answer(enrolled, "add-1", "6", "same")
+    assert response.status_code == 422
+    assert "Idempotency-Key" in response.json()
+    assert Attempt.objects.count() == 1
+
+
+def test_keys_belong_to_one_learner(enrolled, other_student):
+    other = client_for(other_student)
+    other.post("/api/v1/courses/arithmetic/enroll/")
+    answer(enrolled, "add-1", "5", "shared-key")
+    assert answer(other, "add-1", "7", "shared-key").status_code == 201
+    assert Attempt.objects.count() == 2
+
+
+def test_the_idempotency_key_header_is_required(enrolled):
+    response = enrolled.post(
+        "/api/v1/attempts/", {"course": "arithmetic", "exercise": "add-1", "response": "5"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "Idempotency-Key" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"exercise": "add-1", "response": "5"}, "course"),
+        ({"course": "arithmetic", "response": "5"}, "exercise"),
+        ({"course": "arithmetic", "exercise": "add-1"}, "response"),
+        ({"course": "arithmetic", "exercise": "add-1", "response": {"a": 1}}, "response"),
+        ({"course": "nowhere", "exercise": "add-1", "response": "5"}, "course"),
+        ({"course": "arithmetic", "exercise": "nope", "response": "5"}, "exercise"),
+        (
+            {"course": "arithmetic", "exercise": "add-1", "response": "5", "recommendation": 999999},
+            "recommendation",
+        ),
+        ({"course": "arithmetic", "exercise": "add-1", "response": "5", "hints_used": -1}, "hints_used"),
+    ],
+)
+def test_bad_requests_get_a_field_level_400_and_store_nothing(enrolled, body, field):
+    response = enrolled.post("/api/v1/attempts/", body, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not Attempt.objects.exists()
+
+
+def test_an_unenrolled_learner_cannot_answer(api, course):
+    response = answer(api, "add-1", "5", "k1")
+    assert response.status_code == 400
+    assert response.json() == {"course": ["You are not enrolled in this course."]}
+
+
+def test_an_inactive_exercise_is_refused(enrolled, course):
+    course.exercises.filter(key="add-1").update(active=False)
+    assert answer(enrolled, "add-1", "5", "k1").status_code == 400
+
+
+def test_students_see_only_their_own_attempts(enrolled, other_student):
+    other = client_for(other_student)
+    other.post("/api/v1/courses/arithmetic/enroll/")
+    answer(enrolled, "add-1", "5", "k1")
+    theirs = answer(other, "add-1", "2", "k2").json()["attempt"]
+    listed = enrolled.get("/api/v1/attempts/").json()["results"]
+    assert [a["learner"] for a in listed] == ["sam"]
+    assert enrolled.get(f"/api/v1/attempts/{theirs}/").status_code == 404
+
+
+def test_teachers_see_attempts_in_their_courses_only(enrolled, teacher, other_teacher):
+    answer(enrolled, "add-1", "5", "k1")
+    assert len(client_for(teacher).get("/api/v1/attempts/?course=arithmetic").json()["results"]) == 1
+    assert client_for(other_teacher).get("/api/v1/attempts/").json()["results"] == []
+
+
+def test_attempts_filter_by_correctness(enrolled):
+    answer(enrolled, "add-1", "5", "k1")
+    answer(enrolled, "add-1", "4", "k2")
+    assert len(enrolled.get("/api/v1/attempts/?correct=false").json()["results"]) == 1
+
+
+def test_progress_changes_after_answers(enrolled, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        answer(enrolled, "count-1", "3", "k1")
+        answer(enrolled, "count-2", "4", "k2")
+    skills = {s["skill"]: s for s in enrolled.get("/api/v1/courses/arithmetic/progress/").json()["skills"]}
+    assert skills["counting"]["attempts"] == 2
+    assert skills["counting"]["correct"] == 1
+    assert skills["counting"]["accuracy"] == 0.5
+    assert skills["addition"]["attempts"] == 0

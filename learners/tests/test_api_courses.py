@@ -1,0 +1,99 @@
+import pytest
+
+from conftest import arithmetic_document, client_for
+from courses.models import Course
+from courses.tests.factories import CourseFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_catalogue_lists_published_courses_with_enrollment(api, course):
+    CourseFactory(slug="draft", published=False)
+    body = api.get("/api/v1/courses/").json()
+    assert [c["slug"] for c in body["results"]] == ["arithmetic"]
+    assert body["results"][0]["enrolled"] is False
+    api.post("/api/v1/courses/arithmetic/enroll/")
+    assert api.get("/api/v1/courses/").json()["results"][0]["enrolled"] is True
+
+
+def test_course_detail_shows_the_graph_and_exercises_without_answers(api, course):
+    body = api.get("/api/v1/courses/arithmetic/").json()
+    skills = {s["key"]: s["prerequisites"] for s in body["skills"]}
+    assert skills == {"counting": [], "addition": ["counting"], "multiplication": ["addition"]}
+    assert len(body["exercises"]) == 6
+    for exercise in body["exercises"]:
+        assert "answer" not in exercise and "explanation" not in exercise and "tolerance" not in exercise
+    choice = next(e for e in body["exercises"] if e["key"] == "count-2")
+    assert choice["choices"] == ["4", "7"]
+
+
+def test_an_unknown_course_is_a_json_404(api, course):
+    response = api.get("/api/v1/courses/nope/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No Course matches the given query."}
+
+
+def test_enrolling_twice_is_harmless(api, course):
+    assert api.post("/api/v1/courses/arithmetic/enroll/").status_code == 201
+    assert api.post("/api/v1/courses/arithmetic/enroll/").status_code == 200
+
+
+def test_next_requires_enrollment_then_gives_an_exercise_with_reasons(api, course):
+    assert api.get("/api/v1/courses/arithmetic/next/").status_code == 403
+    api.post("/api/v1/courses/arithmetic/enroll/")
+    body = api.get("/api/v1/courses/arithmetic/next/").json()
+    assert body["key"] == "count-1"  # the first skill in prerequisite order, easiest exercise first
+    assert body["recommendation"] > 0
+    assert body["reasons"] and "Counting" in body["reasons"][0]
+    assert "answer" not in body
+
+
+def test_next_on_a_course_without_exercises_is_a_404(api):
+    CourseFactory(slug="empty")
+    api.post("/api/v1/courses/empty/enroll/")
+    response = api.get("/api/v1/courses/empty/next/")
+    assert response.status_code == 404
+    assert "no exercise" in response.json()["detail"]
+
+
+def test_teachers_import_a_course_and_become_its_teachers(teacher, other_teacher):
+    document = arithmetic_document("algebra")
+    response = client_for(other_teacher).post("/api/v1/courses/import/", document, format="json")
+    assert response.status_code == 201
+    assert response.json() == {
+        "slug": "algebra",
+        "created": True,
+        "skills": 3,
+        "exercises": 6,
+        "deactivated": 0,
+    }
+    assert list(Course.objects.get(slug="algebra").teachers.all()) == [other_teacher]
+    document["exercises"] = document["exercises"][:4]
+    again = client_for(other_teacher).post("/api/v1/courses/import/", document, format="json")
+    assert again.status_code == 200
+    assert again.json()["deactivated"] == 2
+
+
+def test_import_reports_every_problem_by_path_and_writes_nothing(teacher):
+    document = arithmetic_document("broken")
+    document["exercises"][1]["answer"] = "9"
+    document["skills"][0]["prerequisites"] = ["multiplication"]
+    response = client_for(teacher).post("/api/v1/courses/import/", document, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["exercises[1].answer"] == ["not one of the choices"]
+    assert "cycle" in body["skills"][0]
+    assert not Course.objects.filter(slug="broken").exists()
+
+
+def test_students_cannot_import_and_teachers_cannot_overwrite_others_courses(api, course, other_teacher):
+    assert api.post("/api/v1/courses/import/", arithmetic_document("x"), format="json").status_code == 403
+    response = client_for(other_teacher).post("/api/v1/courses/import/", arithmetic_document(), format="json")
+    assert response.status_code == 403
+
+
+def test_progress_lists_every_skill_for_the_caller(api, course):
+    api.post("/api/v1/courses/arithmetic/enroll/")
+    body = api.get("/api/v1/courses/arithmetic/progress/").json()
+    assert [s["skill"] for s in body["skills"]] == ["counting", "addition", "multiplication"]
+    assert all(s["attempts"] == 0 and s["mastered"] is False for s in body["skills"])
