@@ -1,2 +1,17 @@
+"""The student pages."""
+
+from django.urls import path
+
+from learners import views
+
 app_name = "learners"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("", views.catalogue, name="catalogue"),
+    path("signup/", views.signup, name="signup"),
+    path("courses/<slug:slug>/", views.course_detail, name="course"),
+    path("courses/<slug:slug>/enroll/", views.enroll_in_course, name="enroll"),
+    path("courses/<slug:slug>/practice/", views.practice, name="practice"),
+    path("courses/<slug:slug>/attempts/<int:pk>/", views.attempt_result, name="attempt"),
+    path("courses/<slug:slug>/progress/", views.progress, name="progress"),
+]

@@ -1,0 +1,245 @@
+"""The student pages: sign-up, catalogue, course, practice, attempt result and progress.
+
+Server-rendered and usable without JavaScript. The views are thin: every write goes through
+learners.services, every recommendation through metamodel.services (via learners.services).
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import UserCreationForm
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from courses.api import visible_courses
+from courses.models import Course, topological_order
+from learners.forms import AnswerForm
+from learners.models import Attempt, Enrollment, Learner
+from learners.progress import course_progress
+from learners.serializers import feedback_for
+from learners.services import (
+    AttemptRefused,
+    IdempotencyConflict,
+    NotEnrolled,
+    enroll,
+    learner_for,
+    next_exercise,
+    record_attempt,
+    register_student,
+)
+from metamodel.models import Recommendation
+from metamodel.policy import MASTERY_ACCURACY, MASTERY_MIN_ATTEMPTS, MASTERY_WINDOW
+from metamodel.services import NothingToPractise
+
+
+def _course_for(request: HttpRequest, slug: str) -> Course:
+    """The course if this user may see it (published, or one they teach); 404 otherwise."""
+    return get_object_or_404(visible_courses(request.user), slug=slug)
+
+
+def _is_enrolled(learner: Learner, course: Course) -> bool:
+    return Enrollment.objects.filter(learner=learner, course=course).exists()
+
+
+def _enroll_first(request: HttpRequest, course: Course) -> HttpResponse:
+    messages.info(request, f"Enroll in {course.title} to practise it and follow your progress.")
+    return redirect("learners:course", slug=course.slug)
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("learners:catalogue")
+    if not settings.REGISTRATION_OPEN:
+        return render(request, "learners/signup_closed.html", status=403)
+    form = UserCreationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        learner = register_student(form.cleaned_data["username"], form.cleaned_data["password1"])
+        login(request, learner.user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome, {learner.user.username}! Choose a course to start.")
+        return redirect("learners:catalogue")
+    return render(request, "learners/signup.html", {"form": form})
+
+
+@login_required
+def catalogue(request: HttpRequest) -> HttpResponse:
+    courses = (
+        visible_courses(request.user)
+        .annotate(
+            skill_count=Count("skills", distinct=True),
+            exercise_count=Count(
+                "exercises", filter=Q(exercises__active=True, exercises__imported=False), distinct=True
+            ),
+        )
+        .order_by("title")
+    )
+    enrolled = set(Enrollment.objects.filter(learner__user=request.user).values_list("course_id", flat=True))
+    return render(request, "learners/catalogue.html", {"courses": courses, "enrolled": enrolled})
+
+
+@login_required
+def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    course = _course_for(request, slug)
+    skills = topological_order(
+        list(course.skills.prefetch_related("prerequisites").order_by("key")), course.prerequisite_pairs()
+    )
+    context = {
+        "course": course,
+        "skills": skills,
+        "enrolled": _is_enrolled(learner_for(request.user), course),
+    }
+    return render(request, "learners/course.html", context)
+
+
+@login_required
+@require_POST
+def enroll_in_course(request: HttpRequest, slug: str) -> HttpResponse:
+    course = _course_for(request, slug)
+    _, created = enroll(learner_for(request.user), course)
+    if created:
+        messages.success(request, f"You are enrolled in {course.title}.")
+    return redirect("learners:course", slug=course.slug)
+
+
+def _render_exercise(
+    request: HttpRequest, course: Course, recommendation: Recommendation, form: AnswerForm, hints_shown: int
+) -> HttpResponse:
+    context = {
+        "course": course,
+        "recommendation": recommendation,
+        "exercise": recommendation.exercise,
+        "form": form,
+        "hints": recommendation.exercise.hints[:hints_shown],
+        "more_hints": hints_shown < len(recommendation.exercise.hints),
+        "next_hint_count": hints_shown + 1,
+    }
+    return render(request, "learners/practice.html", context, status=400 if form.errors else 200)
+
+
+def _shown_hints(raw: str | None, available: int) -> int:
+    try:
+        return max(0, min(int(raw or 0), available))
+    except ValueError:
+        return 0
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def practice(request: HttpRequest, slug: str) -> HttpResponse:
+    """GET shows the recommended exercise (a new recommendation, or ?recommendation= to keep the one on
+    screen while hints are revealed with ?hints=); POST records the answer and redirects to its result."""
+    course = _course_for(request, slug)
+    learner = learner_for(request.user)
+    if not _is_enrolled(learner, course):
+        return _enroll_first(request, course)
+    if request.method == "POST":
+        return _answer(request, course, learner)
+
+    recommendation_id = request.GET.get("recommendation", "")
+    if recommendation_id.isdigit():
+        recommendation = get_object_or_404(
+            Recommendation.objects.select_related("exercise"),
+            pk=recommendation_id,
+            learner=learner,
+            course=course,
+        )
+    else:
+        try:
+            recommendation = next_exercise(learner, course)
+        except NotEnrolled:
+            return _enroll_first(request, course)
+        except NothingToPractise:
+            return render(request, "learners/nothing_to_practise.html", {"course": course})
+    hints_shown = _shown_hints(request.GET.get("hints"), len(recommendation.exercise.hints))
+    form = AnswerForm(
+        exercise=recommendation.exercise,
+        initial={"recommendation": recommendation.pk, "hints_used": hints_shown},
+    )
+    return _render_exercise(request, course, recommendation, form, hints_shown)
+
+
+def _answer(request: HttpRequest, course: Course, learner: Learner) -> HttpResponse:
+    recommendation_id = request.POST.get("recommendation", "")
+    recommendation = get_object_or_404(
+        Recommendation.objects.select_related("exercise"),
+        pk=recommendation_id if recommendation_id.isdigit() else None,
+        learner=learner,
+        course=course,
+    )
+    form = AnswerForm(request.POST, exercise=recommendation.exercise)
+    if not form.is_valid():
+        hints_shown = _shown_hints(request.POST.get("hints_used"), len(recommendation.exercise.hints))
+        return _render_exercise(request, course, recommendation, form, hints_shown)
+    try:
+        result = record_attempt(
+            learner,
+            course,
+            recommendation.exercise.key,
+            form.cleaned_data["response"],
+            source=Attempt.Source.WEB,
+            idempotency_key=str(form.cleaned_data["idempotency_key"]),
+            recommendation_id=recommendation.pk,
+            hints_used=form.cleaned_data["hints_used"],
+        )
+    except IdempotencyConflict:
+        messages.warning(request, "That exercise was already answered from this page. Here is the next one.")
+        return redirect("learners:practice", slug=course.slug)
+    except AttemptRefused as refusal:
+        if refusal.field == "course":
+            return _enroll_first(request, course)
+        messages.warning(request, f"{refusal.message} Here is another exercise.")
+        return redirect("learners:practice", slug=course.slug)
+    if result.replayed:
+        messages.info(request, "You had already sent this answer; it was recorded once.")
+    return redirect("learners:attempt", slug=course.slug, pk=result.attempt.pk)
+
+
+@login_required
+def attempt_result(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The feedback on one attempt; only the learner who made it may see it (404 for everyone else)."""
+    course = _course_for(request, slug)
+    attempt = get_object_or_404(
+        Attempt.objects.select_related("exercise"), pk=pk, course=course, learner__user=request.user
+    )
+    following = attempt.next_recommendations.filter(attempts__isnull=True).first()
+    if following is not None:
+        next_url = f"{reverse('learners:practice', args=[course.slug])}?recommendation={following.pk}"
+    else:
+        next_url = reverse("learners:practice", args=[course.slug])
+    context = {
+        "course": course,
+        "attempt": attempt,
+        "exercise": attempt.exercise,
+        "feedback": feedback_for(attempt),
+        "next_url": next_url,
+    }
+    return render(request, "learners/attempt.html", context)
+
+
+@login_required
+def progress(request: HttpRequest, slug: str) -> HttpResponse:
+    course = _course_for(request, slug)
+    learner = learner_for(request.user)
+    if not _is_enrolled(learner, course):
+        return _enroll_first(request, course)
+    reports = course_progress(learner, course)
+    # Totals come from the attempt log: an exercise of two skills counts once here, once per skill above.
+    totals = Attempt.objects.filter(learner=learner, course=course).aggregate(
+        answered=Count("id"), right=Count("id", filter=Q(correct=True))
+    )
+    context = {
+        "course": course,
+        "reports": reports,
+        "answered": totals["answered"],
+        "right": totals["right"],
+        "share_right": totals["right"] / totals["answered"] if totals["answered"] else None,
+        "mastered": sum(report.mastered for report in reports),
+        "window": MASTERY_WINDOW,
+        "min_attempts": MASTERY_MIN_ATTEMPTS,
+        "mastery_accuracy": MASTERY_ACCURACY,
+    }
+    return render(request, "learners/progress.html", context)
