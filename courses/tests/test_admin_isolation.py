@@ -1,0 +1,101 @@
+"""A teacher who is not a superuser sees and edits only their courses, and those learners' attempts."""
+
+import pytest
+from django.test import Client
+
+from conftest import arithmetic_document
+from courses.models import Course, Exercise, Skill
+from courses.services import import_course
+from courses.teachers import make_teacher
+from learners.tests.factories import AttemptFactory, EnrollmentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setting(teacher, other_teacher):
+    make_teacher(teacher)
+    make_teacher(other_teacher)
+    theirs = import_course(arithmetic_document("other-course"), teacher=other_teacher).course
+    mine = Course.objects.get(slug="arithmetic")
+    AttemptFactory(exercise=mine.exercises.get(key="add-1"), learner__user__username="mine-learner")
+    AttemptFactory(exercise=theirs.exercises.get(key="add-1"), learner__user__username="their-learner")
+    client = Client()
+    client.force_login(teacher)
+    return client, mine, theirs
+
+
+def test_the_course_list_shows_only_taught_courses(setting):
+    client, mine, theirs = setting
+    page = client.get("/admin/courses/course/").content.decode()
+    assert "arithmetic" in page and "other-course" not in page
+    assert client.get(f"/admin/courses/course/{theirs.pk}/change/").status_code == 302  # "doesn't exist"
+    assert client.get(f"/admin/courses/course/{mine.pk}/change/").status_code == 200
+
+
+def test_exercises_and_skills_of_other_courses_are_out_of_reach(setting):
+    client, _, theirs = setting
+    assert client.get(f"/admin/courses/exercise/{theirs.exercises.first().pk}/change/").status_code == 302
+    assert client.get(f"/admin/courses/skill/{theirs.skills.first().pk}/change/").status_code == 302
+    page = client.get("/admin/courses/exercise/").content.decode()
+    assert page.count("other-course") == 0
+
+
+def test_attempts_show_only_the_teachers_learners(setting):
+    client, _, _ = setting
+    page = client.get("/admin/learners/attempt/").content.decode()
+    assert "mine-learner" in page and "their-learner" not in page
+
+
+def test_a_teacher_cannot_move_an_exercise_into_a_course_they_do_not_teach(setting):
+    client, mine, theirs = setting
+    exercise = mine.exercises.get(key="add-1")
+    response = client.post(
+        f"/admin/courses/exercise/{exercise.pk}/change/",
+        {"course": theirs.pk, "key": "add-1", "skills": [mine.skills.get(key="addition").pk],
+         "type": "numeric", "prompt": "2 + 3", "choices": "[]", "answer": "5", "hints": "[]",
+         "explanation": "", "difficulty": "0", "active": "on"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert Exercise.objects.get(pk=exercise.pk).course == mine
+
+
+def test_a_teacher_creating_a_course_becomes_its_teacher(setting, teacher):
+    client, _, _ = setting
+    response = client.post(
+        "/admin/courses/course/add/", {"slug": "new-one", "title": "New", "language": "en"}
+    )
+    assert response.status_code == 302
+    assert list(Course.objects.get(slug="new-one").teachers.all()) == [teacher]
+
+
+def test_the_admin_refuses_a_prerequisite_cycle(setting):
+    client, mine, _ = setting
+    counting = mine.skills.get(key="counting")
+    response = client.post(
+        f"/admin/courses/skill/{counting.pk}/change/",
+        {"course": mine.pk, "key": "counting", "name": "Counting",
+         "prerequisites": [mine.skills.get(key="multiplication").pk]},
+    )  # fmt: skip
+    assert "would form a cycle" in response.content.decode()
+    assert not Skill.objects.get(pk=counting.pk).prerequisites.exists()
+
+
+def test_the_admin_refuses_an_answer_that_is_not_a_choice(setting):
+    client, mine, _ = setting
+    exercise = mine.exercises.get(key="count-2")
+    response = client.post(
+        f"/admin/courses/exercise/{exercise.pk}/change/",
+        {"course": mine.pk, "key": "count-2", "skills": [mine.skills.get(key="counting").pk],
+         "type": "multiple_choice", "prompt": "Which is more?", "choices": '["4", "7"]', "answer": '"9"',
+         "hints": "[]", "explanation": "", "difficulty": "0", "active": "on"},
+    )  # fmt: skip
+    assert "not one of the choices" in response.content.decode()
+
+
+def test_enrollments_of_other_courses_are_hidden(setting, other_student):
+    client, _, theirs = setting
+    EnrollmentFactory(course=theirs, learner=other_student.learner)
+    page = client.get("/admin/learners/enrollment/").content.decode()
+    assert "olga" not in page

@@ -1,0 +1,46 @@
+import pytest
+
+from courses.models import Exercise, render_markdown
+
+
+def exercise(type_, answer, **fields) -> Exercise:
+    return Exercise(type=type_, answer=answer, **fields)
+
+
+@pytest.mark.parametrize(
+    ("response", "correct"),
+    [("0.75", True), (" 0,75 ", True), ("3/4", True), ("6/8", True), ("0.76", False), ("abc", False),
+     ("1/0", False), ("nan", False), ("inf", False), ("", False), (0.75, True)],
+)  # fmt: skip
+def test_numeric_answers_are_read_as_decimals_or_fractions(response, correct):
+    assert exercise("numeric", 0.75).is_correct(response) is correct
+
+
+def test_numeric_tolerance_is_absolute():
+    item = exercise("numeric", 3.14159, tolerance=0.01)
+    assert item.is_correct("3.14") and item.is_correct("3.15")
+    assert not item.is_correct("3.16")
+
+
+def test_text_answers_ignore_case_and_white_space_only():
+    item = exercise("text", ["New York", "NYC"])
+    assert item.is_correct("  new   york ")
+    assert item.is_correct("nyc")
+    assert not item.is_correct("newyork")
+    assert not item.is_correct("New York City")
+
+
+def test_choices_match_by_value():
+    item = exercise("multiple_choice", "2/4", choices=["2/4", "1/3"])
+    assert item.is_correct("2/4")
+    assert not item.is_correct("1/2")
+    assert not item.is_correct("1/3")
+
+
+def test_markdown_is_rendered_and_scripts_are_stripped():
+    html = render_markdown(
+        "**bold** <script>alert(1)</script> [x](javascript:alert(1))\n\n```\nprint(1)\n```"
+    )
+    assert "<strong>bold</strong>" in html
+    assert "<script>" not in html and "javascript:" not in html
+    assert "<pre><code>print(1)\n</code></pre>" in html

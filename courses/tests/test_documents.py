@@ -1,0 +1,128 @@
+import copy
+import json
+
+import pytest
+import yaml
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from conftest import arithmetic_document
+from courses.documents import CourseDocumentError
+from courses.models import Course, Exercise
+from courses.services import export_course, import_course
+from learners.tests.factories import AttemptFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def problems_of(document) -> list[str]:
+    with pytest.raises(CourseDocumentError) as caught:
+        import_course(document)
+    return [str(problem) for problem in caught.value.problems]
+
+
+def test_every_problem_is_reported_with_its_path():
+    document = arithmetic_document()
+    document["slug"] = "Not A Slug"
+    document["skills"].append({"key": "counting", "name": "Again"})
+    document["skills"][1]["prerequisites"] = ["ghost"]
+    document["exercises"][0]["skills"] = ["nowhere"]
+    document["exercises"][1]["answer"] = "9"
+    document["exercises"][2]["answer"] = []
+    document["exercises"][3]["type"] = "essay"
+    document["exercises"][4]["tolerance"] = -1
+    document["exercises"][5]["difficulty"] = "hard"
+    document["exercises"].append(copy.deepcopy(document["exercises"][0]))
+    assert problems_of(document) == [
+        "slug: use lowercase letters, digits and single hyphens",
+        "skills[3].key: duplicate skill key 'counting' (first at skills[0])",
+        "skills[1].prerequisites[0]: unknown skill 'ghost'",
+        "exercises[0].skills[0]: unknown skill 'nowhere'",
+        "exercises[1].answer: not one of the choices",
+        "exercises[2].answer: a text exercise needs a non-empty list of accepted answers",
+        "exercises[3].type: must be one of multiple_choice, numeric, text",
+        "exercises[4].tolerance: must be a non-negative number",
+        "exercises[5].difficulty: must be a real number (0 = average)",
+        "exercises[6].key: duplicate exercise key 'count-1' (first at exercises[0])",
+        "exercises[6].skills[0]: unknown skill 'nowhere'",
+    ]
+    assert not Course.objects.exists()
+
+
+def test_a_prerequisite_cycle_is_refused():
+    document = arithmetic_document()
+    document["skills"][0]["prerequisites"] = ["multiplication"]
+    assert problems_of(document) == [
+        "skills: prerequisites form a cycle: counting -> multiplication -> addition -> counting"
+    ]
+
+
+def test_a_document_that_is_not_a_mapping_is_refused():
+    assert problems_of(["a", "list"]) == ["the document must be a mapping with slug, title, ..."]
+
+
+def test_unknown_fields_are_refused_so_typos_do_not_vanish():
+    document = arithmetic_document()
+    document["exercises"][0]["hint"] = ["singular by mistake"]
+    assert problems_of(document) == ["exercises[0].hint: unknown field"]
+
+
+def test_a_failed_reimport_leaves_the_course_as_it_was(course):
+    document = arithmetic_document()
+    document["title"] = "Renamed"
+    document["exercises"][0]["answer"] = "three"
+    problems_of(document)
+    assert Course.objects.get().title == "Arithmetic"
+    assert Exercise.objects.get(key="count-1").answer == 3
+
+
+def test_reimport_updates_by_key_deactivates_missing_exercises_and_keeps_attempts(course):
+    attempt = AttemptFactory(exercise=Exercise.objects.get(key="add-2"))
+    document = arithmetic_document()
+    document["exercises"] = [e for e in document["exercises"] if e["key"] != "add-2"]
+    document["exercises"][0]["prompt"] = "Count the dots: ● ● ●"
+    summary = import_course(document)
+    assert (summary.created, summary.deactivated) == (False, 1)
+    assert Exercise.objects.get(key="count-1").prompt == "Count the dots: ● ● ●"
+    assert Exercise.objects.get(key="add-2").active is False
+    attempt.refresh_from_db()
+    assert attempt.exercise.key == "add-2"
+
+
+def test_export_then_import_round_trips(course):
+    exported = export_course(course)
+    original = import_course(exported)
+    assert original.created is False
+    assert export_course(Course.objects.get()) == exported
+    assert [e["key"] for e in exported["exercises"]] == [e["key"] for e in arithmetic_document()["exercises"]]
+    assert exported["exercises"][4]["tolerance"] == 0.001
+
+
+def test_the_commands_round_trip_through_files(tmp_path, course):
+    out = tmp_path / "arithmetic.json"
+    call_command("export_course", "arithmetic", "--format", "json", "--output", str(out))
+    document = json.loads(out.read_text())
+    document["slug"] = "arithmetic-copy"
+    (tmp_path / "copy.yaml").write_text(yaml.safe_dump(document))
+    call_command("import_course", str(tmp_path / "copy.yaml"))
+    assert export_course(Course.objects.get(slug="arithmetic-copy"))["exercises"] == document["exercises"]
+
+
+def test_the_import_command_names_the_file_and_each_problem(tmp_path):
+    path = tmp_path / "bad.yaml"
+    document = arithmetic_document()
+    document["exercises"][1]["answer"] = "9"
+    path.write_text(yaml.safe_dump(document))
+    with pytest.raises(CommandError) as caught:
+        call_command("import_course", str(path))
+    assert (
+        str(caught.value)
+        == f"{path}: nothing imported, 1 problem(s):\n  exercises[1].answer: not one of the choices"
+    )
+
+
+def test_the_import_command_reports_broken_yaml(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("slug: [unclosed\n")
+    with pytest.raises(CommandError, match="not valid JSON or YAML"):
+        call_command("import_course", str(path))
