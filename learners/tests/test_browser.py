@@ -1,0 +1,115 @@
+"""A student's first session in real headless Chromium, against a live server, at phone width."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from courses.models import Exercise
+from learners.models import Attempt
+from metamodel.models import Recommendation
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def page(monkeypatch):
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but {CHROMIUM} is missing (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM reads are still
+    # plain synchronous calls, which Django would otherwise refuse inside a running loop.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport=PHONE)
+            context.set_default_timeout(10_000)
+            yield context.new_page()
+        finally:
+            browser.close()
+
+
+def fits_the_screen(page: Page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def shown_exercise(page: Page) -> Exercise:
+    recommendation_id = page.locator("#id_recommendation").input_value()
+    return Recommendation.objects.select_related("exercise").get(pk=recommendation_id).exercise
+
+
+def give_answer(page: Page, exercise: Exercise, right: bool) -> None:
+    if exercise.type == Exercise.Type.MULTIPLE_CHOICE:
+        choice = exercise.answer if right else next(c for c in exercise.choices if c != exercise.answer)
+        page.get_by_role("group", name="Your answer").get_by_label(choice, exact=True).check()
+    elif exercise.type == Exercise.Type.NUMERIC:
+        page.get_by_label("Your answer").fill(str(exercise.answer if right else float(exercise.answer) + 1))
+    else:
+        page.get_by_label("Your answer").fill(exercise.answer[0] if right else "not the answer")
+    page.get_by_role("button", name="Check my answer").click()
+
+
+def test_a_student_signs_up_enrolls_practises_and_sees_progress(live_server, course, page: Page):
+    page.goto(f"{live_server.url}/signup/")
+    page.get_by_label("Username").fill("ada")
+    page.get_by_label(re.compile(r"^Password:?$")).fill("Analytical-engine-1843")
+    page.get_by_label("Password confirmation").fill("Analytical-engine-1843")
+    page.get_by_role("button", name="Sign up").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Courses")
+    expect(page.get_by_text("Welcome, ada!")).to_be_visible()
+    page.get_by_role("button", name="Enroll in Arithmetic").click()
+    expect(page.get_by_text("You are enrolled in Arithmetic.")).to_be_visible()
+
+    page.get_by_role("link", name="See your progress").click()
+    expect(page.locator("#total-answered")).to_have_text("0")
+
+    page.get_by_role("link", name="Practise").click()
+    outcomes = [True, False, True]
+    for number, right in enumerate(outcomes, start=1):
+        expect(page.get_by_role("heading", name="Exercise")).to_be_visible()
+        assert fits_the_screen(page)
+        exercise = shown_exercise(page)
+        if exercise.hints and number == 1:
+            page.get_by_role("button", name="Show a hint").click()
+            expect(page.get_by_text(exercise.hints[0])).to_be_visible()
+            assert shown_exercise(page) == exercise
+        give_answer(page, exercise, right)
+
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            re.compile("Correct!" if right else "Not quite.")
+        )
+        expect(page.locator(".correct-answer")).to_be_visible()
+        if exercise.explanation:
+            expect(page.get_by_role("heading", name="Worked explanation")).to_be_visible()
+        assert fits_the_screen(page)
+        if number < len(outcomes):
+            page.get_by_role("link", name="Next exercise").click()
+
+    attempts = list(Attempt.objects.filter(learner__user__username="ada").order_by("id"))
+    assert [attempt.correct for attempt in attempts] == outcomes
+    assert attempts[0].hints_used == (1 if attempts[0].exercise.hints else 0)
+
+    page.get_by_role("link", name="See your progress").click()
+    expect(page.locator("#total-answered")).to_have_text("3")
+    expect(page.locator("#total-right")).to_have_text("2 (67%)")
+    practised = page.locator("tbody tr").filter(has_text=re.compile(r"\bago\b"))
+    expect(practised.first).to_be_visible()
+    assert fits_the_screen(page)
