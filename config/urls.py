@@ -12,3 +12,5 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("learners.urls")),
 ]
+
+handler404 = "config.views.not_found"
