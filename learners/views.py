@@ -140,7 +140,7 @@ def practice(request: HttpRequest, slug: str) -> HttpResponse:
         return _answer(request, course, learner)
 
     recommendation_id = request.GET.get("recommendation", "")
-    if recommendation_id.isdigit():
+    if recommendation_id.isdecimal():
         recommendation = get_object_or_404(
             Recommendation.objects.select_related("exercise"),
             pk=recommendation_id,
@@ -166,7 +166,7 @@ def _answer(request: HttpRequest, course: Course, learner: Learner) -> HttpRespo
     recommendation_id = request.POST.get("recommendation", "")
     recommendation = get_object_or_404(
         Recommendation.objects.select_related("exercise"),
-        pk=recommendation_id if recommendation_id.isdigit() else None,
+        pk=recommendation_id if recommendation_id.isdecimal() else None,
         learner=learner,
         course=course,
     )

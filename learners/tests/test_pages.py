@@ -342,6 +342,40 @@ def test_an_empty_answer_is_refused_without_recording(client, enrolled, course):
     assert not Attempt.objects.exists()
 
 
+def test_text_answers_are_checked_without_regard_to_case_and_spaces(client, enrolled, course):
+    recommendation = recommend(enrolled, course, "count-3")
+    shown = shown_form(client, course, recommendation=recommendation.pk)
+    answer(client, course, shown, "  TWO ")
+    assert Attempt.objects.get().correct
+
+
+def test_multiple_choice_answers_are_recorded_by_value(client, enrolled, course):
+    recommendation = recommend(enrolled, course, "count-2")
+    shown = shown_form(client, course, recommendation=recommendation.pk)
+    page = client.get(answer(client, course, shown, "4").url)
+    assert Attempt.objects.get().response == "4"
+    assert '<dd class="correct-answer">7</dd>' in page.content.decode()
+    assert answer(client, course, {**shown, "idempotency_key": str(uuid.uuid4())}, "5").status_code == 400
+    assert Attempt.objects.count() == 1
+
+
+def test_answering_after_leaving_the_course_records_nothing(client, enrolled, course):
+    shown = shown_form(client, course)
+    Enrollment.objects.filter(learner__user=enrolled).delete()
+    response = answer(client, course, shown, "3")
+    assert response.url == reverse("learners:course", args=[course.slug])
+    assert not Attempt.objects.exists()
+
+
+def test_answering_an_exercise_withdrawn_meanwhile_moves_on(client, enrolled, course):
+    shown = shown_form(client, course)
+    Exercise.objects.filter(pk=shown["exercise"].pk).update(active=False)
+    response = answer(client, course, shown, "3")
+    assert response.url == practice_url(course)
+    assert not Attempt.objects.exists()
+    assert b"Here is another exercise." in client.get(response.url).content
+
+
 def test_submitting_the_same_form_twice_records_one_attempt(client, enrolled, course):
     shown = shown_form(client, course)
     first = answer(client, course, shown, "3")
