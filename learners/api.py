@@ -1,5 +1,7 @@
 """Learner endpoints: registration, tokens and the attempt log."""
 
+from datetime import UTC, datetime
+
 import django_filters
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -59,11 +61,15 @@ class TokenView(ObtainAuthToken):
 class AttemptFilter(django_filters.FilterSet):
     course = django_filters.CharFilter(field_name="course__slug")
     exercise = django_filters.CharFilter(field_name="exercise__key")
-    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    since = django_filters.IsoDateTimeFilter(method="filter_since")
 
     class Meta:
         model = Attempt
         fields = ["course", "exercise", "correct", "source", "since"]
+
+    def filter_since(self, queryset: QuerySet[Attempt], name: str, value: datetime) -> QuerySet[Attempt]:
+        # ISO 8601 allows offsets PostgreSQL refuses (beyond ±15:59); the same instant in UTC is fine.
+        return queryset.filter(created_at__gte=value.astimezone(UTC))
 
 
 IDEMPOTENCY_KEY = OpenApiParameter(

@@ -137,3 +137,11 @@ def test_progress_changes_after_answers(enrolled, django_capture_on_commit_callb
     assert skills["counting"]["correct"] == 1
     assert skills["counting"]["accuracy"] == 0.5
     assert skills["addition"]["attempts"] == 0
+
+
+def test_since_accepts_any_iso_offset(enrolled):
+    answer(enrolled, "add-1", "5", "k1")
+    response = enrolled.get("/api/v1/attempts/", {"since": "2000-01-01T00:00:00-17:22"})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 1
+    assert enrolled.get("/api/v1/attempts/", {"since": "2999-01-01T00:00:00Z"}).json()["results"] == []
