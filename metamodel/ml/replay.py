@@ -1,0 +1,178 @@
+"""The replay protocol: a course the model has never seen, lived through attempt by attempt.
+
+The attempts are put in time order, learners interleaved by timestamp; where timestamps are positions,
+round-robin (every learner's first attempt in file order, then every second attempt, ...). Each attempt
+is predicted before it is seen, then learned from:
+
+- learner adaptation at once: the next prediction for a learner adapts phi on all of their attempts so
+  far (the inner loop, as the platform's ``adapt_learner`` does after every attempt);
+- exercise parameters online: each exercise and skill of the new course has an offset in logit units,
+  updated after each attempt by the Elo rule offset += K(n) (correct - p), K(n) = 1 / (1 + 0.05 n)
+  (Pelánek 2016); an exercise's offset (or, before its first attempt, the mean of its skills' offsets)
+  is the difficulty prior the network uses for exercises it has not learned;
+- periodic re-meta-training: after 5,000 attempts, then each time four times as many (5k, 20k, 80k,
+  320k), the network is meta-trained again, warm-started, for one epoch on the course's attempts seen so
+  far, with the course's exercises and skills added to its vocabulary.
+
+Attempts are processed in chunks of at most :data:`CHUNK` in which no learner appears twice: a chunk is
+predicted together, then learned from together. A learner's own history is therefore always complete;
+only the exercise offsets lag, by less than a chunk, as they would behind a worker queue.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import torch
+
+from metamodel.ml.baselines import OnlineElo
+from metamodel.ml.data import AttemptRecord
+from metamodel.ml.features import FeatureTable, build_feature_table, select_rows
+from metamodel.ml.metrics import score_predictions
+from metamodel.ml.model import MetaConfig, encode, episode_logits, make_episodes, train_network
+from metamodel.ml.trained import TrainedModel, meta_train
+
+CHUNK = 256
+RETRAIN_AT = 5_000
+RETRAIN_GROWTH = 4
+FIRST_ATTEMPTS = 1_000
+ONLINE_K = 1.0
+ONLINE_DECAY = 0.05
+
+
+def replay_order(table: FeatureTable) -> np.ndarray:
+    """Row order of the replay: by timestamp, then position, then the learner's place in the file; for
+    position data that is round-robin over learners."""
+    key_time = table.position if bool(np.all(table.time == table.position)) else table.time
+    return np.lexsort((table.task, table.position, key_time))
+
+
+def chunks(order: np.ndarray, task: np.ndarray, size: int) -> list[np.ndarray]:
+    """Split ``order`` into consecutive chunks of at most ``size`` rows with no learner twice."""
+    out: list[np.ndarray] = []
+    current: list[int] = []
+    seen: set[int] = set()
+    for row in order.tolist():
+        learner = int(task[row])
+        if learner in seen or len(current) >= size:
+            out.append(np.asarray(current))
+            current, seen = [], set()
+        current.append(row)
+        seen.add(learner)
+    if current:
+        out.append(np.asarray(current))
+    return out
+
+
+class OnlineOffsets:
+    """Elo-style online offsets (logit units, positive = easier) of a course's exercises and skills."""
+
+    def __init__(self, table: FeatureTable) -> None:
+        _, self.exercise = np.unique(np.asarray(table.exercises), return_inverse=True)
+        skill_keys = {key: i for i, key in enumerate(dict.fromkeys(s for ss in table.skills for s in ss))}
+        width = max(1, max((len(s) for s in table.skills), default=1))
+        self.skill = np.full((len(table), width), -1, dtype=np.int64)
+        for row, skills in enumerate(table.skills):
+            self.skill[row, : len(skills)] = [skill_keys[s] for s in skills]
+        self.exercise_value = np.zeros(self.exercise.max(initial=0) + 1)
+        self.exercise_count = np.zeros_like(self.exercise_value)
+        self.skill_value = np.zeros(len(skill_keys) + 1)  # the last slot stays 0 for padding
+        self.skill_count = np.zeros_like(self.skill_value)
+
+    def prior(self, rows: np.ndarray) -> np.ndarray:
+        exercise = self.exercise[rows]
+        skill = self.skill[rows]
+        present = skill >= 0
+        skill_mean = self.skill_value[skill].sum(1, where=present) / np.maximum(present.sum(1), 1)
+        return np.where(self.exercise_count[exercise] > 0, self.exercise_value[exercise], skill_mean)
+
+    def learn(self, rows: np.ndarray, error: np.ndarray) -> None:
+        for row, e in zip(rows.tolist(), error.tolist(), strict=True):
+            exercise = self.exercise[row]
+            self.exercise_value[exercise] += ONLINE_K / (1 + ONLINE_DECAY * self.exercise_count[exercise]) * e
+            self.exercise_count[exercise] += 1
+            for skill in self.skill[row]:
+                if skill >= 0:
+                    self.skill_value[skill] += ONLINE_K / (1 + ONLINE_DECAY * self.skill_count[skill]) * e
+                    self.skill_count[skill] += 1
+
+
+def replay_meta(
+    model: TrainedModel, table: FeatureTable, order: np.ndarray, seed: int, log: Callable[[str], None] | None
+) -> tuple[np.ndarray, list[int]]:
+    """P(correct) of every row of ``table`` replayed in ``order``; also the attempt counts of re-training."""
+    config = model.config
+    p = np.empty(len(table))
+    offsets = OnlineOffsets(table)
+    correct = torch.from_numpy(table.correct.astype(np.float32))
+    net, vocabulary = model.net, model.vocabulary
+    encoded = encode(table, vocabulary)
+    seen = np.zeros(len(table), dtype=bool)
+    n_seen, next_retrain, retrained_at = 0, RETRAIN_AT, []
+    for chunk in chunks(order, table.task, CHUNK):
+        # One episode per attempt: the learner's last `window` attempts as support, the attempt as query.
+        position = table.position[chunk] - 1
+        kept = np.minimum(position, config.window)
+        first = table.starts[table.task[chunk]] + position - kept
+        rows = np.concatenate([np.arange(f, f + k + 1) for f, k in zip(first, kept, strict=True)])
+        offsets_in_batch = np.concatenate(([0], np.cumsum(kept + 1)[:-1]))
+        episodes = make_episodes(kept + 1, offsets_in_batch, [np.array([k]) for k in kept], config.window)
+        rows_t = torch.from_numpy(rows)
+        batch = encoded.take(rows_t)
+        batch.prior = torch.from_numpy(offsets.prior(rows).astype(np.float32))
+        with torch.no_grad():
+            logits = episode_logits(net, batch, correct[rows_t], episodes, config.inner_steps)
+        p[chunk] = torch.sigmoid(logits[:, 0]).numpy()
+        offsets.learn(chunk, table.correct[chunk] - p[chunk])
+        seen[chunk] = True
+        n_seen += len(chunk)
+        if n_seen >= next_retrain:
+            started = time.perf_counter()
+            once = dataclasses.replace(config, epochs=1, validation_fraction=0.0)
+            net, vocabulary, _ = train_network(
+                select_rows(table, np.flatnonzero(seen)), once, seed, None, (net, vocabulary)
+            )
+            encoded = encode(table, vocabulary)
+            retrained_at.append(n_seen)
+            if log:
+                log(f"re-meta-trained after {n_seen} attempts in {time.perf_counter() - started:.0f} s")
+            next_retrain *= RETRAIN_GROWTH
+    return p, retrained_at
+
+
+def evaluate_replay(
+    records: Sequence[AttemptRecord],
+    course: str,
+    pretrain: Sequence[tuple[str, Sequence[AttemptRecord]]],
+    model: str,
+    seed: int = 0,
+    log: Callable[[str], None] | None = None,
+) -> tuple[FeatureTable, np.ndarray, float, dict[str, object]]:
+    """Replay ``records`` as a new course for ``model`` ("meta", "ablation" or "elo").
+
+    Returns the table, P(correct) per row, training seconds, and extra report entries: the metrics of
+    the first 1,000 attempts of the replay, the replay order rule and when re-training happened.
+    """
+    table = build_feature_table([(course, records)])
+    order = replay_order(table)
+    started = time.perf_counter()
+    extra: dict[str, object] = {"replay_order": "timestamp, then position, then file order of learners"}
+    if model == "elo":
+        p = OnlineElo().replay(table, order)
+        training_seconds = 0.0
+    elif model in ("meta", "ablation"):
+        if not pretrain:
+            raise ValueError("the replay protocol needs --pretrain files for the meta-learned model")
+        config = MetaConfig() if model == "meta" else MetaConfig(inner_steps=0)
+        trained = meta_train(pretrain, config, seed, log)
+        training_seconds = time.perf_counter() - started
+        p, retrained_at = replay_meta(trained, table, order, seed, log)
+        extra["retrained_after_attempts"] = retrained_at
+    else:
+        raise ValueError(f"model {model!r} has no replay protocol; use meta, ablation or elo")
+    first = order[:FIRST_ATTEMPTS]
+    extra["first_1000"] = score_predictions(table.correct[first], p[first], table.position[first])
+    return table, p, training_seconds, extra

@@ -1,0 +1,146 @@
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from metamodel.ml.artifact import ArtifactError, load_artifact, save_artifact
+from metamodel.ml.data import AttemptRecord
+from metamodel.ml.metrics import auc
+from metamodel.ml.model import MetaConfig, NonFiniteLossError
+from metamodel.ml.trained import Attempt, Candidate, LearnerParams, meta_train
+
+FAST = MetaConfig(epochs=4, batch_rows=1024)
+
+
+@pytest.fixture(scope="module")
+def trained():
+    from metamodel.tests.ml.conftest import synthetic_log
+
+    return meta_train({"c": synthetic_log(n_learners=150, length=40)}, FAST, seed=0)
+
+
+def history_of(records):
+    return [
+        Attempt(f"c/{r.exercise}", tuple(f"c/{s}" for s in r.skills), r.correct, r.timestamp) for r in records
+    ]
+
+
+def test_it_learns_a_synthetic_task_to_a_known_auc(trained, synthetic):
+    # The generating probabilities reach AUC 0.82 on these held-out learners; 4 epochs reach about 0.78.
+    held_out = synthetic(n_learners=60, length=40, seed=7)
+    p = trained.predict_courses([("c", held_out)])
+    assert auc(np.array([r.correct for r in held_out]), p) > 0.76
+    assert trained.info["validation_auc"] > 0.72
+
+
+def test_adaptation_moves_predictions_toward_the_learners_record(trained):
+    exercises = [f"c/e{i}" for i in range(10)]
+    strong = [Attempt(e, ("c/s1",), 1, t) for t, e in enumerate(exercises * 3, start=1)]
+    weak = [Attempt(e, ("c/s1",), 0, t) for t, e in enumerate(exercises * 3, start=1)]
+    candidates = [Candidate("c/e3", ("c/s1",))]
+    cold = trained.predict(trained.adapt([]), candidates, 1)[0]
+    assert trained.predict(trained.adapt(strong), candidates, 31)[0] > cold
+    assert trained.predict(trained.adapt(weak), candidates, 31)[0] < cold
+
+
+def test_inner_loop_improves_on_the_features_alone(trained):
+    params = trained.adapt([Attempt("c/e1", ("c/s1",), 1, t) for t in range(1, 21)])
+    initial = trained.adapt([])
+    assert params.ability != initial.ability
+    assert any(value != 0.0 for value in params.skill_offsets.values())
+
+
+def test_it_scores_unseen_exercises_skills_and_courses(trained):
+    params = trained.adapt([Attempt("geometry/q1", ("geometry/angles",), 1, 1)])
+    candidates = [
+        Candidate("c/e1", ("c/s1",)),
+        Candidate("c/never-seen", ("c/s1",)),
+        Candidate("geometry/q2", ("geometry/angles",)),
+        Candidate("geometry/q3", ("geometry/lines",), difficulty=2.0),
+        Candidate("geometry/q3", ("geometry/lines",), difficulty=-2.0),
+        Candidate("geometry/q4", ()),
+    ]
+    p = trained.predict(params, candidates, 2)
+    assert p.shape == (6,) and np.all((p > 0) & (p < 1))
+    assert p[3] < p[4]  # a harder prior lowers P(correct) of an unseen exercise
+
+
+def test_learner_params_survive_a_json_round_trip(trained):
+    import json
+
+    params = trained.adapt([Attempt("c/e1", ("c/s1", "c/s2"), 1, 10), Attempt("c/e2", ("c/s2",), 0, 70)])
+    restored = LearnerParams.from_dict(json.loads(json.dumps(params.to_dict())))
+    candidates = [Candidate("c/e1", ("c/s1",)), Candidate("c/e9", ("c/s2",))]
+    assert np.array_equal(
+        trained.predict(params, candidates, 100), trained.predict(restored, candidates, 100)
+    )
+
+
+def test_adapt_matches_the_batched_evaluation_path(trained, synthetic):
+    records = synthetic(n_learners=1, length=12, seed=3)
+    batched = trained.predict_courses([("c", records)])
+    history = history_of(records)
+    one_by_one = [
+        trained.predict(trained.adapt(history[:t]), [Candidate(h.exercise, h.skills)], h.timestamp)[0]
+        for t, h in enumerate(history)
+    ]
+    assert np.allclose(batched, one_by_one, atol=1e-5)
+
+
+def test_save_and_load_give_identical_predictions(trained, tmp_path):
+    path = tmp_path / "model.pt"
+    digest = save_artifact(trained, path)
+    loaded = load_artifact(path, digest)
+    history = [Attempt("c/e1", ("c/s1",), 1, 1), Attempt("c/e2", ("c/s3",), 0, 2)]
+    candidates = [Candidate(f"c/e{i}", (f"c/s{i % 5}",)) for i in range(20)]
+    assert np.array_equal(
+        trained.predict(trained.adapt(history), candidates, 3),
+        loaded.predict(loaded.adapt(history), candidates, 3),
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["model.pt"]  # no temporary file left behind
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "not-torch"])
+def test_a_corrupt_artifact_is_refused(trained, tmp_path, damage):
+    import hashlib
+
+    path = tmp_path / "model.pt"
+    digest = save_artifact(trained, path)
+    data = bytearray(path.read_bytes())
+    if damage == "flip":
+        data[len(data) // 2] ^= 0xFF
+        with pytest.raises(ArtifactError, match="SHA-256"):
+            path.write_bytes(bytes(data))
+            load_artifact(path, digest)
+        return
+    data = data[: len(data) // 2] if damage == "truncate" else bytearray(b"not a model")
+    path.write_bytes(bytes(data))
+    # Even with a matching checksum (a file saved corrupt), loading refuses it as a whole.
+    with pytest.raises(ArtifactError, match="not a usable model artifact"):
+        load_artifact(path, hashlib.sha256(bytes(data)).hexdigest())
+
+
+def test_a_missing_artifact_is_refused(tmp_path):
+    with pytest.raises(ArtifactError):
+        load_artifact(tmp_path / "absent.pt", "0" * 64)
+
+
+def test_same_seed_and_data_give_the_same_weights(synthetic):
+    records = {"c": synthetic(n_learners=40, length=20)}
+    config = dataclasses.replace(FAST, epochs=2)
+    first = meta_train(records, config, seed=5).net.state_dict()
+    second = meta_train(records, config, seed=5).net.state_dict()
+    assert all(torch.equal(first[name], second[name]) for name in first)
+
+
+def test_a_non_finite_loss_fails_training(synthetic):
+    records = {"c": synthetic(n_learners=40, length=20)}
+    with pytest.raises(NonFiniteLossError):
+        meta_train(records, dataclasses.replace(FAST, learning_rate=float("inf")), seed=0)
+
+
+def test_records_of_the_reader_are_accepted_directly():
+    records = [AttemptRecord("a", "e", ("s",), 1, 1), AttemptRecord("b", "e", ("s",), 0, 1)]
+    model = meta_train([("tiny", records)], dataclasses.replace(FAST, epochs=1), seed=0)
+    assert model.predict(model.adapt([]), [Candidate("tiny/e", ("tiny/s",))], 1).shape == (1,)
