@@ -9,10 +9,9 @@ from django.utils import timezone
 
 from courses.models import Course, Exercise, Skill
 from learners.models import Attempt, Enrollment, Learner
+from metamodel.histories import UNIX_TIME_FROM
 from metamodel.ml.data import AttemptRecord
 
-# A timestamp this large is real Unix time (after 2001-09-09); smaller ones are positions in a sequence.
-UNIX_TIME_FROM = 1_000_000_000
 BATCH = 5000
 
 
@@ -39,7 +38,10 @@ def _ensure(model: type, course: Course, keys: list[str], make: Any) -> dict[str
 
 @transaction.atomic
 def import_attempt_log(
-    records: list[AttemptRecord], course_slug: str, skill_names: dict[str, str] | None = None
+    records: list[AttemptRecord],
+    course_slug: str,
+    skill_names: dict[str, str] | None = None,
+    source: str = Attempt.Source.IMPORT,
 ) -> LogImportSummary:
     """Store a validated attempt log as learners, skills, content-less exercises and attempts, in bulk.
 
@@ -102,7 +104,7 @@ def import_attempt_log(
                 correct=bool(record.correct),
                 created_at=datetime.fromtimestamp(record.timestamp, tz=UTC) if real_time else now,
                 log_timestamp=record.timestamp,
-                source=Attempt.Source.IMPORT,
+                source=source,
                 idempotency_key=f"log:{course_slug}:{record.learner}:{position[learner_key]}",
             )
         )

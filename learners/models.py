@@ -44,6 +44,7 @@ class Attempt(models.Model):
         WEB = "web", "Web"
         API = "api", "API"
         IMPORT = "import", "Import"
+        SIMULATION = "simulation", "Simulation"
 
     learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="attempts")
     course = models.ForeignKey("courses.Course", on_delete=models.CASCADE, related_name="attempts")

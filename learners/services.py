@@ -15,6 +15,7 @@ from learners.models import Attempt, Enrollment, Learner
 from learners.tasks import update_skill_progress
 from metamodel.models import Recommendation
 from metamodel.services import NothingToPractise, recommend_next
+from metamodel.tasks import adapt_learner
 
 
 class AttemptRefused(Exception):
@@ -127,6 +128,7 @@ def record_attempt(
             except NothingToPractise:
                 following = None
             transaction.on_commit(lambda: update_skill_progress.delay(learner.pk, course.pk))
+            transaction.on_commit(lambda: adapt_learner.delay(learner.pk, course.pk))
     except IntegrityError:
         replay = _replay(learner, idempotency_key, fingerprint) if idempotency_key else None
         if replay is None:

@@ -12,6 +12,10 @@ deliberately simple and explainable, in the spirit of mastery learning (Bloom 19
 4. Within that skill, prefer an exercise never answered (easiest first, by the difficulty prior), then
    the one answered longest ago; never the exercise just answered, when there is another.
 5. When every skill is mastered, review the skill practised longest ago.
+
+With an active model version, step 4 changes: among that skill's exercises (never the one just answered,
+when there is another), the one whose predicted success is closest to TARGET_SUCCESS is chosen — desirable
+difficulty (Bjork 1994), the band where practice is neither guessing nor idle repetition.
 """
 
 from collections.abc import Sequence
@@ -20,6 +24,7 @@ from dataclasses import dataclass, field
 MASTERY_WINDOW = 5
 MASTERY_MIN_ATTEMPTS = 3
 MASTERY_ACCURACY = 0.8
+TARGET_SUCCESS = 0.7
 
 
 @dataclass(frozen=True)
@@ -47,10 +52,17 @@ class SkillNode:
 
 @dataclass
 class Choice:
+    """The exercise chosen, why, and the rest of the chosen skill's exercises in the rule's order."""
+
     exercise_id: int
     reasons: list[str]
     propensity: float = 1.0
-    alternatives: list[int] = field(default_factory=list)
+    candidates: list[int] = field(default_factory=list)
+    last_exercise_id: int | None = None
+
+    @property
+    def alternatives(self) -> list[int]:
+        return [pk for pk in self.candidates if pk != self.exercise_id][:3]
 
 
 def skill_mastered(outcomes: Sequence[bool]) -> bool:
@@ -113,4 +125,26 @@ def choose_by_rule(
             e.id,
         ),
     )
-    return Choice(exercise_id=candidates[0].id, reasons=reasons, alternatives=[e.id for e in candidates[1:4]])
+    return Choice(
+        exercise_id=candidates[0].id,
+        reasons=reasons,
+        candidates=[e.id for e in candidates],
+        last_exercise_id=last_exercise,
+    )
+
+
+def choose_in_band(choice: Choice, predictions: dict[int, float]) -> Choice:
+    """Within the rule's skill, the exercise whose predicted success is closest to TARGET_SUCCESS."""
+    pool = [pk for pk in choice.candidates if pk in predictions and pk != choice.last_exercise_id]
+    pool = pool or [pk for pk in choice.candidates if pk in predictions]
+    if not pool:
+        return choice
+    ordered = sorted(pool, key=lambda pk: abs(predictions[pk] - TARGET_SUCCESS))
+    best = ordered[0]
+    reason = f"stretch: {predictions[best]:.0%} predicted success (aiming near {TARGET_SUCCESS:.0%})"
+    return Choice(
+        exercise_id=best,
+        reasons=[*choice.reasons, reason],
+        candidates=ordered,
+        last_exercise_id=choice.last_exercise_id,
+    )

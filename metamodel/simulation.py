@@ -1,0 +1,170 @@
+"""Simulated learners with ground truth, for demo histories and for measuring teaching policies.
+
+Pure Python + NumPy (no Django). The learner model is Bayesian Knowledge Tracing (Corbett & Anderson
+1995) per skill, extended the ways the platform's claims need:
+
+- **Latent knowledge** per skill: known or not. A learner starts knowing each skill with ``p_init``.
+- **Learning from practice**: after practising a skill not yet known, it becomes known with probability
+  ``learn * readiness``, where readiness = 1 - ``prerequisite_weight`` * (share of the skill's
+  prerequisites not known). With a weight of 1, a skill whose prerequisites are all unknown is unlearnable;
+  with 0, prerequisites do not matter. Answering correctly teaches a little more (* ``correct_bonus``).
+- **Slips and guesses**, shifted by the exercise's difficulty d and the learner's ability a in logit units:
+  P(correct | known) = 1 - sigmoid(logit(slip) + d - a), P(correct | not known) =
+  sigmoid(logit(guess) - d + a). An
+  exercise with several skills needs all of them known.
+- **Forgetting**: a known skill is forgotten between two practices with probability 1 - 2^(-Δt / half-life).
+
+Presets (``SETTINGS``) span fast/slow learners, weak/strong prerequisites and little/much forgetting.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from metamodel.ml.data import AttemptRecord
+
+DAY = 86_400
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
+@dataclass(frozen=True)
+class SimulatorSettings:
+    p_init: float = 0.1
+    learn: float = 0.25
+    correct_bonus: float = 1.3
+    slip: float = 0.1
+    guess: float = 0.2
+    prerequisite_weight: float = 0.7
+    forget_half_life_days: float = 30.0
+    ability_sd: float = 0.7
+
+
+SETTINGS = {
+    "default": SimulatorSettings(),
+    "fast": SimulatorSettings(learn=0.4),
+    "slow": SimulatorSettings(learn=0.12),
+    "weak-prerequisites": SimulatorSettings(prerequisite_weight=0.2),
+    "strong-prerequisites": SimulatorSettings(prerequisite_weight=1.0),
+    "little-forgetting": SimulatorSettings(forget_half_life_days=180.0),
+    "much-forgetting": SimulatorSettings(forget_half_life_days=5.0),
+}
+
+
+@dataclass(frozen=True)
+class SkillSpec:
+    key: str
+    prerequisites: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExerciseSpec:
+    key: str
+    skills: tuple[str, ...]
+    difficulty: float = 0.0
+
+
+class SimulatedLearner:
+    """One learner's hidden state and how it answers and learns (see the module docstring)."""
+
+    def __init__(self, skills: list[SkillSpec], settings: SimulatorSettings, rng: np.random.Generator):
+        self.settings = settings
+        self.rng = rng
+        self.prerequisites = {skill.key: skill.prerequisites for skill in skills}
+        self.ability = float(rng.normal(0.0, settings.ability_sd))
+        self.known = {skill.key: bool(rng.random() < settings.p_init) for skill in skills}
+        self.last_practice: dict[str, int] = {}
+
+    def _forget(self, skill: str, now: int) -> None:
+        last = self.last_practice.get(skill)
+        if last is None or not self.known[skill]:
+            return
+        elapsed_days = max(0, now - last) / DAY
+        if self.rng.random() < 1.0 - 2.0 ** (-elapsed_days / self.settings.forget_half_life_days):
+            self.known[skill] = False
+
+    def answer(self, exercise: ExerciseSpec, now: int) -> bool:
+        """Answer the exercise at time ``now`` (seconds), then learn from the practice."""
+        s = self.settings
+        for skill in exercise.skills:
+            self._forget(skill, now)
+        shift = exercise.difficulty - self.ability
+        if all(self.known[skill] for skill in exercise.skills):
+            p_correct = 1.0 - _sigmoid(_logit(s.slip) + shift)
+        else:
+            p_correct = _sigmoid(_logit(s.guess) - shift)
+        correct = bool(self.rng.random() < p_correct)
+        for skill in exercise.skills:
+            self.last_practice[skill] = now
+            if not self.known[skill]:
+                prerequisites = self.prerequisites[skill]
+                missing = (
+                    sum(not self.known[p] for p in prerequisites) / len(prerequisites) if prerequisites else 0
+                )
+                p_learn = (
+                    s.learn * (1.0 - s.prerequisite_weight * missing) * (s.correct_bonus if correct else 1.0)
+                )
+                self.known[skill] = bool(self.rng.random() < min(1.0, p_learn))
+        return correct
+
+    def mastery(self) -> float:
+        """The share of the course's skills this learner truly knows now."""
+        return sum(self.known.values()) / len(self.known)
+
+
+def curriculum_order(skills: list[SkillSpec]) -> list[str]:
+    """Skill keys with every skill after its prerequisites (the order authors list them when they can)."""
+    placed: list[str] = []
+    pending = list(skills)
+    while pending:
+        ready = [s for s in pending if all(p in placed for p in s.prerequisites)] or pending[:1]
+        placed.append(ready[0].key)
+        pending.remove(ready[0])
+    return placed
+
+
+def simulate_histories(
+    skills: list[SkillSpec],
+    exercises: list[ExerciseSpec],
+    learners: int,
+    steps: int,
+    seed: int = 0,
+    settings: SimulatorSettings = SETTINGS["default"],
+    start: int = 1_767_225_600,
+) -> list[AttemptRecord]:
+    """Attempt logs of simulated learners working through the course, for demo data.
+
+    Each learner follows the curriculum order, moving on after three right in a row on a skill, with one
+    exercise in four drawn at random from the skills reached so far (review and curiosity), in sessions of
+    about 10 attempts a minute apart, 1 to 4 days between sessions. Learners are named ``sim-<n>``.
+    """
+    rng = np.random.default_rng(seed)
+    order = curriculum_order(skills)
+    by_skill = {key: [e for e in exercises if key in e.skills] for key in order}
+    order = [key for key in order if by_skill[key]]
+    records: list[AttemptRecord] = []
+    for n in range(learners):
+        learner = SimulatedLearner(skills, settings, rng)
+        now = start + int(rng.integers(0, 30 * DAY))
+        level, streak = 0, 0
+        for step in range(steps):
+            if step and step % 10 == 0:
+                now += int(rng.integers(1, 5)) * DAY
+            reached = order[: level + 1]
+            skill = reached[int(rng.integers(len(reached)))] if rng.random() < 0.25 else order[level]
+            exercise = by_skill[skill][int(rng.integers(len(by_skill[skill])))]
+            correct = learner.answer(exercise, now)
+            records.append(AttemptRecord(f"sim-{n}", exercise.key, exercise.skills, int(correct), now))
+            if skill == order[level]:
+                streak = streak + 1 if correct else 0
+                if streak >= 3 and level < len(order) - 1:
+                    level, streak = level + 1, 0
+            now += 60
+    return records
