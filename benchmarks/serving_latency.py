@@ -1,0 +1,67 @@
+"""Median latency of adapting to one learner (200 attempts) and of scoring 500 candidate exercises.
+
+    .venv/bin/python benchmarks/serving_latency.py --artifact benchmarks/out/model.pt --sha256 HEX
+
+The learner is the first assist2009 learner with at least 200 attempts (their first 200 are the history);
+the candidates are 500 distinct assist2009 exercises with their skills. Each figure is the median of
+``--repeats`` timed calls after 10 warm-up calls, in one process with torch's default threads.
+"""
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from metamodel.ml.artifact import load_artifact
+from metamodel.ml.data import group_by_learner, read_attempt_log
+from metamodel.ml.trained import Attempt, Candidate
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "assist2009.csv"
+
+
+def median_ms(call, repeats: int) -> float:
+    for _ in range(10):
+        call()
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--artifact", required=True)
+    parser.add_argument("--sha256", required=True)
+    parser.add_argument("--data", default=str(DEFAULT_DATA))
+    parser.add_argument("--repeats", type=int, default=300)
+    args = parser.parse_args()
+    model = load_artifact(args.artifact, args.sha256)
+    course = Path(args.data).stem
+    records = read_attempt_log(args.data)
+    learner = next(rs for rs in group_by_learner(records).values() if len(rs) >= 200)[:200]
+    history = [
+        Attempt(f"{course}/{r.exercise}", tuple(f"{course}/{s}" for s in r.skills), r.correct, r.timestamp)
+        for r in learner
+    ]
+    distinct = {r.exercise: r.skills for r in records}
+    candidates = [
+        Candidate(f"{course}/{exercise}", tuple(f"{course}/{s}" for s in skills))
+        for exercise, skills in list(distinct.items())[:500]
+    ]
+    params = model.adapt(history)
+    adapt_ms = median_ms(lambda: model.adapt(history), args.repeats)
+    score_ms = median_ms(lambda: model.predict(params, candidates, 201), args.repeats)
+    print(f"torch threads: {torch.get_num_threads()}")
+    print(f"adapt one learner, 200 attempts: median {adapt_ms:.2f} ms")
+    print(f"score 500 candidates: median {score_ms:.2f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+import csv
+import json
+
+import pytest
+
+from metamodel.ml.data import AttemptLogError, is_test_learner
+from metamodel.ml.evaluation import run_evaluation
+from metamodel.ml.features import build_feature_table
+from metamodel.ml.replay import chunks, replay_order
+
+
+def write_log(path, records):
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["learner", "exercise", "skills", "correct", "timestamp"])
+        for r in records:
+            writer.writerow([r.learner, r.exercise, ";".join(r.skills), r.correct, r.timestamp])
+    return path
+
+
+@pytest.fixture
+def course_file(tmp_path, synthetic):
+    return write_log(tmp_path / "course.csv", synthetic(n_learners=60, length=15))
+
+
+@pytest.mark.parametrize("model", ["elo", "best-lr", "bkt"])
+def test_baselines_predict_every_test_attempt_and_report(course_file, tmp_path, model, synthetic):
+    report = run_evaluation(
+        course_file, tmp_path / "p.csv", tmp_path / "r.json", model=model, command="python manage.py evaluate"
+    )
+    rows = list(csv.DictReader((tmp_path / "p.csv").open()))
+    test_learners = {r.learner for r in synthetic(n_learners=60, length=15) if is_test_learner(r.learner)}
+    assert {row["learner"] for row in rows} == test_learners
+    assert len(rows) == 15 * len(test_learners) == report["n"]
+    assert all(0.0 <= float(row["p"]) <= 1.0 for row in rows)
+    assert len({(row["learner"], row["position"]) for row in rows}) == len(rows)
+    saved = json.loads((tmp_path / "r.json").read_text())
+    assert saved["command"] == "python manage.py evaluate" and saved["model"] == model
+    # Per-skill BKT cannot see the synthetic learners' abilities or the exercises' difficulties.
+    assert report["auc"] > (0.55 if model == "bkt" else 0.6)
+    for key in (
+        "accuracy",
+        "rmse",
+        "log_loss",
+        "ece",
+        "auc_positions_1_10",
+        "auc_by_position",
+        "peak_memory_mb",
+    ):
+        assert key in saved
+
+
+def test_the_meta_model_uses_pretrain_files(course_file, tmp_path, synthetic):
+    other = write_log(tmp_path / "other.csv", synthetic(n_learners=40, length=15, seed=3, course="o"))
+    report = run_evaluation(
+        course_file, tmp_path / "p.csv", tmp_path / "r.json", pretrain=[other], model="ablation", command="x"
+    )
+    assert report["pretrain"] == [str(other)] and report["auc"] > 0.6
+
+
+def test_replay_predicts_every_attempt_of_an_unseen_course(course_file, tmp_path, synthetic):
+    other = write_log(tmp_path / "other.csv", synthetic(n_learners=40, length=15, seed=3, course="o"))
+    for model in ("elo", "meta"):
+        report = run_evaluation(
+            course_file,
+            tmp_path / "p.csv",
+            tmp_path / "r.json",
+            pretrain=[other],
+            protocol="replay",
+            model=model,
+        )
+        assert report["n"] == 60 * 15
+        assert report["first_1000"]["n"] == 900
+
+
+def test_replay_is_round_robin_on_position_data(synthetic):
+    table = build_feature_table([("c", synthetic(n_learners=3, length=2))])
+    order = replay_order(table)
+    assert [(int(table.task[r]), int(table.position[r])) for r in order] == [
+        (0, 1),
+        (1, 1),
+        (2, 1),
+        (0, 2),
+        (1, 2),
+        (2, 2),
+    ]
+    assert [list(c) for c in chunks(order, table.task, 2)] == [[0, 2], [4, 1], [3, 5]]
+
+
+def test_an_invalid_file_or_model_is_refused(tmp_path, course_file):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("learner,exercise,skills,correct,timestamp\na,e,s,2,1\n")
+    with pytest.raises(AttemptLogError):
+        run_evaluation(bad, tmp_path / "p.csv", tmp_path / "r.json")
+    with pytest.raises(ValueError, match="unknown model"):
+        run_evaluation(course_file, tmp_path / "p.csv", tmp_path / "r.json", model="nope")
+    with pytest.raises(ValueError, match="no replay protocol"):
+        run_evaluation(course_file, tmp_path / "p.csv", tmp_path / "r.json", protocol="replay", model="bkt")
