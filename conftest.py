@@ -1,9 +1,13 @@
 """Fixtures shared by every app's tests: a small course, named users, authenticated API clients."""
 
 import os
+import subprocess
+import sys
+import time
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -155,3 +159,67 @@ def tasks_in_process(request):
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+
+
+@pytest.fixture(autouse=True)
+def model_artifacts(settings, tmp_path):
+    """Each test writes its model artifacts to its own folder."""
+    settings.MODEL_ARTIFACT_DIR = tmp_path / "models"
+
+
+def train_on_simulated_learners(course_slug: str = "arithmetic", seed: int = 0):
+    """Store simulated histories in the course and run one training in-process; returns the run."""
+    from django.core.management import call_command
+
+    from metamodel.models import TrainingRun
+    from metamodel.training import run_training
+
+    call_command(
+        "simulate_histories", "--course", course_slug, "--learners", "40", "--steps", "30", stdout=None
+    )
+    run = TrainingRun.objects.create(trigger="manual", seed=seed)
+    run_training(run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def wait_for(condition, seconds: float = 60.0):
+    """Poll ``condition`` until it returns something truthy, failing after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"condition not met within {seconds} s")
+
+
+@pytest.fixture
+def start_worker(settings):
+    """Start real `celery worker` processes on the Redis broker, against this test's PostgreSQL database."""
+    if not settings.CELERY_BROKER_URL or connection.vendor != "postgresql":
+        if IN_CI:
+            pytest.fail("worker tests need CELERY_BROKER_URL and a PostgreSQL DATABASE_URL in CI")
+        pytest.skip("set CELERY_BROKER_URL and a PostgreSQL DATABASE_URL to run worker tests")
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        # the worker must read and write the test database that this test process uses
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_CONN_MAX_AGE": "0",
+        "MODEL_ARTIFACT_DIR": str(settings.MODEL_ARTIFACT_DIR),
+    }
+    processes = []
+
+    def start(queue: str) -> subprocess.Popen:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "--pool", "solo",
+             "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
+            cwd=settings.BASE_DIR, env=env,
+        )  # fmt: skip
+        processes.append(process)
+        return process
+
+    yield start
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=60)

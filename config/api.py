@@ -5,10 +5,13 @@ from rest_framework.routers import DefaultRouter
 
 from courses.api import CourseViewSet
 from learners.api import AttemptViewSet, RegisterView, TokenView
+from metamodel.api import ModelVersionViewSet, TrainingRunViewSet
 
 router = DefaultRouter()
 router.register("courses", CourseViewSet, basename="course")
 router.register("attempts", AttemptViewSet, basename="attempt")
+router.register("training-runs", TrainingRunViewSet, basename="training-run")
+router.register("model-versions", ModelVersionViewSet, basename="model-version")
 
 urlpatterns = [
     path("auth/register/", RegisterView.as_view(), name="api-register"),

@@ -15,6 +15,9 @@ TEACHER_PERMISSIONS = [
     ("learners", "attempt", ("view",)),
     ("learners", "skillprogress", ("view",)),
     ("metamodel", "recommendation", ("view",)),
+    ("metamodel", "learnerstate", ("view",)),
+    ("metamodel", "trainingrun", ("view",)),
+    ("metamodel", "modelversion", ("view",)),
 ]
 
 

@@ -1,19 +1,87 @@
-"""The model's decisions, as teachers see them: every recommendation with its reasons."""
+"""The model's state on the teacher dashboard: training runs, versions, learner states and every decision."""
 
-from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import path, reverse
 
 from courses.admin import TeacherScopedAdmin
-from metamodel.models import Recommendation
+from metamodel.models import LearnerState, ModelVersion, Recommendation, TrainingRun
+from metamodel.training import start_training_run
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records of what the engine did: visible, never edited by hand."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(Recommendation)
-class RecommendationAdmin(TeacherScopedAdmin):
+class RecommendationAdmin(ReadOnlyAdmin, TeacherScopedAdmin):
     list_display = ["created_at", "learner", "course", "exercise", "policy", "predicted_correct", "reasons"]
     list_filter = [("course", admin.RelatedOnlyFieldListFilter), "policy"]
     search_fields = ["learner__user__username", "exercise__key"]
     list_select_related = ["learner__user", "course", "exercise"]
-    readonly_fields = [f.name for f in Recommendation._meta.fields]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+
+@admin.register(LearnerState)
+class LearnerStateAdmin(ReadOnlyAdmin, TeacherScopedAdmin):
+    list_display = ["learner", "course", "model_version", "attempts_seen", "last_attempt_id", "updated_at"]
+    list_filter = [("course", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["learner__user__username", "learner__external_id"]
+    list_select_related = ["learner__user", "course", "model_version"]
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "__str__",
+        "status",
+        "validation_auc",
+        "validation_ece",
+        "reason",
+        "created_at",
+        "activated_at",
+    ]
+    list_filter = ["status"]
+
+    @admin.display(description="validation AUC")
+    def validation_auc(self, version: ModelVersion) -> str:
+        return _figure(version.metrics.get("auc"))
+
+    @admin.display(description="validation ECE")
+    def validation_ece(self, version: ModelVersion) -> str:
+        return _figure(version.metrics.get("ece"))
+
+
+def _figure(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+@admin.register(TrainingRun)
+class TrainingRunAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "status", "trigger", "requested_by", "attempts_used", "result", "created_at"]
+    list_filter = ["status", "trigger"]
+    change_list_template = "admin/metamodel/trainingrun/change_list.html"
+
+    def get_urls(self):
+        start = self.admin_site.admin_view(self.start_view)
+        return [path("start/", start, name="metamodel_trainingrun_start"), *super().get_urls()]
+
+    def start_view(self, request: HttpRequest) -> HttpResponseRedirect:
+        """The dashboard's "Start a training run" button (POST only, needs add_trainingrun)."""
+        if request.method != "POST" or not request.user.has_perm("metamodel.add_trainingrun"):
+            raise PermissionDenied
+        with transaction.atomic():
+            run = start_training_run("admin", request.user)
+        messages.success(request, f"Training run {run.pk} is queued; this page shows how it ends.")
+        return HttpResponseRedirect(reverse("admin:metamodel_trainingrun_changelist"))
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+        context = {**(extra_context or {}), "can_start": request.user.has_perm("metamodel.add_trainingrun")}
+        return super().changelist_view(request, context)

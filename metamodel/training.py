@@ -70,6 +70,17 @@ def _split(logs: list[tuple[str, list[AttemptRecord]]]):
     return train, validation
 
 
+def _json_safe(value):
+    """Metrics as JSON can store them: NaN (an AUC with one class only) and infinities become None."""
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
 def validation_metrics(model: TrainedModel, validation: list[tuple[str, list[AttemptRecord]]]) -> dict:
     """The scorer's figures for the held-out learners, each attempt predicted from earlier ones only."""
     if not validation:
@@ -82,7 +93,7 @@ def validation_metrics(model: TrainedModel, validation: list[tuple[str, list[Att
             count = count + 1 if (course, r.learner) == last else 1
             last = (course, r.learner)
             positions.append(count)
-    return score_predictions(correct, p, np.array(positions))
+    return _json_safe(score_predictions(correct, p, np.array(positions)))
 
 
 def _better(candidate: dict, active: dict) -> tuple[bool, str]:

@@ -1,15 +1,17 @@
-"""python manage.py setup_demo: the demo courses, a demo teacher and a demo student, ready to use."""
+"""python manage.py setup_demo: the demo courses, a demo teacher and a demo student, and a trained model."""
 
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
 
 from courses.documents import parse_course_text
 from courses.services import import_course
 from courses.teachers import make_teacher
 from learners.services import learner_for
+from metamodel.models import ModelVersion
 
 DEMO_DIR = Path(settings.BASE_DIR) / "courses" / "demo"
 # Well-known credentials for the embedded demo only; a deployment creates its own accounts.
@@ -26,9 +28,15 @@ class Command(BaseCommand):
         user.save()
         return user
 
-    help = "Load (or refresh) the demo courses and create the demo teacher and student. Safe to run again."
+    help = (
+        "Load (or refresh) the demo courses, create the demo teacher and student, store simulated learners' "
+        "histories and, unless a model version is active, meta-train one on them. Safe to run again."
+    )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--no-model", action="store_true", help="Skip the histories and the training.")
+
+    def handle(self, *args: object, no_model: bool, **options: object) -> None:
         teacher = self.demo_user(*DEMO_TEACHER)
         make_teacher(teacher)
         learner_for(self.demo_user(*DEMO_STUDENT))
@@ -39,6 +47,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Course '{summary.course.slug}': {summary.skills} skills, {summary.exercises} exercises"
             )
+        if not no_model:
+            for path in sorted(DEMO_DIR.glob("*.yaml")):
+                call_command("simulate_histories", "--course", path.stem, stdout=self.stdout)
+            if not ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).exists():
+                self.stdout.write("Meta-training the first model on the demo histories ...")
+                call_command("train", stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo teacher: {DEMO_TEACHER[0]} / {DEMO_TEACHER[1]} (admin at /admin/)\n"

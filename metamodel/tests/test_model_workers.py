@@ -1,0 +1,48 @@
+"""The model in real worker processes: training on the training queue, adaptation on the default one."""
+
+import pytest
+
+from conftest import train_on_simulated_learners, wait_for
+from learners.services import enroll, learner_for
+from learners.tests.factories import AttemptFactory
+from metamodel.models import LearnerState, ModelVersion, TrainingRun
+from metamodel.services import predict_exercises
+from metamodel.tasks import adapt_learner
+from metamodel.training import active_version, start_training_run
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_queued_training_run_is_trained_and_promoted_by_the_training_worker(start_worker, course):
+    from django.core.management import call_command
+
+    call_command("simulate_histories", "--course", "arithmetic", "--learners", "40", "--steps", "30")
+    worker = start_worker("training")
+    run = start_training_run("api")
+    finished = wait_for(
+        lambda: TrainingRun.objects.filter(pk=run.pk, status=TrainingRun.Status.SUCCEEDED).first(),
+        seconds=180,
+    )
+    assert finished.result == "promoted: no active version yet"
+    assert ModelVersion.objects.get(status=ModelVersion.Status.ACTIVE).training_run_id == run.pk
+    assert worker.poll() is None
+
+
+def test_an_attempt_is_adapted_to_by_the_worker_and_changes_the_predictions(start_worker, course, student):
+    train_on_simulated_learners()
+    version = active_version()
+    learner = learner_for(student)
+    enroll(learner, course)
+    before = predict_exercises(learner, course, version)  # the meta-learned initialisation, stored
+    start_worker("default")
+    # Attempts that arrive without asking for a next exercise (so nothing adapts inline), then the task
+    # that recording an attempt enqueues.
+    for key in ["add-1", "add-2", "mul-1"]:
+        last = AttemptFactory(learner=learner, exercise=course.exercises.get(key=key), correct=False)
+    adapt_learner.delay(learner.pk, course.pk)
+    state = wait_for(lambda: LearnerState.objects.filter(learner=learner, last_attempt_id=last.pk).first())
+    assert state.model_version_id == version.pk and state.attempts_seen == 3
+    after = predict_exercises(learner, course, version)
+    # Three wrong answers on addition and multiplication: the model now expects less of this learner there.
+    addition = course.exercises.get(key="add-1").pk
+    assert after[addition] < before[addition]

@@ -1,0 +1,75 @@
+"""Training runs end in a promoted or rejected version, never in a half-written or unverified one."""
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from conftest import train_on_simulated_learners
+from metamodel.ml.model import MetaConfig
+from metamodel.models import ModelVersion, TrainingRun
+from metamodel.training import load_version, run_training
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_first_run_is_promoted_with_its_validation_metrics(course):
+    run = train_on_simulated_learners()
+    version = run.model_version
+    assert run.status == TrainingRun.Status.SUCCEEDED
+    assert run.result == "promoted: no active version yet"
+    assert version.status == ModelVersion.Status.ACTIVE
+    assert 0.5 < version.metrics["auc"] <= 1 and version.metrics["n"] > 0
+    assert Path(version.artifact).is_file() and len(version.sha256) == 64
+    assert run.attempts_used == 40 * 30 and len(run.data_fingerprint) == 64
+
+
+def test_a_candidate_that_does_not_beat_the_active_version_is_rejected_with_the_reason(course):
+    first = train_on_simulated_learners().model_version
+    again = TrainingRun.objects.create(trigger="manual", seed=0)
+    second = run_training(again.pk)
+    # Same seed, same data: the same weights, so no better on the same held-out learners.
+    weights = load_version(first).net.state_dict()
+    again_weights = load_version(second).net.state_dict()
+    assert all(torch.equal(weights[name], again_weights[name]) for name in weights)
+    assert second.status == ModelVersion.Status.REJECTED
+    assert second.reason.startswith("rejected: auc ") and "on the same held-out learners" in second.reason
+    first.refresh_from_db()
+    assert first.status == ModelVersion.Status.ACTIVE
+
+
+def test_a_redelivered_message_does_not_train_twice(course):
+    run = train_on_simulated_learners()
+    assert run_training(run.pk) is None
+    assert ModelVersion.objects.count() == 1
+
+
+def test_a_non_finite_loss_fails_the_run_and_keeps_the_active_version(course):
+    active = train_on_simulated_learners().model_version
+    run = TrainingRun.objects.create(trigger="manual")
+    assert run_training(run.pk, config=MetaConfig(learning_rate=float("inf"))) is None
+    run.refresh_from_db()
+    assert run.status == TrainingRun.Status.FAILED and run.result.startswith("failed: ")
+    active.refresh_from_db()
+    assert active.status == ModelVersion.Status.ACTIVE
+
+
+def test_a_run_without_attempts_fails_with_a_reason(course):
+    run = TrainingRun.objects.create(trigger="manual")
+    run_training(run.pk)
+    run.refresh_from_db()
+    assert (run.status, run.result) == (
+        TrainingRun.Status.FAILED,
+        "failed: there are no attempts to train on",
+    )
+    assert not ModelVersion.objects.exists()
+
+
+def test_a_corrupt_artifact_is_refused(course):
+    from metamodel.ml.artifact import ArtifactError
+
+    version = train_on_simulated_learners().model_version
+    path = Path(version.artifact)
+    path.write_bytes(path.read_bytes()[:-10] + b"0123456789")
+    with pytest.raises(ArtifactError, match="SHA-256"):
+        load_version(ModelVersion.objects.get(pk=version.pk))
