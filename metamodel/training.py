@@ -124,7 +124,8 @@ def active_version() -> ModelVersion | None:
 def run_training(run_id: int, config: MetaConfig | None = None) -> ModelVersion | None:
     """Meta-train on every course's attempts, evaluate, and promote or reject the candidate.
 
-    Returns None when the run is gone or already claimed (a redelivered message). Non-finite losses,
+    Returns None when the run is gone or already claimed (a redelivered message), or when a scheduled run
+    finds the data unchanged since the active version was trained (it is skipped). Non-finite losses,
     an unusable artifact or any other error fail the run with the reason, leaving the active version alone.
     """
     if not _claim(run_id):
@@ -136,6 +137,14 @@ def run_training(run_id: int, config: MetaConfig | None = None) -> ModelVersion 
         run.data_fingerprint = fingerprint(logs)
         run.attempts_used = sum(len(records) for _, records in logs)
         run.save(update_fields=["data_fingerprint", "attempts_used"])
+        parent = active_version()
+        if run.trigger == "schedule" and parent and parent.data_fingerprint == run.data_fingerprint:
+            TrainingRun.objects.filter(pk=run_id).update(
+                status=TrainingRun.Status.SUCCEEDED,
+                finished_at=timezone.now(),
+                result=f"skipped: no new attempts since {parent} was trained",
+            )
+            return None
         train, validation = _split(logs)
         if not train:
             raise ValueError("there are no attempts to train on")
@@ -144,7 +153,6 @@ def run_training(run_id: int, config: MetaConfig | None = None) -> ModelVersion 
         path = directory / f"model-run{run.pk}.pt"
         sha256 = save_artifact(model, path)
         load_artifact(path, sha256)  # verify what was written before anyone relies on it
-        parent = active_version()
         version = ModelVersion.objects.create(
             training_run=run,
             parent=parent,

@@ -73,3 +73,13 @@ def test_a_corrupt_artifact_is_refused(course):
     path.write_bytes(path.read_bytes()[:-10] + b"0123456789")
     with pytest.raises(ArtifactError, match="SHA-256"):
         load_version(ModelVersion.objects.get(pk=version.pk))
+
+
+def test_the_nightly_run_skips_when_nothing_changed(course):
+    active = train_on_simulated_learners().model_version
+    nightly = TrainingRun.objects.create(trigger="schedule")
+    assert run_training(nightly.pk) is None
+    nightly.refresh_from_db()
+    assert nightly.status == TrainingRun.Status.SUCCEEDED
+    assert nightly.result == f"skipped: no new attempts since {active} was trained"
+    assert ModelVersion.objects.count() == 1
