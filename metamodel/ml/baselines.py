@@ -141,7 +141,7 @@ class BestLR:
                 column = self.skill_index.get(skill)
                 if column is None:
                     continue
-                attempts, successes, _ = table.skill_features[row, slot]
+                attempts, successes = table.skill_features[row, slot, :2]
                 rows.extend((row, row, row))
                 cols.extend((n_ex + column, n_ex + n_sk + column, n_ex + 2 * n_sk + column))
                 vals.extend((1.0, float(attempts), float(successes)))

@@ -25,8 +25,9 @@ SKILL_DECAY = 0.7
 # Global features: log counts (total, successes), three overall EMAs, same-exercise count and last
 # outcome, mean per-skill EMA, gap since the previous attempt and since the last one on these skills.
 N_GLOBAL = 10
-# Per-skill features, each weighted per skill by the model: log attempts, log successes, EMA.
-N_SKILL = 3
+# Per-skill features, each weighted per skill by the model: log attempts, log successes, EMA, and the log of
+# the current run of correct answers (ASSISTments skill builders end after three in a row).
+N_SKILL = 4
 MAX_SKILLS = 8
 
 
@@ -36,6 +37,7 @@ class _SkillTrace:
     successes: int = 0
     ema: float = 0.0
     last_time: int = 0
+    streak: int = 0
 
 
 @dataclass
@@ -62,10 +64,15 @@ class KnowledgeState:
         for skill in skills[:MAX_SKILLS]:
             trace = self.skills.get(skill)
             if trace is None:
-                per_skill.extend((0.0, 0.0, 0.0))
+                per_skill.extend((0.0, 0.0, 0.0, 0.0))
                 continue
             per_skill.extend(
-                (_LOG1P[min(trace.attempts, _LOG_N)], _LOG1P[min(trace.successes, _LOG_N)], trace.ema)
+                (
+                    _LOG1P[min(trace.attempts, _LOG_N)],
+                    _LOG1P[min(trace.successes, _LOG_N)],
+                    trace.ema,
+                    _LOG1P[min(trace.streak, _LOG_N)],
+                )
             )
             skill_ema += trace.ema
             if skill_last is None or trace.last_time > skill_last:
@@ -88,6 +95,45 @@ class KnowledgeState:
         ]
         return global_features, per_skill
 
+    def candidate_features(
+        self, exercises: Sequence[str], slots: SkillSlots
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`features` of many candidates at once at time ``slots.time``: (n, N_GLOBAL) and
+        (n, width, N_SKILL) arrays, with a handful of dictionary look-ups per candidate."""
+        n, time = len(exercises), slots.time
+        absent = (0.0, 0.0, 0.0, 0.0, -1)
+        traces = {
+            key: (
+                _LOG1P[min(t.attempts, _LOG_N)],
+                _LOG1P[min(t.successes, _LOG_N)],
+                t.ema,
+                _LOG1P[min(t.streak, _LOG_N)],
+                t.last_time,
+            )
+            for key, t in self.skills.items()
+        }
+        found = np.array([traces.get(key, absent) for key in slots.keys], dtype=np.float64).reshape(-1, 5)
+        per_skill = np.zeros((n, slots.width, N_SKILL), dtype=np.float32)
+        per_skill[slots.row, slots.slot] = found[:, :N_SKILL]
+        counts = np.maximum(slots.counts, 1)
+        out = np.empty((n, N_GLOBAL), dtype=np.float32)
+        out[:, 0] = _LOG1P[min(self.attempts, _LOG_N)]
+        out[:, 1] = _LOG1P[min(self.successes, _LOG_N)]
+        out[:, 2 : 2 + len(OVERALL_DECAYS)] = self.emas
+        history = np.array([self.exercises.get(e, (0, 0)) for e in exercises], dtype=np.float64).reshape(
+            -1, 2
+        )
+        out[:, 5] = np.log1p(history[:, 0])
+        out[:, 6] = history[:, 1]
+        out[:, 7] = np.bincount(slots.row, found[:, 2], minlength=n) / counts
+        out[:, 8] = out[:, 9] = 0.0
+        if self.real_time and self.last_time is not None:
+            out[:, 8] = math.log1p(max(0, time - self.last_time))
+            last = np.full(n, -1.0)
+            np.maximum.at(last, slots.row, found[:, 4])
+            out[:, 9] = np.where(last >= 0, np.log1p(np.maximum(0.0, time - last)), 0.0)
+        return out, per_skill
+
     def update(self, exercise: str, skills: Sequence[str], correct: int, time: int) -> None:
         """Fold one observed attempt into the summary."""
         centred = 2.0 * correct - 1.0
@@ -103,8 +149,30 @@ class KnowledgeState:
             trace.successes += correct
             trace.ema = SKILL_DECAY * trace.ema + (1.0 - SKILL_DECAY) * centred
             trace.last_time = time
+            trace.streak = trace.streak + 1 if correct else 0
         seen, _ = self.exercises.get(exercise, (0, 0))
         self.exercises[exercise] = (seen + 1, int(centred))
+
+
+@dataclass
+class SkillSlots:
+    """The skills of n items laid out in (row, slot) positions of an (n, width) array, for vectorised work."""
+
+    keys: list[str]
+    row: np.ndarray
+    slot: np.ndarray
+    counts: np.ndarray
+    width: int
+    time: int = 0
+
+    @classmethod
+    def of(cls, skills: Sequence[Sequence[str]], time: int = 0) -> SkillSlots:
+        width = max(1, min(MAX_SKILLS, max((len(k) for k in skills), default=1)))
+        counts = np.fromiter((min(len(k), width) for k in skills), dtype=np.int64, count=len(skills))
+        keys = [key for k in skills for key in k[:width]]
+        row = np.repeat(np.arange(len(skills)), counts)
+        slot = np.arange(len(keys)) - np.repeat(np.cumsum(counts) - counts, counts)
+        return cls(keys, row, slot, counts, width, time)
 
 
 _LOG_N = 100_000

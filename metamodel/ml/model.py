@@ -54,10 +54,10 @@ class MetaConfig:
     inner_steps: int = 3
     window: int = 200
     query_block: int = 5
-    epochs: int = 12
+    epochs: int = 8
     patience: int = 2
     batch_rows: int = 8192
-    learning_rate: float = 0.01
+    learning_rate: float = 0.02
     bias_prior_var: float = 1.0
     embedding_prior_var: float = 0.1
     hide_exercise: float = 0.05

@@ -14,15 +14,20 @@ from typing import Any, NamedTuple, Protocol
 import numpy as np
 import torch
 
-from metamodel.ml.features import MAX_SKILLS, N_SKILL, KnowledgeState, _SkillTrace, build_feature_table
+from metamodel.ml.features import (
+    N_GLOBAL,
+    N_SKILL,
+    KnowledgeState,
+    SkillSlots,
+    _SkillTrace,
+    build_feature_table,
+)
 from metamodel.ml.model import (
     EncodedRows,
     KnowledgeTracingNet,
     MetaConfig,
     Vocabulary,
     encode,
-    inner_loop,
-    learner_logit,
     predict_sequences,
     train_network,
 )
@@ -86,7 +91,10 @@ class LearnerParams:
                 "successes": state.successes,
                 "emas": list(state.emas),
                 "last_time": state.last_time,
-                "skills": {k: [t.attempts, t.successes, t.ema, t.last_time] for k, t in state.skills.items()},
+                "skills": {
+                    k: [t.attempts, t.successes, t.ema, t.last_time, t.streak]
+                    for k, t in state.skills.items()
+                },
                 "exercises": {k: list(v) for k, v in state.exercises.items()},
             },
         }
@@ -103,7 +111,8 @@ class LearnerParams:
             emas=[float(x) for x in s["emas"]],
             last_time=s["last_time"],
             skills={
-                k: _SkillTrace(int(a), int(w), float(e), int(t)) for k, (a, w, e, t) in s["skills"].items()
+                k: _SkillTrace(int(a), int(w), float(e), int(t), int(r))
+                for k, (a, w, e, t, r) in s["skills"].items()
             },
             exercises={k: (int(n), int(o)) for k, (n, o) in s["exercises"].items()},
         )
@@ -113,7 +122,13 @@ class LearnerParams:
 
 
 class TrainedModel:
-    """A meta-trained network with its vocabulary; adapts to learners and scores exercises."""
+    """A meta-trained network with its vocabulary; adapts to learners and scores exercises.
+
+    Serving runs the network's shared part in torch and the learner part in NumPy: the inner loop at
+    serving time is the closed form of the gradient that ``torch.func.grad`` takes during meta-training
+    (the learner term is linear in phi), because torch.func's per-call overhead alone would exceed the
+    5 ms budget of one adaptation. A test checks that both give the same predictions.
+    """
 
     def __init__(
         self, net: KnowledgeTracingNet, vocabulary: Vocabulary, config: MetaConfig, info: dict[str, float]
@@ -122,71 +137,82 @@ class TrainedModel:
         self.vocabulary = vocabulary
         self.config = config
         self.info = info
+        with torch.no_grad():
+            self._ability_init = float(net.ability_init)
+            self._vector_init = net.vector_init.numpy().astype(np.float64)
+            self._lr_ability = net.log_lr_ability.exp().numpy().astype(np.float64)
+            self._lr_skill = net.log_lr_skill.exp().numpy().astype(np.float64)
+            self._lr_vector = net.log_lr_vector.exp().numpy().astype(np.float64)
+            self._pseudo_count = float(net.log_pseudo_count.exp())
 
-    def _rows(self, items: Sequence[tuple[str, Sequence[str], float]], features: list, local: dict[str, int]):
-        """Encode (exercise, skills, prior) items with their precomputed (global, per-skill) features."""
-        n = len(items)
-        width = max(1, min(MAX_SKILLS, max((len(s) for _, s, _ in items), default=1)))
-        skill = np.zeros((n, width), dtype=np.int64)
-        skill_local = np.zeros((n, width), dtype=np.int64)
-        skill_features = np.zeros((n, width, N_SKILL), dtype=np.float32)
+    def _base(
+        self, exercises: Sequence[str], slots: SkillSlots, prior: np.ndarray, g: np.ndarray, f: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The shared part of the logit and the exercise embeddings of some attempts, and the share of
+        each skill slot in the mean over the attempt's skills (0 for padding)."""
+        n = len(exercises)
+        skill = np.zeros((n, slots.width), dtype=np.int64)
         vocab_skills = self.vocabulary.skills
-        for row, ((_, skills, _), (_, per_skill)) in enumerate(zip(items, features, strict=True)):
-            for slot, key in enumerate(skills[:width]):
-                skill[row, slot] = vocab_skills.get(key, 0)
-                skill_local[row, slot] = local.setdefault(key, len(local) + 1)
-            if per_skill:
-                skill_features[row, : len(per_skill) // N_SKILL] = np.reshape(per_skill, (-1, N_SKILL))
-        exercises = self.vocabulary.exercises
-        return EncodedRows(
-            exercise=torch.tensor([exercises.get(e, 0) for e, _, _ in items], dtype=torch.int64),
+        skill[slots.row, slots.slot] = [vocab_skills.get(k, 0) for k in slots.keys]
+        mask = np.zeros((n, slots.width), dtype=np.float32)
+        mask[slots.row, slots.slot] = 1.0
+        exercise_index = self.vocabulary.exercises
+        rows = EncodedRows(
+            exercise=torch.tensor([exercise_index.get(e, 0) for e in exercises], dtype=torch.int64),
             skill=torch.from_numpy(skill),
-            skill_local=torch.from_numpy(skill_local),
-            skill_mask=torch.from_numpy(skill_local > 0).float(),
-            prior=torch.tensor([p for _, _, p in items], dtype=torch.float32),
-            global_features=torch.tensor([g for g, _ in features], dtype=torch.float32).reshape(n, -1),
-            skill_features=torch.from_numpy(skill_features),
+            skill_local=torch.from_numpy(skill),
+            skill_mask=torch.from_numpy(mask),
+            prior=torch.from_numpy(prior.astype(np.float32)),
+            global_features=torch.from_numpy(g),
+            skill_features=torch.from_numpy(f),
         )
+        with torch.no_grad():
+            base, vector = self.net.base(rows)
+        share = mask / np.maximum(slots.counts, 1)[:, None]
+        return base.numpy().astype(np.float64), vector.numpy().astype(np.float64), share
 
     def adapt(self, history: Sequence[AttemptLike]) -> LearnerParams:
-        """Adapt phi to a learner's attempts in one course, oldest first (the inner loop, on the last
-        ``config.window`` attempts). An empty history gives the meta-learned initialisation."""
+        """Adapt phi to a learner's attempts in one course, oldest first: ``config.inner_steps`` Meta-SGD
+        steps on the last ``config.window`` attempts from the meta-learned initialisation. An empty
+        history gives the initialisation itself."""
         timestamps = [a.timestamp for a in history]
         state = KnowledgeState(real_time=not all(t == i for i, t in enumerate(timestamps, start=1)))
         recent_from = max(0, len(history) - self.config.window)
-        features = []
+        recent = history[recent_from:]
+        slots = SkillSlots.of([a.skills for a in recent])
+        g = np.zeros((len(recent), N_GLOBAL), dtype=np.float32)
+        f = np.zeros((len(recent), slots.width, N_SKILL), dtype=np.float32)
         for index, attempt in enumerate(history):
             if index >= recent_from:
-                features.append(state.features(attempt.exercise, attempt.skills, attempt.timestamp))
-            state.update(attempt.exercise, attempt.skills, attempt.correct, attempt.timestamp)
-        recent = history[recent_from:]
-        local: dict[str, int] = {}
-        with torch.no_grad():
-            if recent:
-                rows = self._rows([(a.exercise, tuple(a.skills), 0.0) for a in recent], features, local)
-                base, vector = self.net.base(rows)
-                correct = torch.tensor([float(a.correct) for a in recent])
-                phi = inner_loop(
-                    self.net,
-                    self.config.inner_steps,
-                    base[None],
-                    vector[None],
-                    rows.skill_local[None],
-                    rows.skill_mask[None],
-                    correct[None],
-                    torch.ones(1, len(recent)),
-                    len(local),
+                global_features, per_skill = state.features(
+                    attempt.exercise, attempt.skills, attempt.timestamp
                 )
-            else:
-                phi = self.net.initial_params(1, 0)
-        phi = {name: value.detach() for name, value in phi.items()}
-        skills = phi["skills"][0].tolist()
-        return LearnerParams(
-            ability=float(phi["ability"][0]),
-            vector=phi["vector"][0].tolist(),
-            skill_offsets={key: skills[index] for key, index in local.items()},
-            state=state,
-        )
+                g[index - recent_from] = global_features
+                if per_skill:
+                    f[index - recent_from, : len(per_skill) // N_SKILL] = np.reshape(per_skill, (-1, N_SKILL))
+            state.update(attempt.exercise, attempt.skills, attempt.correct, attempt.timestamp)
+        ability, vector_params = self._ability_init, self._vector_init.copy()
+        offsets: dict[str, float] = {}
+        if recent:
+            base, vector, share = self._base([a.exercise for a in recent], slots, np.zeros(len(recent)), g, f)
+            local_keys: dict[str, int] = {}
+            local = np.zeros(share.shape, dtype=np.int64)
+            local[slots.row, slots.slot] = [local_keys.setdefault(k, len(local_keys) + 1) for k in slots.keys]
+            correct = np.array([a.correct for a in recent], dtype=np.float64)
+            skill_params = np.zeros(len(local_keys) + 1)
+            scale = 1.0 / (len(recent) + self._pseudo_count)
+            for k in range(self.config.inner_steps):
+                # The gradient of the support loss of model._support_loss, in closed form.
+                logit = base + ability + (skill_params[local] * share).sum(1) + vector @ vector_params
+                residual = (1.0 / (1.0 + np.exp(-logit)) - correct) * scale
+                ability -= self._lr_ability[k] * residual.sum()
+                skill_grad = np.bincount(
+                    local.ravel(), (residual[:, None] * share).ravel(), len(local_keys) + 1
+                )
+                skill_params -= self._lr_skill[k] * skill_grad
+                vector_params -= self._lr_vector[k] * (vector.T @ residual)
+            offsets = {key: float(skill_params[index]) for key, index in local_keys.items()}
+        return LearnerParams(float(ability), vector_params.tolist(), offsets, state)
 
     def predict(self, params: LearnerParams, candidates: Sequence[Candidate], now: int) -> np.ndarray:
         """P(correct) of each candidate for the learner described by ``params`` at time ``now`` (same
@@ -194,25 +220,16 @@ class TrainedModel:
         skills and courses the model has never seen."""
         if not candidates:
             return np.zeros(0)
-        state = params.state
-        items = [(c.exercise, tuple(c.skills), -float(c.difficulty)) for c in candidates]
-        features = [state.features(e, s, now) for e, s, _ in items]
-        local: dict[str, int] = {}
-        with torch.no_grad():
-            rows = self._rows(items, features, local)
-            base, vector = self.net.base(rows)
-            offsets = torch.zeros(len(local) + 1)
-            for key, index in local.items():
-                offsets[index] = params.skill_offsets.get(key, 0.0)
-            phi = {
-                "ability": torch.tensor([params.ability]),
-                "skills": offsets[None],
-                "vector": torch.tensor([params.vector]),
-            }
-            logit = learner_logit(
-                phi, base[None], vector[None], rows.skill_local[None], rows.skill_mask[None]
-            )
-            return torch.sigmoid(logit[0]).numpy().astype(np.float64)
+        exercises = [c.exercise for c in candidates]
+        slots = SkillSlots.of([c.skills for c in candidates], now)
+        g, f = params.state.candidate_features(exercises, slots)
+        prior = -np.array([c.difficulty for c in candidates], dtype=np.float64)
+        base, vector, share = self._base(exercises, slots, prior, g, f)
+        offsets = np.zeros(share.shape)
+        learned = params.skill_offsets
+        offsets[slots.row, slots.slot] = [learned.get(k, 0.0) for k in slots.keys]
+        logit = base + params.ability + (offsets * share).sum(1) + vector @ np.asarray(params.vector)
+        return 1.0 / (1.0 + np.exp(-logit))
 
     def predict_courses(self, courses: Sequence[tuple[str, Sequence[AttemptLike]]]) -> np.ndarray:
         """P(correct) of every attempt of logs in the attempt-log format, each predicted from its learner's
