@@ -33,7 +33,7 @@ class Command(BaseCommand):
                 protocol=options["protocol"],
                 model=options["model"],
                 seed=options["seed"],
-                command=shlex.join(["python", "manage.py", *sys.argv[2:]]) if len(sys.argv) > 1 else None,
+                command=shlex.join(["python", "manage.py", *sys.argv[1:]]),
                 log=lambda message: self.stderr.write(message),
             )
         except (AttemptLogError, ValueError, OSError) as exc:
