@@ -5,16 +5,22 @@ Pure Python + NumPy (no Django). The learner model is Bayesian Knowledge Tracing
 
 - **Latent knowledge** per skill: known or not. A learner starts knowing each skill with ``p_init``.
 - **Learning from practice**: after practising a skill not yet known, it becomes known with probability
-  ``learn * readiness``, where readiness = 1 - ``prerequisite_weight`` * (share of the skill's
+  ``learn * readiness * stretch``, where readiness = 1 - ``prerequisite_weight`` * (share of the skill's
   prerequisites not known). With a weight of 1, a skill whose prerequisites are all unknown is unlearnable;
   with 0, prerequisites do not matter. Answering correctly teaches a little more (* ``correct_bonus``).
+  ``stretch`` = exp(-(d - a - ``best_stretch``)^2 / (2 ``stretch_width``^2)) makes learning depend on the
+  exercise's difficulty d relative to the learner's ability a: an exercise a little above the learner's
+  level teaches most, one far too easy or far too hard teaches less (desirable difficulty, Bjork 1994).
 - **Slips and guesses**, shifted by the exercise's difficulty d and the learner's ability a in logit units:
   P(correct | known) = 1 - sigmoid(logit(slip) + d - a), P(correct | not known) =
   sigmoid(logit(guess) - d + a). An
   exercise with several skills needs all of them known.
-- **Forgetting**: a known skill is forgotten between two practices with probability 1 - 2^(-Δt / half-life).
+- **Forgetting**: a known skill that has been practised is forgotten over Δt with probability
+  1 - 2^(-Δt / half-life) (memoryless, so checking it at any moments gives the same law). Knowledge the
+  learner came with (``p_init``) is taken as consolidated and is not forgotten until practised.
 
-Presets (``SETTINGS``) span fast/slow learners, weak/strong prerequisites and little/much forgetting.
+Presets (``SETTINGS``) span fast/slow learners, weak/strong prerequisites and little/much forgetting;
+``docs/teaching.md`` gives the parameters fitted to the shared data sets with pyBKT and how they compare.
 """
 
 import math
@@ -45,6 +51,8 @@ class SimulatorSettings:
     prerequisite_weight: float = 0.7
     forget_half_life_days: float = 30.0
     ability_sd: float = 0.7
+    best_stretch: float = 0.5
+    stretch_width: float = 2.0
 
 
 SETTINGS = {
@@ -81,11 +89,15 @@ class SimulatedLearner:
         self.ability = float(rng.normal(0.0, settings.ability_sd))
         self.known = {skill.key: bool(rng.random() < settings.p_init) for skill in skills}
         self.last_practice: dict[str, int] = {}
+        # When forgetting was last applied to each practised skill; the exponential law lets it be applied
+        # in pieces (at practice, at a measurement) without changing the probabilities.
+        self.last_checked: dict[str, int] = {}
 
     def _forget(self, skill: str, now: int) -> None:
-        last = self.last_practice.get(skill)
+        last = self.last_checked.get(skill)
         if last is None or not self.known[skill]:
             return
+        self.last_checked[skill] = max(last, now)
         elapsed_days = max(0, now - last) / DAY
         if self.rng.random() < 1.0 - 2.0 ** (-elapsed_days / self.settings.forget_half_life_days):
             self.known[skill] = False
@@ -101,22 +113,40 @@ class SimulatedLearner:
         else:
             p_correct = _sigmoid(_logit(s.guess) - shift)
         correct = bool(self.rng.random() < p_correct)
+        stretch = math.exp(-((shift - s.best_stretch) ** 2) / (2 * s.stretch_width**2))
         for skill in exercise.skills:
-            self.last_practice[skill] = now
+            self.last_practice[skill] = self.last_checked[skill] = now
             if not self.known[skill]:
                 prerequisites = self.prerequisites[skill]
                 missing = (
                     sum(not self.known[p] for p in prerequisites) / len(prerequisites) if prerequisites else 0
                 )
                 p_learn = (
-                    s.learn * (1.0 - s.prerequisite_weight * missing) * (s.correct_bonus if correct else 1.0)
+                    s.learn
+                    * (1.0 - s.prerequisite_weight * missing)
+                    * (s.correct_bonus if correct else 1.0)
+                    * stretch
                 )
                 self.known[skill] = bool(self.rng.random() < min(1.0, p_learn))
         return correct
 
-    def mastery(self) -> float:
-        """The share of the course's skills this learner truly knows now."""
+    def mastery(self, now: int | None = None) -> float:
+        """The share of the course's skills this learner truly knows, after forgetting up to ``now``."""
+        if now is not None:
+            for skill in self.known:
+                self._forget(skill, now)
         return sum(self.known.values()) / len(self.known)
+
+
+def practice_times(steps: int, rng: np.random.Generator, start: int) -> list[int]:
+    """When a learner practises: sessions of 10 attempts a minute apart, 1 to 4 days between sessions."""
+    times, now = [], start
+    for step in range(steps):
+        if step and step % 10 == 0:
+            now += int(rng.integers(1, 5)) * DAY
+        times.append(now)
+        now += 60
+    return times
 
 
 def curriculum_order(skills: list[SkillSpec]) -> list[str]:
