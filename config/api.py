@@ -3,13 +3,14 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from courses.api import CourseViewSet
+from courses.api import CourseViewSet, OverrideViewSet
 from learners.api import AttemptViewSet, RegisterView, TokenView
 from metamodel.api import ModelVersionViewSet, TrainingRunViewSet
 
 router = DefaultRouter()
 router.register("courses", CourseViewSet, basename="course")
 router.register("attempts", AttemptViewSet, basename="attempt")
+router.register("overrides", OverrideViewSet, basename="override")
 router.register("training-runs", TrainingRunViewSet, basename="training-run")
 router.register("model-versions", ModelVersionViewSet, basename="model-version")
 

@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
-from courses.models import Course, Exercise, Skill
+from courses.models import Course, Exercise, Override, Skill
+from courses.services import add_override, end_override
 
 
 class TeacherScopedAdmin(admin.ModelAdmin):
@@ -172,3 +173,51 @@ class ExerciseAdmin(TeacherScopedAdmin):
     @admin.action(description="Activate the selected exercises")
     def activate(self, request: HttpRequest, queryset: QuerySet) -> None:
         self.message_user(request, f"{queryset.update(active=True)} exercises activated.")
+
+
+@admin.register(Override)
+class OverrideAdmin(TeacherScopedAdmin):
+    """Teachers steer the engine: pin, exclude, set the target band, reset a learner; each with a reason."""
+
+    list_display = [
+        "created_at",
+        "course",
+        "learner",
+        "kind",
+        "skill",
+        "exercise",
+        "reason",
+        "created_by",
+        "ended_at",
+    ]
+    list_filter = [
+        ("course", admin.RelatedOnlyFieldListFilter),
+        "kind",
+        ("ended_at", admin.EmptyFieldListFilter),
+    ]
+    search_fields = ["reason", "learner__user__username", "exercise__key", "skill__key"]
+    list_select_related = ["course", "learner__user", "skill", "exercise", "created_by"]
+    autocomplete_fields = ["learner"]
+    fields = ["course", "learner", "kind", "skill", "exercise", "band_low", "band_high", "reason", "ended_at"]
+    readonly_fields = ["ended_at"]
+    actions = ["end_overrides"]
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if not request.user.is_superuser:
+            if db_field.name == "skill":
+                kwargs["queryset"] = Skill.objects.filter(course__teachers=request.user)
+            elif db_field.name == "exercise":
+                kwargs["queryset"] = Exercise.objects.filter(course__teachers=request.user, imported=False)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request: HttpRequest, obj: Override | None = None) -> bool:
+        return False if obj is not None else super().has_change_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: Override, form, change: bool) -> None:
+        add_override(obj, request.user)
+
+    @admin.action(description="End the selected overrides (they stay on record)")
+    def end_overrides(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for override in queryset:
+            end_override(override)
+        self.message_user(request, f"{queryset.count()} overrides ended.")

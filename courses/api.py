@@ -1,22 +1,24 @@
 """Course endpoints: catalogue, detail, import, and the learner's enrol / next / progress actions."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import permissions, status, viewsets
+from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from courses.documents import CourseDocumentError
-from courses.models import Course
+from courses.models import Course, Override
 from courses.serializers import (
     CourseDetailSerializer,
     CourseDocumentSerializer,
     CourseSerializer,
     ImportResultSerializer,
+    OverrideSerializer,
 )
-from courses.services import import_course
+from courses.services import add_override, end_override, import_course
 from learners.models import Enrollment
 from learners.progress import course_progress
 from learners.serializers import NextExerciseSerializer, ProgressSerializer
@@ -127,3 +129,38 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
         course = self.get_object()
         reports = course_progress(learner_for(request.user), course)
         return Response(ProgressSerializer({"course": course.slug, "skills": reports}).data)
+
+
+class OverrideViewSet(
+    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Teachers' overrides of the engine in the courses they teach: pin, exclude, target band, reset."""
+
+    serializer_class = OverrideSerializer
+    permission_classes = [IsTeacher]
+    filterset_fields = ["kind"]
+
+    def get_queryset(self) -> QuerySet[Override]:
+        if getattr(self, "swagger_fake_view", False):  # drf-spectacular builds the schema anonymously
+            return Override.objects.none()
+        overrides = Override.objects.select_related(
+            "course", "learner__user", "skill", "exercise", "created_by"
+        )
+        if not self.request.user.is_superuser:
+            overrides = overrides.filter(course__teachers=self.request.user)
+        slug = self.request.query_params.get("course")
+        return overrides.filter(course__slug=slug) if slug else overrides
+
+    def perform_create(self, serializer: OverrideSerializer) -> None:
+        try:
+            serializer.instance = add_override(Override(**serializer.validated_data), self.request.user)
+        except DjangoValidationError as error:
+            raise ValidationError(error.message_dict) from error
+
+    @extend_schema(request=None, responses={200: OverrideSerializer})
+    @action(detail=True, methods=["post"])
+    def end(self, request: Request, pk: str) -> Response:
+        """Lift the override; it stays on record with the time it ended."""
+        return Response(
+            OverrideSerializer(end_override(self.get_object()), context={"request": request}).data
+        )

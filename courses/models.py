@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
 
@@ -55,14 +56,28 @@ class Course(models.Model):
     language = models.CharField(max_length=16, default="en")
     teachers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="taught_courses", blank=True)
     published = models.BooleanField(default=True)
+    # Desirable difficulty: the engine aims at exercises a learner is predicted to get right this often.
+    target_success_low = models.FloatField(default=0.6, help_text="Target band, lowest predicted success.")
+    target_success_high = models.FloatField(default=0.85, help_text="Target band, highest predicted success.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target_success_low__gte=0, target_success_high__lte=1)
+                & Q(target_success_low__lt=models.F("target_success_high")),
+                name="course_target_band_is_an_interval",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        if not 0 <= self.target_success_low < self.target_success_high <= 1:
+            raise ValidationError({"target_success_high": "The band must satisfy 0 <= low < high <= 1."})
 
     def prerequisite_pairs(self) -> list[tuple[int, int]]:
         """The prerequisite graph's edges as (skill id, prerequisite id), in one query."""
@@ -192,3 +207,83 @@ class Exercise(models.Model):
             return value is not None and abs(value - float(self.answer)) <= (self.tolerance or 1e-9)
         accepted = {normalise_text(text) for text in self.answer or []}
         return normalise_text(response) in accepted
+
+
+class Override(models.Model):
+    """A teacher's instruction to the engine for a course, or for one learner in it, kept with who, when, why.
+
+    The policy obeys active overrides (a learner's own before the course's); ending one keeps the record.
+    """
+
+    class Kind(models.TextChoices):
+        PIN_SKILL = "pin_skill", "Pin a skill"
+        PIN_EXERCISE = "pin_exercise", "Pin an exercise"
+        EXCLUDE_EXERCISE = "exclude_exercise", "Exclude an exercise"
+        TARGET_BAND = "target_band", "Set the target band"
+        RESET_STATE = "reset_state", "Reset the learner's state"
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="overrides")
+    learner = models.ForeignKey(
+        "learners.Learner", on_delete=models.CASCADE, null=True, blank=True, related_name="overrides",
+        help_text="Empty: the whole course.",
+    )  # fmt: skip
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    band_low = models.FloatField(null=True, blank=True, help_text="Target band: lowest predicted success.")
+    band_high = models.FloatField(null=True, blank=True, help_text="Target band: highest predicted success.")
+    reason = models.TextField(help_text="Why: shown to other teachers and kept with the decision log.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True, help_text="Set when the override is lifted.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["course", "learner", "ended_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="pin_skill") | Q(skill__isnull=False), name="override_pin_skill_has_skill"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["pin_exercise", "exclude_exercise"]) | Q(exercise__isnull=False),
+                name="override_exercise_kinds_have_exercise",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="target_band")
+                | Q(band_low__gte=0, band_high__lte=1, band_low__lt=models.F("band_high")),
+                name="override_target_band_is_an_interval",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="reset_state") | Q(learner__isnull=False),
+                name="override_reset_names_a_learner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.learner or "everyone"
+        return f"{self.get_kind_display()} in {self.course.slug} for {who}"
+
+    def clean(self) -> None:
+        needs = {
+            self.Kind.PIN_SKILL: ("skill",),
+            self.Kind.PIN_EXERCISE: ("exercise",),
+            self.Kind.EXCLUDE_EXERCISE: ("exercise",),
+            self.Kind.TARGET_BAND: ("band_low", "band_high"),
+            self.Kind.RESET_STATE: ("learner",),
+        }
+        errors = {
+            name: "Required for this kind of override."
+            for name in needs.get(self.kind, ())
+            if getattr(self, name) is None
+        }
+        if self.skill is not None and self.skill.course_id != self.course_id:
+            errors["skill"] = "A skill of this course."
+        if self.exercise is not None and self.exercise.course_id != self.course_id:
+            errors["exercise"] = "An exercise of this course."
+        band = (self.band_low, self.band_high)
+        if self.kind == self.Kind.TARGET_BAND and None not in band and not 0 <= band[0] < band[1] <= 1:
+            errors["band_high"] = "The band must satisfy 0 <= low < high <= 1."
+        if errors:
+            raise ValidationError(errors)

@@ -2,7 +2,8 @@
 
 from rest_framework import serializers
 
-from courses.models import Course, Exercise, Skill
+from courses.models import Course, Exercise, Override, Skill
+from learners.models import Learner
 
 
 class SkillSerializer(serializers.ModelSerializer):
@@ -64,3 +65,46 @@ class ImportResultSerializer(serializers.Serializer):
     skills = serializers.IntegerField()
     exercises = serializers.IntegerField()
     deactivated = serializers.IntegerField(help_text="Exercises missing from the document, now inactive.")
+
+
+class OverrideSerializer(serializers.ModelSerializer):
+    """A teacher's override, naming things as teachers do: course slug, username, skill and exercise keys."""
+
+    course = serializers.SlugRelatedField(slug_field="slug", queryset=Course.objects.all())
+    learner = serializers.CharField(
+        source="learner.user.username", required=False, allow_null=True, default=None
+    )
+    skill = serializers.CharField(source="skill.key", required=False, allow_null=True, default=None)
+    exercise = serializers.CharField(source="exercise.key", required=False, allow_null=True, default=None)
+    created_by = serializers.CharField(source="created_by.username", read_only=True)
+
+    class Meta:
+        model = Override
+        fields = [
+            "id", "course", "learner", "kind", "skill", "exercise", "band_low", "band_high", "reason",
+            "created_by", "created_at", "ended_at",
+        ]  # fmt: skip
+        read_only_fields = ["created_at", "ended_at"]
+
+    def validate(self, attrs: dict) -> dict:
+        course = attrs["course"]
+        user = self.context["request"].user
+        if not user.is_superuser and not course.teachers.filter(pk=user.pk).exists():
+            raise serializers.ValidationError({"course": "You do not teach this course."})
+        resolved = {}
+        username = (attrs.pop("learner", None) or {}).get("user", {}).get("username")
+        if username:
+            resolved["learner"] = Learner.objects.filter(
+                user__username=username, enrollments__course=course
+            ).first()
+            if resolved["learner"] is None:
+                raise serializers.ValidationError(
+                    {"learner": f"No learner '{username}' enrolled in this course."}
+                )
+        for field, model in (("skill", Skill), ("exercise", Exercise)):
+            key = (attrs.pop(field, None) or {}).get("key")
+            if key:
+                resolved[field] = model.objects.filter(course=course, key=key).first()
+                if resolved[field] is None:
+                    raise serializers.ValidationError({field: f"No {field} '{key}' in this course."})
+        return {**attrs, **resolved}

@@ -5,9 +5,10 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 
 from courses.documents import validate_course_document
-from courses.models import Course, Exercise, Skill
+from courses.models import Course, Exercise, Override, Skill
 
 
 @dataclass(frozen=True)
@@ -112,3 +113,25 @@ def export_course(course: Course) -> dict:
         item.update(hints=exercise.hints, explanation=exercise.explanation, difficulty=exercise.difficulty)
         document["exercises"].append(item)
     return document
+
+
+@transaction.atomic
+def add_override(override: Override, teacher: AbstractBaseUser) -> Override:
+    """Store a teacher's override (validated, with who and when); a reset also drops the adapted state,
+    so the learner's next exercise is chosen from the attempts made after it only."""
+    override.created_by = teacher
+    override.full_clean()
+    override.save()
+    if override.kind == Override.Kind.RESET_STATE:
+        from metamodel.models import LearnerState
+
+        LearnerState.objects.filter(learner=override.learner, course=override.course).delete()
+    return override
+
+
+def end_override(override: Override) -> Override:
+    """Lift an override; the record stays, with when it ended."""
+    if override.ended_at is None:
+        override.ended_at = timezone.now()
+        override.save(update_fields=["ended_at"])
+    return override

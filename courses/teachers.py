@@ -10,6 +10,7 @@ TEACHER_PERMISSIONS = [
     ("courses", "course", ("add", "change", "view")),
     ("courses", "skill", ("add", "change", "delete", "view")),
     ("courses", "exercise", ("add", "change", "view")),
+    ("courses", "override", ("add", "change", "view")),
     ("learners", "learner", ("view",)),
     ("learners", "enrollment", ("add", "change", "delete", "view")),
     ("learners", "attempt", ("view",)),

@@ -35,8 +35,20 @@ class TokenSerializer(serializers.Serializer):
     username = serializers.CharField()
 
 
+class AlternativeSerializer(serializers.Serializer):
+    """An exercise the learner may pick instead of the recommended one (no answer)."""
+
+    key = serializers.CharField()
+    type = serializers.CharField()
+    prompt = serializers.CharField()
+    prompt_html = serializers.CharField()
+    choices = serializers.ListField(child=serializers.CharField())
+    hints = serializers.ListField(child=serializers.CharField())
+    predicted_correct = serializers.FloatField(allow_null=True)
+
+
 class NextExerciseSerializer(serializers.Serializer):
-    """The exercise the engine recommends, without its answer, and why it was chosen."""
+    """The exercise the engine recommends, without its answer, why it was chosen, and the alternatives."""
 
     recommendation = serializers.IntegerField(source="pk")
     course = serializers.CharField(source="course.slug")
@@ -50,9 +62,35 @@ class NextExerciseSerializer(serializers.Serializer):
     reasons = serializers.ListField(child=serializers.CharField())
     policy = serializers.CharField()
     predicted_correct = serializers.FloatField(allow_null=True)
+    propensity = serializers.FloatField(help_text="The probability with which the policy chose it.")
+    alternatives = serializers.SerializerMethodField()
 
     def get_skills(self, recommendation: Recommendation) -> list[str]:
         return [skill.key for skill in recommendation.exercise.skills.all()]
+
+    @extend_schema_field(AlternativeSerializer(many=True))
+    def get_alternatives(self, recommendation: Recommendation) -> list[dict]:
+        return AlternativeSerializer(alternatives_of(recommendation), many=True).data
+
+
+def alternatives_of(recommendation: Recommendation) -> list[dict]:
+    """The three best candidates after the recommended exercise, as the learner may pick them instead."""
+    predicted = {c["exercise"]: c.get("predicted_correct") for c in recommendation.candidates}
+    keys = [key for key in predicted if key != recommendation.exercise.key][:3]
+    exercises = {e.key: e for e in recommendation.course.exercises.filter(key__in=keys, active=True)}
+    return [
+        {
+            "key": key,
+            "type": exercises[key].type,
+            "prompt": exercises[key].prompt,
+            "prompt_html": exercises[key].prompt_html,
+            "choices": exercises[key].choices,
+            "hints": exercises[key].hints,
+            "predicted_correct": predicted[key],
+        }
+        for key in keys
+        if key in exercises
+    ]
 
 
 class AttemptCreateSerializer(serializers.Serializer):

@@ -102,11 +102,13 @@ def record_attempt(
     exercise = Exercise.objects.filter(course=course, key=exercise_key, active=True, imported=False).first()
     if exercise is None:
         raise AttemptRefused("exercise", f"No active exercise '{exercise_key}' in this course.")
-    if (
-        recommendation_id is not None
-        and not Recommendation.objects.filter(pk=recommendation_id, learner=learner, course=course).exists()
-    ):
-        raise AttemptRefused("recommendation", "Not a recommendation made to you in this course.")
+    recommendation = None
+    if recommendation_id is not None:
+        recommendation = Recommendation.objects.filter(
+            pk=recommendation_id, learner=learner, course=course
+        ).first()
+        if recommendation is None:
+            raise AttemptRefused("recommendation", "Not a recommendation made to you in this course.")
     try:
         with transaction.atomic():
             attempt = Attempt.objects.create(
@@ -123,6 +125,11 @@ def record_attempt(
                 request_fingerprint=fingerprint,
                 recommendation_id=recommendation_id,
             )
+            if recommendation is not None and recommendation.exercise_id != exercise.pk:
+                # The learner took another exercise than the one recommended: log their choice.
+                Recommendation.objects.filter(pk=recommendation.pk, learner_choice__isnull=True).update(
+                    learner_choice=exercise
+                )
             try:
                 following = recommend_next(learner, course, after_attempt=attempt)
             except NothingToPractise:

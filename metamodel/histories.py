@@ -8,6 +8,7 @@ for attempts imported from logs that only know positions, which keep their posit
 import hashlib
 import time
 from collections.abc import Iterator
+from datetime import datetime
 
 from courses.models import Course, Exercise
 from learners.models import Attempt
@@ -42,13 +43,19 @@ def _time(created_at, log_timestamp: int | None) -> int:
     return int(log_timestamp) if log_timestamp is not None else int(created_at.timestamp())
 
 
-def learner_history(learner_id: int, course: Course, limit: int) -> tuple[list[ModelAttempt], int]:
-    """The learner's latest ``limit`` attempts in the course, oldest first, and the newest attempt's id."""
+def learner_history(
+    learner_id: int, course: Course, limit: int, since: datetime | None = None
+) -> tuple[list[ModelAttempt], int]:
+    """The learner's latest ``limit`` attempts in the course (after ``since``), oldest first, and the
+    newest attempt's id."""
     skills = skill_keys_by_exercise(course)
+    attempts = Attempt.objects.filter(learner_id=learner_id, course=course)
+    if since is not None:
+        attempts = attempts.filter(created_at__gt=since)
     rows = list(
-        Attempt.objects.filter(learner_id=learner_id, course=course)
-        .order_by("-created_at", "-id")
-        .values_list("pk", "exercise_id", "exercise__key", "correct", "created_at", "log_timestamp")[:limit]
+        attempts.order_by("-created_at", "-id").values_list(
+            "pk", "exercise_id", "exercise__key", "correct", "created_at", "log_timestamp"
+        )[:limit]
     )
     rows.reverse()
     history = [

@@ -21,6 +21,19 @@ class Recommendation(models.Model):
     )
     predicted_correct = models.FloatField(null=True, blank=True)
     propensity = models.FloatField(default=1.0, help_text="Probability with which the policy chose it.")
+    candidates = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The scored candidates, best first: exercise key, predicted success, score, probability.",
+    )
+    learner_choice = models.ForeignKey(
+        "courses.Exercise",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="An alternative the learner picked instead of the recommended exercise.",
+    )
     after_attempt = models.ForeignKey(
         "learners.Attempt",
         on_delete=models.CASCADE,

@@ -1,30 +1,48 @@
-"""Choosing the next exercise.
+"""Choosing the next exercise: pure functions over predictions, the skill graph, the history and overrides.
 
-Until a meta-learned model version is active, and whenever none is, the rule below decides. It is
-deliberately simple and explainable, in the spirit of mastery learning (Bloom 1968; Corbett & Anderson
-1995, with recent accuracy standing in for P(known)):
+**With an active model** (:func:`decide`), in this order:
 
-1. Walk the course's skills in prerequisite order (each skill after all its prerequisites).
-2. A skill is *mastered* when the learner has answered at least MASTERY_MIN_ATTEMPTS exercises of it and
-   at least MASTERY_ACCURACY of the last MASTERY_WINDOW of them were right.
-3. Practise the first skill that is not mastered. Because of the order, its prerequisites are mastered
-   (or come first), so the learner is never sent ahead of what they can learn.
-4. Within that skill, prefer an exercise never answered (easiest first, by the difficulty prior), then
-   the one answered longest ago; never the exercise just answered, when there is another.
-5. When every skill is mastered, review the skill practised longest ago.
+1. *Teacher overrides.* Excluded exercises are never candidates; a pinned exercise is chosen outright; a
+   pinned skill restricts the candidates to its exercises. A target band set for the learner or the course
+   replaces the course's default band.
+2. *Mastery from the model.* A skill's mastery is the mean predicted success over its active exercises,
+   now (so it decays with time since practice when the model has learned forgetting). A skill is
+   *mastered* when that mean is at least MASTERY_THRESHOLD and the learner has answered at least
+   MASTERY_MIN_ATTEMPTS of its exercises: the model's prior alone never counts as mastery.
+3. *Prerequisite gating.* A skill is *ready* when all its prerequisites are mastered. The candidate skills
+   are the ready, unmastered ones, plus *reviews*: skills the learner once mastered (by the mastery rule on
+   their answers) whose mastery has fallen below the threshold after at least a day without practice
+   (spaced review, Cepeda et al. 2006). When no skill is ready, the weakest unmastered prerequisite is
+   practised, so a learner is never stuck. When every skill is mastered, all are candidates (maintenance).
+4. *A cap on one skill.* A skill that held the learner's last SKILL_CAP attempts yields to the others.
+5. *Desirable difficulty* (Bjork 1994). Each candidate exercise is scored: the distance of its predicted
+   success from the target band (heavily penalised outside it), a preference for skills far from mastery,
+   and a bonus for due reviews. The exercise just answered is never a candidate when there is another.
+6. *Exploration with logged propensities.* The choice is drawn from a softmax over the scores
+   (temperature TEMPERATURE), and its probability is stored with the decision, so that other policies can
+   be evaluated offline from the logs by inverse propensity weighting (Li et al. 2011).
 
-With an active model version, step 4 changes: among that skill's exercises (never the one just answered,
-when there is another), the one whose predicted success is closest to TARGET_SUCCESS is chosen — desirable
-difficulty (Bjork 1994), the band where practice is neither guessing nor idle repetition.
+**Without a model** (:func:`choose_by_rule`), the documented fallback rule: walk the skills in
+prerequisite order; practise the first not yet mastered (at least 3 answers and 80 % of the last 5 right);
+prefer unseen exercises, easiest first, never the one just answered; once all are mastered, review the
+skill practised longest ago. Overrides apply the same way.
 """
 
+import math
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 MASTERY_WINDOW = 5
 MASTERY_MIN_ATTEMPTS = 3
 MASTERY_ACCURACY = 0.8
-TARGET_SUCCESS = 0.7
+MASTERY_THRESHOLD = 0.8
+MODEL_MASTERY_MIN_ATTEMPTS = 2
+DEFAULT_BAND = (0.6, 0.85)
+SKILL_CAP = 10
+REVIEW_AFTER_SECONDS = 86_400
+TEMPERATURE = 0.15
+DAY = 86_400
 
 
 @dataclass(frozen=True)
@@ -36,11 +54,12 @@ class CandidateExercise:
 
 @dataclass(frozen=True)
 class PastAttempt:
-    """One earlier attempt, oldest first in a history."""
+    """One earlier attempt, oldest first in a history; ``time`` in seconds."""
 
     exercise_id: int
     skill_ids: tuple[int, ...]
     correct: bool
+    time: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -50,59 +69,107 @@ class SkillNode:
     prerequisite_ids: tuple[int, ...] = ()
 
 
+@dataclass(frozen=True)
+class Steering:
+    """The active teacher overrides for this learner, already resolved (learner's before course's)."""
+
+    pinned_skill: int | None = None
+    pinned_exercise: int | None = None
+    excluded: frozenset[int] = frozenset()
+    band: tuple[float, float] = DEFAULT_BAND
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Scored:
+    exercise_id: int
+    skill_id: int
+    predicted: float | None
+    score: float
+    probability: float
+
+
 @dataclass
 class Choice:
-    """The exercise chosen, why, and the rest of the chosen skill's exercises in the rule's order."""
+    """The exercise chosen, why, with what probability, and the scored candidates (best first)."""
 
     exercise_id: int
     reasons: list[str]
     propensity: float = 1.0
-    candidates: list[int] = field(default_factory=list)
-    last_exercise_id: int | None = None
+    candidates: list[Scored] = field(default_factory=list)
 
     @property
     def alternatives(self) -> list[int]:
-        return [pk for pk in self.candidates if pk != self.exercise_id][:3]
+        """The three best candidates other than the choice: what the learner may pick instead."""
+        return [c.exercise_id for c in self.candidates if c.exercise_id != self.exercise_id][:3]
 
 
 def skill_mastered(outcomes: Sequence[bool]) -> bool:
-    """The rule's mastery test on one skill's outcomes, oldest first."""
+    """The fallback rule's mastery test on one skill's outcomes, oldest first."""
     recent = outcomes[-MASTERY_WINDOW:]
     return len(outcomes) >= MASTERY_MIN_ATTEMPTS and sum(recent) / len(recent) >= MASTERY_ACCURACY
+
+
+@dataclass
+class _Trace:
+    outcomes: dict[int, list[bool]] = field(default_factory=dict)
+    last_time: dict[int, float] = field(default_factory=dict)
+    last_position: dict[int, int] = field(default_factory=dict)
+    last_seen_exercise: dict[int, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, history: Sequence[PastAttempt]) -> "_Trace":
+        trace = cls()
+        for position, attempt in enumerate(history):
+            trace.last_seen_exercise[attempt.exercise_id] = position
+            for skill_id in attempt.skill_ids:
+                trace.outcomes.setdefault(skill_id, []).append(attempt.correct)
+                trace.last_time[skill_id] = attempt.time
+                trace.last_position[skill_id] = position
+        return trace
+
+
+def _by_skill(exercises: Sequence[CandidateExercise]) -> dict[int, list[CandidateExercise]]:
+    grouped: dict[int, list[CandidateExercise]] = {}
+    for exercise in exercises:
+        for skill_id in exercise.skill_ids:
+            grouped.setdefault(skill_id, []).append(exercise)
+    return grouped
+
+
+def _pinned(exercise_id: int, steering: Steering) -> Choice:
+    return Choice(exercise_id, ["pinned: your teacher chose this exercise", *steering.notes])
+
+
+def _steered_pool(exercises: Sequence[CandidateExercise], steering: Steering) -> list[CandidateExercise]:
+    pool = [e for e in exercises if e.id not in steering.excluded]
+    if steering.pinned_skill is not None:
+        pool = [e for e in pool if steering.pinned_skill in e.skill_ids] or pool
+    return pool
 
 
 def choose_by_rule(
     skills_in_order: Sequence[SkillNode],
     exercises: Sequence[CandidateExercise],
     history: Sequence[PastAttempt],
+    steering: Steering = Steering(),
 ) -> Choice | None:
-    """Apply the mastery rule of this module's docstring; None when the course has no exercise to practise."""
-    if not exercises:
-        return None
-    outcomes: dict[int, list[bool]] = {}
-    last_seen_skill: dict[int, int] = {}
-    last_seen_exercise: dict[int, int] = {}
-    for position, attempt in enumerate(history):
-        last_seen_exercise[attempt.exercise_id] = position
-        for skill_id in attempt.skill_ids:
-            outcomes.setdefault(skill_id, []).append(attempt.correct)
-            last_seen_skill[skill_id] = position
-    by_skill: dict[int, list[CandidateExercise]] = {}
-    for exercise in exercises:
-        for skill_id in exercise.skill_ids:
-            by_skill.setdefault(skill_id, []).append(exercise)
+    """The fallback mastery rule of this module's docstring; None when there is nothing to practise."""
+    if steering.pinned_exercise is not None:
+        return _pinned(steering.pinned_exercise, steering)
+    by_skill = _by_skill(_steered_pool(exercises, steering))
+    trace = _Trace.of(history)
     practisable = [skill for skill in skills_in_order if skill.id in by_skill]
     if not practisable:
         return None
-
-    target = next((s for s in practisable if not skill_mastered(outcomes.get(s.id, []))), None)
+    target = next((s for s in practisable if not skill_mastered(trace.outcomes.get(s.id, []))), None)
     if target is not None:
-        done = outcomes.get(target.id, [])
+        done = trace.outcomes.get(target.id, [])
         if done:
             right = sum(done[-MASTERY_WINDOW:])
             reasons = [
                 f"practise: {target.name} is not mastered yet "
-                f"({right} of your last {len(done[-MASTERY_WINDOW:])} right)",
+                f"({right} of your last {len(done[-MASTERY_WINDOW:])} right)"
             ]
         else:
             reasons = [f"next skill: {target.name} (you have not practised it yet)"]
@@ -111,40 +178,139 @@ def choose_by_rule(
         if prerequisites:
             reasons.append(f"ready: prerequisites mastered ({', '.join(prerequisites)})")
     else:
-        target = min(practisable, key=lambda s: last_seen_skill.get(s.id, -1))
+        target = min(practisable, key=lambda s: trace.last_position.get(s.id, -1))
         reasons = [f"review: every skill is mastered; {target.name} was practised longest ago"]
-
     last_exercise = history[-1].exercise_id if history else None
-    candidates = sorted(
+    ordered = sorted(
         by_skill[target.id],
         key=lambda e: (
             e.id == last_exercise,
-            e.id in last_seen_exercise,
-            last_seen_exercise.get(e.id, -1),
+            e.id in trace.last_seen_exercise,
+            trace.last_seen_exercise.get(e.id, -1),
             e.difficulty,
             e.id,
         ),
     )
-    return Choice(
-        exercise_id=candidates[0].id,
-        reasons=reasons,
-        candidates=[e.id for e in candidates],
-        last_exercise_id=last_exercise,
-    )
+    candidates = [
+        Scored(e.id, target.id, None, -rank, 1.0 if rank == 0 else 0.0) for rank, e in enumerate(ordered)
+    ]
+    return Choice(ordered[0].id, [*reasons, *steering.notes], 1.0, candidates)
 
 
-def choose_in_band(choice: Choice, predictions: dict[int, float]) -> Choice:
-    """Within the rule's skill, the exercise whose predicted success is closest to TARGET_SUCCESS."""
-    pool = [pk for pk in choice.candidates if pk in predictions and pk != choice.last_exercise_id]
-    pool = pool or [pk for pk in choice.candidates if pk in predictions]
-    if not pool:
+def _band_penalty(p: float, band: tuple[float, float]) -> float:
+    low, high = band
+    outside = max(0.0, low - p, p - high)
+    centre = (low + high) / 2
+    return 4.0 * outside + abs(p - centre)
+
+
+def _difficulty_words(p: float, band: tuple[float, float]) -> str:
+    if p < band[0]:
+        return f"challenge: {p:.0%} predicted success (nothing easier was left in this skill)"
+    if p > band[1]:
+        return f"warm-up: {p:.0%} predicted success (nothing harder was left in this skill)"
+    return f"stretch: {p:.0%} predicted success, in the target band {band[0]:.0%}-{band[1]:.0%}"
+
+
+def decide(
+    skills: Sequence[SkillNode],
+    exercises: Sequence[CandidateExercise],
+    history: Sequence[PastAttempt],
+    predictions: dict[int, float],
+    now: float,
+    steering: Steering = Steering(),
+    rng: random.Random | None = None,
+) -> Choice | None:
+    """The model-driven policy of this module's docstring; None when there is nothing to practise."""
+    if steering.pinned_exercise is not None:
+        choice = _pinned(steering.pinned_exercise, steering)
+        predicted = predictions.get(steering.pinned_exercise)
+        choice.candidates = [Scored(steering.pinned_exercise, 0, predicted, 0.0, 1.0)]
         return choice
-    ordered = sorted(pool, key=lambda pk: abs(predictions[pk] - TARGET_SUCCESS))
-    best = ordered[0]
-    reason = f"stretch: {predictions[best]:.0%} predicted success (aiming near {TARGET_SUCCESS:.0%})"
-    return Choice(
-        exercise_id=best,
-        reasons=[*choice.reasons, reason],
-        candidates=ordered,
-        last_exercise_id=choice.last_exercise_id,
+    pool = [e for e in _steered_pool(exercises, steering) if e.id in predictions]
+    by_skill = _by_skill(pool)
+    if not by_skill:
+        return None
+    names = {s.id: s.name for s in skills}
+    trace = _Trace.of(history)
+    mastery = {sid: sum(predictions[e.id] for e in items) / len(items) for sid, items in by_skill.items()}
+
+    def mastered(sid: int) -> bool:
+        answered = len(trace.outcomes.get(sid, []))
+        return mastery.get(sid, 0.0) >= MASTERY_THRESHOLD and answered >= MODEL_MASTERY_MIN_ATTEMPTS
+
+    def is_mastered_prerequisite(pid: int) -> bool:
+        # A prerequisite without exercises cannot be practised, so it cannot hold a learner back.
+        return pid not in by_skill or mastered(pid)
+
+    known = [s for s in skills if s.id in by_skill]
+    reasons_for: dict[int, str] = {}
+    reviews: set[int] = set()
+    for skill in known:
+        idle = now - trace.last_time.get(skill.id, now)
+        if (
+            not mastered(skill.id)
+            and skill_mastered(trace.outcomes.get(skill.id, []))
+            and idle >= REVIEW_AFTER_SECONDS
+        ):
+            reviews.add(skill.id)
+            reasons_for[skill.id] = f"review: {skill.name} not practised for {idle / DAY:.0f} days"
+    for skill in known:
+        if skill.id in reviews or mastered(skill.id):
+            continue
+        if all(is_mastered_prerequisite(p) for p in skill.prerequisite_ids):
+            prerequisites = [names[p] for p in skill.prerequisite_ids if p in names]
+            reasons_for[skill.id] = (
+                f"ready: prerequisites mastered ({', '.join(prerequisites)})"
+                if prerequisites
+                else f"ready: {skill.name} needs no prerequisite"
+            )
+    if steering.pinned_skill is not None and steering.pinned_skill in by_skill:
+        targets = {steering.pinned_skill}
+        reasons_for[steering.pinned_skill] = f"pinned: your teacher chose {names.get(steering.pinned_skill)}"
+    elif reasons_for:
+        targets = set(reasons_for)
+    elif any(not mastered(s.id) for s in known):
+        blocked = [p for s in known if not mastered(s.id) for p in s.prerequisite_ids if p in by_skill]
+        weakest = min((p for p in blocked if not mastered(p)), key=lambda p: mastery[p], default=None)
+        if weakest is None:
+            weakest = min((s.id for s in known if not mastered(s.id)), key=lambda sid: mastery[sid])
+        targets = {weakest}
+        reasons_for[weakest] = f"weakest prerequisite: {names[weakest]} ({mastery[weakest]:.0%} mastery)"
+    else:
+        targets = set(by_skill)
+        for sid in targets:
+            reasons_for[sid] = f"maintenance: every skill is mastered; keeping {names[sid]} fresh"
+
+    recent = [a.skill_ids for a in history[-SKILL_CAP:]]
+    if len(recent) == SKILL_CAP and len(targets) > 1:
+        hogging = {sid for sid in targets if all(sid in ids for ids in recent)}
+        if hogging and hogging != targets:
+            targets -= hogging
+
+    last_exercise = history[-1].exercise_id if history else None
+    scored: list[tuple[float, int, int]] = []
+    for sid in targets:
+        for exercise in by_skill[sid]:
+            if exercise.id == last_exercise:
+                continue
+            score = 2.0 * (1.0 - mastery[sid]) - _band_penalty(predictions[exercise.id], steering.band)
+            score += 0.5 if sid in reviews else 0.0
+            scored.append((score, exercise.id, sid))
+    if not scored:  # the only exercise left is the one just answered
+        scored = [(0.0, e.id, sid) for sid in targets for e in by_skill[sid]]
+    best = max(score for score, _, _ in scored)
+    weights = [math.exp((score - best) / TEMPERATURE) for score, _, _ in scored]
+    total = sum(weights)
+    candidates = sorted(
+        (
+            Scored(eid, sid, predictions[eid], score, w / total)
+            for (score, eid, sid), w in zip(scored, weights, strict=True)
+        ),
+        key=lambda c: (-c.score, c.exercise_id),
     )
+    chosen = (rng or random.Random()).choices(candidates, weights=[c.probability for c in candidates])[0]
+    reasons = [reasons_for[chosen.skill_id], _difficulty_words(chosen.predicted, steering.band)]
+    if chosen.probability < 0.5:
+        reasons.append(f"exploring: chosen with probability {chosen.probability:.0%} among close candidates")
+    return Choice(chosen.exercise_id, [*reasons, *steering.notes], chosen.probability, candidates)

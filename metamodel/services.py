@@ -1,20 +1,27 @@
 """The learning engine's seams: the views, the tasks and the simulator call these, nothing deeper."""
 
-from django.db import transaction
+import random
+import time
+from datetime import datetime
 
-from courses.models import Course, Exercise, topological_order
+from django.db import transaction
+from django.db.models import Q
+
+from courses.models import Course, Exercise, Override, topological_order
 from learners.models import Attempt, Learner
 from metamodel.histories import candidates, learner_history, prediction_time
 from metamodel.ml.artifact import ArtifactError
 from metamodel.ml.trained import LearnerParams
 from metamodel.models import LearnerState, ModelVersion, Recommendation
-from metamodel.policy import CandidateExercise, PastAttempt, SkillNode, choose_by_rule, choose_in_band
+from metamodel.policy import CandidateExercise, PastAttempt, SkillNode, Steering, choose_by_rule, decide
 from metamodel.training import active_version, load_version
 
 # The engine looks at this many of the learner's latest attempts in the course: enough for the mastery
 # window of every skill of a large course and for the model's adaptation window, and a bound on the work
 # an inline catch-up may do, so a long history costs the same as a short one.
 HISTORY_LIMIT = 1000
+# The decision log keeps the best candidates of each choice, enough for offline policy evaluation.
+CANDIDATES_STORED = 20
 
 
 class NothingToPractise(Exception):
@@ -31,9 +38,14 @@ def _exercise_skills(course: Course) -> dict[int, tuple[int, ...]]:
     return {exercise_id: tuple(ids) for exercise_id, ids in skills.items()}
 
 
-def _adapted_state(learner_id: int, course: Course, version: ModelVersion) -> tuple[LearnerState, list]:
-    """The learner's stored state, brought up to date with their latest attempt when it is behind."""
-    history, last_attempt_id = learner_history(learner_id, course, HISTORY_LIMIT)
+def _adapted_state(
+    learner_id: int, course: Course, version: ModelVersion, since: datetime | None = None
+) -> tuple[LearnerState, list]:
+    """The learner's stored state, brought up to date with their latest attempt when it is behind.
+
+    ``since`` (a reset by a teacher) leaves out the attempts made before it.
+    """
+    history, last_attempt_id = learner_history(learner_id, course, HISTORY_LIMIT, since)
     stored = LearnerState.objects.filter(learner_id=learner_id, course=course).first()
     if stored and stored.model_version_id == version.pk and stored.last_attempt_id >= last_attempt_id:
         return stored, history
@@ -62,31 +74,65 @@ def adapt_learner(learner_id: int, course_id: int) -> LearnerState | None:
     """
     version = active_version()
     course = Course.objects.filter(pk=course_id).first()
-    if version is None or course is None or not Learner.objects.filter(pk=learner_id).exists():
+    learner = Learner.objects.filter(pk=learner_id).first()
+    if version is None or course is None or learner is None:
         return None
-    return _adapted_state(learner_id, course, version)[0]
+    return _adapted_state(learner_id, course, version, steering_for(learner, course)[1])[0]
 
 
-def predict_exercises(learner: Learner, course: Course, version: ModelVersion) -> dict[int, float]:
+def predict_exercises(
+    learner: Learner, course: Course, version: ModelVersion, since: datetime | None = None
+) -> dict[int, float]:
     """P(correct) of every practisable exercise for the learner, from the freshest adapted state.
 
     When the worker has not caught up with the latest attempt, this adapts inline (bounded by
     HISTORY_LIMIT), so a learner never waits on the queue.
     """
-    state, history = _adapted_state(learner.pk, course, version)
+    state, history = _adapted_state(learner.pk, course, version, since)
     ids, items = candidates(course)
     p = load_version(version).predict(LearnerParams.from_dict(state.params), items, prediction_time(history))
     return dict(zip(ids, (float(x) for x in p), strict=True))
 
 
-def recommend_next(learner: Learner, course: Course, after_attempt: Attempt | None = None) -> Recommendation:
-    """Choose the learner's next exercise in the course and store the decision with its reasons.
+def steering_for(learner: Learner, course: Course) -> tuple[Steering, datetime | None]:
+    """The active overrides for the learner in the course, resolved: the learner's own before the course's.
 
-    The mastery rule of ``metamodel.policy`` picks the skill (prerequisite order, mastery from recent
-    accuracy). With an active model version, the exercise within that skill is the one whose predicted
-    success is closest to the target band; without one (or with an unusable artifact), the rule's own
-    choice stands. Raises NothingToPractise when the course has no practisable exercise.
+    Also returns when the learner's state was last reset (attempts before it no longer count).
     """
+    active = Override.objects.filter(course=course, ended_at__isnull=True).filter(
+        Q(learner=learner) | Q(learner__isnull=True)
+    )
+    latest: dict[str, Override] = {}
+    excluded: set[int] = set()
+    # Oldest first, course-wide before the learner's, so the last one written for a kind wins.
+    for override in sorted(active, key=lambda o: (o.learner_id is not None, o.created_at, o.pk)):
+        if override.kind == Override.Kind.EXCLUDE_EXERCISE:
+            excluded.add(override.exercise_id)
+        else:
+            latest[override.kind] = override
+    band = (course.target_success_low, course.target_success_high)
+    if (banded := latest.get(Override.Kind.TARGET_BAND)) is not None:
+        band = (banded.band_low, banded.band_high)
+    pin_skill, pin_exercise = latest.get(Override.Kind.PIN_SKILL), latest.get(Override.Kind.PIN_EXERCISE)
+    notes = tuple(
+        f"your teacher: {o.get_kind_display().lower()} ({o.reason})"
+        for o in (pin_skill, pin_exercise, latest.get(Override.Kind.TARGET_BAND))
+        if o is not None
+    )
+    steering = Steering(
+        pinned_skill=pin_skill.skill_id if pin_skill else None,
+        pinned_exercise=pin_exercise.exercise_id if pin_exercise else None,
+        excluded=frozenset(excluded),
+        band=band,
+        notes=notes,
+    )
+    reset = latest.get(Override.Kind.RESET_STATE)
+    return steering, reset.created_at if reset else None
+
+
+def _course_graph(
+    course: Course,
+) -> tuple[list[SkillNode], list[CandidateExercise], dict[int, tuple[int, ...]]]:
     exercise_skills = _exercise_skills(course)
     exercises = [
         CandidateExercise(pk, exercise_skills.get(pk, ()), difficulty)
@@ -102,33 +148,59 @@ def recommend_next(learner: Learner, course: Course, after_attempt: Attempt | No
         SkillNode(skill.pk, skill.name, tuple(prerequisites.get(skill.pk, ())))
         for skill in topological_order(list(course.skills.order_by("key")), pairs)
     ]
-    recent = (
-        Attempt.objects.filter(learner=learner, course=course)
-        .order_by("-created_at", "-id")
-        .values_list("exercise_id", "correct")[:HISTORY_LIMIT]
-    )
-    history = [PastAttempt(pk, exercise_skills.get(pk, ()), correct) for pk, correct in reversed(recent)]
-    choice = choose_by_rule(skills, exercises, history)
-    if choice is None:
-        raise NothingToPractise(course.slug)
+    return skills, exercises, exercise_skills
+
+
+def recommend_next(learner: Learner, course: Course, after_attempt: Attempt | None = None) -> Recommendation:
+    """Choose the learner's next exercise in the course and store the decision with its reasons.
+
+    With an active model version, ``metamodel.policy.decide`` chooses from the adapted model's predictions;
+    without one (or with an unusable artifact), the fallback rule ``choose_by_rule`` does. Both obey the
+    teachers' overrides. The stored Recommendation carries the scored candidates, the probability of the
+    choice and the model version. Raises NothingToPractise when the course has no practisable exercise.
+    """
+    skills, exercises, exercise_skills = _course_graph(course)
+    steering, reset_at = steering_for(learner, course)
+    attempts = Attempt.objects.filter(learner=learner, course=course)
+    if reset_at is not None:
+        attempts = attempts.filter(created_at__gt=reset_at)
+    recent = attempts.order_by("-created_at", "-id").values_list("exercise_id", "correct", "created_at")
+    history = [
+        PastAttempt(pk, exercise_skills.get(pk, ()), correct, created.timestamp())
+        for pk, correct, created in reversed(recent[:HISTORY_LIMIT])
+    ]
     version = active_version()
     predictions: dict[int, float] = {}
     if version is not None:
         try:
-            predictions = predict_exercises(learner, course, version)
+            predictions = predict_exercises(learner, course, version, since=reset_at)
         except ArtifactError:
-            version = None  # the rule's choice stands; the admin shows the version's broken artifact
-    policy = "rule"
+            version = None  # the rule decides; the admin shows the version's broken artifact
     if predictions:
-        choice = choose_in_band(choice, predictions)
-        policy = "model"
+        # Seeded by the learner's state: asking twice without answering gives the same exercise.
+        rng = random.Random(f"{learner.pk}:{course.pk}:{len(history)}")
+        choice = decide(skills, exercises, history, predictions, time.time(), steering, rng)
+    else:
+        choice = choose_by_rule(skills, exercises, history, steering)
+    if choice is None:
+        raise NothingToPractise(course.slug)
+    keys = dict(course.exercises.values_list("pk", "key"))
     return Recommendation.objects.create(
         learner=learner,
         course=course,
         exercise_id=choice.exercise_id,
-        policy=policy,
+        policy="model" if predictions else "rule",
         reasons=choice.reasons,
         propensity=choice.propensity,
+        candidates=[
+            {
+                "exercise": keys[c.exercise_id],
+                "predicted_correct": c.predicted,
+                "score": round(c.score, 4),
+                "probability": round(c.probability, 4),
+            }
+            for c in choice.candidates[:CANDIDATES_STORED]
+        ],
         model_version=version if predictions else None,
         predicted_correct=predictions.get(choice.exercise_id),
         after_attempt=after_attempt,

@@ -64,7 +64,14 @@ def test_a_teacher_cannot_move_an_exercise_into_a_course_they_do_not_teach(setti
 def test_a_teacher_creating_a_course_becomes_its_teacher(setting, teacher):
     client, _, _ = setting
     response = client.post(
-        "/admin/courses/course/add/", {"slug": "new-one", "title": "New", "language": "en"}
+        "/admin/courses/course/add/",
+        {
+            "slug": "new-one",
+            "title": "New",
+            "language": "en",
+            "target_success_low": "0.6",
+            "target_success_high": "0.85",
+        },
     )
     assert response.status_code == 302
     assert list(Course.objects.get(slug="new-one").teachers.all()) == [teacher]

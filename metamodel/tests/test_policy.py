@@ -1,4 +1,16 @@
-from metamodel.policy import CandidateExercise, PastAttempt, SkillNode, choose_by_rule, skill_mastered
+import random
+
+from metamodel.policy import (
+    DAY,
+    SKILL_CAP,
+    CandidateExercise,
+    PastAttempt,
+    SkillNode,
+    Steering,
+    choose_by_rule,
+    decide,
+    skill_mastered,
+)
 
 COUNTING, ADDITION = SkillNode(1, "Counting"), SkillNode(2, "Addition", (1,))
 EXERCISES = [
@@ -49,3 +61,112 @@ def test_with_everything_mastered_the_longest_unpractised_skill_is_reviewed():
 
 def test_nothing_to_practise_gives_no_choice():
     assert choose_by_rule([COUNTING], [], []) is None
+
+
+# The model-driven policy. Skills: Counting (1) -> Addition (2) -> Multiplication (3).
+GRAPH = [SkillNode(1, "Counting"), SkillNode(2, "Addition", (1,)), SkillNode(3, "Multiplication", (2,))]
+ITEMS = [CandidateExercise(10 + i, (1,), 0.0) for i in range(3)]
+ITEMS += [CandidateExercise(20 + i, (2,), 0.0) for i in range(3)]
+ITEMS += [CandidateExercise(30 + i, (3,), 0.0) for i in range(3)]
+NOW = 100 * DAY
+
+
+def predicted(
+    counting: float, addition: float, multiplication: float, spread: float = 0.1
+) -> dict[int, float]:
+    """Predictions per skill; within a skill the three exercises are easier, average and harder."""
+    levels = {1: counting, 2: addition, 3: multiplication}
+    return {e.id: levels[e.skill_ids[0]] + spread * (1 - (e.id % 10)) for e in ITEMS}
+
+
+def practised(skill: int, times: int, correct: bool = True, at: float = NOW - 60) -> list[PastAttempt]:
+    return [PastAttempt(skill * 10 + i % 3, (skill,), correct, at) for i in range(times)]
+
+
+def test_a_newcomer_is_sent_to_the_skill_without_prerequisites_in_the_target_band():
+    choice = decide(GRAPH, ITEMS, [], predicted(0.7, 0.6, 0.5), NOW, rng=random.Random(0))
+    assert choice.exercise_id // 10 == 1
+    assert choice.reasons[0] == "ready: Counting needs no prerequisite"
+    assert choice.reasons[1].startswith("stretch: ") and "target band 60%-85%" in choice.reasons[1]
+
+
+def test_prerequisites_gate_until_the_model_says_mastered():
+    history = practised(1, 3)
+    not_yet = decide(GRAPH, ITEMS, history, predicted(0.75, 0.6, 0.5), NOW, rng=random.Random(0))
+    assert {c.skill_id for c in not_yet.candidates} == {1}
+    moved_on = decide(GRAPH, ITEMS, history, predicted(0.9, 0.6, 0.5), NOW, rng=random.Random(0))
+    assert {c.skill_id for c in moved_on.candidates} == {2}
+    assert moved_on.reasons[0] == "ready: prerequisites mastered (Counting)"
+
+
+def test_the_models_prior_alone_is_not_mastery():
+    choice = decide(GRAPH, ITEMS, [], predicted(0.95, 0.95, 0.95), NOW, rng=random.Random(0))
+    assert {c.skill_id for c in choice.candidates} == {1}
+
+
+def test_a_mastered_skill_whose_recall_decayed_comes_back_for_review():
+    history = practised(1, 5, at=NOW - 9 * DAY) + practised(2, 2, at=NOW - 60)
+    choice = decide(GRAPH, ITEMS, history, predicted(0.7, 0.9, 0.5), NOW, rng=random.Random(1))
+    review = [c for c in choice.candidates if c.skill_id == 1]
+    assert review, "the decayed skill is a candidate"
+    if choice.candidates[0].skill_id == 1:
+        assert choice.reasons[0] == "review: Counting not practised for 9 days"
+
+
+def test_when_nothing_is_ready_the_weakest_prerequisite_is_practised():
+    history = practised(1, 4, correct=False)
+    graph = [
+        SkillNode(1, "Counting", (2,)),
+        SkillNode(2, "Addition", (1,)),
+        GRAPH[2],
+    ]  # a cycle: nothing ready
+    choice = decide(graph, ITEMS, history, predicted(0.3, 0.5, 0.6), NOW, rng=random.Random(0))
+    assert {c.skill_id for c in choice.candidates} == {1}
+    assert choice.reasons[0] == "weakest prerequisite: Counting (30% mastery)"
+
+
+def test_no_immediate_repeat_and_propensities_are_a_distribution():
+    history = practised(1, 1)
+    choice = decide(GRAPH, ITEMS, history, predicted(0.7, 0.6, 0.5), NOW, rng=random.Random(0))
+    assert history[-1].exercise_id not in [c.exercise_id for c in choice.candidates]
+    assert abs(sum(c.probability for c in choice.candidates) - 1) < 1e-9
+    assert choice.propensity == next(
+        c.probability for c in choice.candidates if c.exercise_id == choice.exercise_id
+    )
+    assert len(choice.alternatives) == 1  # one other exercise left in Counting
+
+
+def test_exploration_follows_the_logged_probabilities():
+    picks = [
+        decide(
+            GRAPH, ITEMS, [], predicted(0.7, 0.6, 0.5, spread=0.02), NOW, rng=random.Random(seed)
+        ).exercise_id
+        for seed in range(300)
+    ]
+    probabilities = {
+        c.exercise_id: c.probability
+        for c in decide(
+            GRAPH, ITEMS, [], predicted(0.7, 0.6, 0.5, spread=0.02), NOW, rng=random.Random(0)
+        ).candidates
+    }
+    for exercise_id, probability in probabilities.items():
+        assert abs(picks.count(exercise_id) / len(picks) - probability) < 0.1
+
+
+def test_one_skill_cannot_hold_the_learner_past_the_cap():
+    history = practised(1, SKILL_CAP, correct=False)
+    graph = [SkillNode(1, "Counting"), SkillNode(2, "Addition"), GRAPH[2]]  # two skills without prerequisites
+    choice = decide(graph, ITEMS, history, predicted(0.7, 0.6, 0.5), NOW, rng=random.Random(0))
+    assert {c.skill_id for c in choice.candidates} == {2}
+
+
+def test_overrides_pin_exclude_and_set_the_band():
+    preds = predicted(0.7, 0.6, 0.5)
+    pinned = decide(GRAPH, ITEMS, [], preds, NOW, Steering(pinned_exercise=31), random.Random(0))
+    assert (pinned.exercise_id, pinned.propensity) == (31, 1.0)
+    skill = decide(GRAPH, ITEMS, [], preds, NOW, Steering(pinned_skill=3), random.Random(0))
+    assert {c.skill_id for c in skill.candidates} == {3}
+    excluded = decide(GRAPH, ITEMS, [], preds, NOW, Steering(excluded=frozenset({10, 11})), random.Random(0))
+    assert [c.exercise_id for c in excluded.candidates] == [12]
+    easy = decide(GRAPH, ITEMS, [], preds, NOW, Steering(band=(0.75, 0.95)), random.Random(0))
+    assert easy.candidates[0].exercise_id == 10  # the easiest Counting exercise, 80 % predicted
