@@ -20,6 +20,7 @@ class AnswerForm(forms.Form):
     response = forms.CharField(label="Your answer", max_length=MAX_RESPONSE_LENGTH, strip=True)
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
     recommendation = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    exercise = forms.CharField(widget=forms.HiddenInput, required=False, max_length=100)
     hints_used = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=100, initial=0)
 
     def __init__(self, *args, exercise: Exercise, **kwargs):

@@ -16,11 +16,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from courses.api import visible_courses
-from courses.models import Course, topological_order
+from courses.models import Course, Exercise, topological_order
 from learners.forms import AnswerForm
 from learners.models import Attempt, Enrollment, Learner
 from learners.progress import course_progress
-from learners.serializers import feedback_for
+from learners.serializers import alternatives_of, feedback_for
 from learners.services import (
     AttemptRefused,
     IdempotencyConflict,
@@ -105,16 +105,32 @@ def enroll_in_course(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("learners:course", slug=course.slug)
 
 
+def _chosen_exercise(recommendation: Recommendation, key: str | None) -> Exercise:
+    """The recommended exercise, or one of its alternatives when the learner picked it instead."""
+    if key and key != recommendation.exercise.key:
+        alternative = next((a for a in alternatives_of(recommendation) if a["key"] == key), None)
+        if alternative is not None:
+            return recommendation.course.exercises.get(key=key)
+    return recommendation.exercise
+
+
 def _render_exercise(
-    request: HttpRequest, course: Course, recommendation: Recommendation, form: AnswerForm, hints_shown: int
+    request: HttpRequest,
+    course: Course,
+    recommendation: Recommendation,
+    exercise: Exercise,
+    form: AnswerForm,
+    hints_shown: int,
 ) -> HttpResponse:
     context = {
         "course": course,
         "recommendation": recommendation,
-        "exercise": recommendation.exercise,
+        "exercise": exercise,
+        "recommended": exercise.pk == recommendation.exercise_id,
+        "alternatives": alternatives_of(recommendation) if exercise.pk == recommendation.exercise_id else [],
         "form": form,
-        "hints": recommendation.exercise.hints[:hints_shown],
-        "more_hints": hints_shown < len(recommendation.exercise.hints),
+        "hints": exercise.hints[:hints_shown],
+        "more_hints": hints_shown < len(exercise.hints),
         "next_hint_count": hints_shown + 1,
     }
     return render(request, "learners/practice.html", context, status=400 if form.errors else 200)
@@ -154,12 +170,13 @@ def practice(request: HttpRequest, slug: str) -> HttpResponse:
             return _enroll_first(request, course)
         except NothingToPractise:
             return render(request, "learners/nothing_to_practise.html", {"course": course})
-    hints_shown = _shown_hints(request.GET.get("hints"), len(recommendation.exercise.hints))
+    exercise = _chosen_exercise(recommendation, request.GET.get("exercise"))
+    hints_shown = _shown_hints(request.GET.get("hints"), len(exercise.hints))
     form = AnswerForm(
-        exercise=recommendation.exercise,
-        initial={"recommendation": recommendation.pk, "hints_used": hints_shown},
+        exercise=exercise,
+        initial={"recommendation": recommendation.pk, "hints_used": hints_shown, "exercise": exercise.key},
     )
-    return _render_exercise(request, course, recommendation, form, hints_shown)
+    return _render_exercise(request, course, recommendation, exercise, form, hints_shown)
 
 
 def _answer(request: HttpRequest, course: Course, learner: Learner) -> HttpResponse:
@@ -170,15 +187,16 @@ def _answer(request: HttpRequest, course: Course, learner: Learner) -> HttpRespo
         learner=learner,
         course=course,
     )
-    form = AnswerForm(request.POST, exercise=recommendation.exercise)
+    exercise = _chosen_exercise(recommendation, request.POST.get("exercise"))
+    form = AnswerForm(request.POST, exercise=exercise)
     if not form.is_valid():
-        hints_shown = _shown_hints(request.POST.get("hints_used"), len(recommendation.exercise.hints))
-        return _render_exercise(request, course, recommendation, form, hints_shown)
+        hints_shown = _shown_hints(request.POST.get("hints_used"), len(exercise.hints))
+        return _render_exercise(request, course, recommendation, exercise, form, hints_shown)
     try:
         result = record_attempt(
             learner,
             course,
-            recommendation.exercise.key,
+            exercise.key,
             form.cleaned_data["response"],
             source=Attempt.Source.WEB,
             idempotency_key=str(form.cleaned_data["idempotency_key"]),

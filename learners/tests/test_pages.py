@@ -493,3 +493,33 @@ def test_progress_page_numbers_change_after_practice(
     assert 'data-label="Attempts">2</td>' in counting_row
     assert 'data-label="Share correct">50%</td>' in counting_row
     assert "ago</time>" in html
+
+
+@pytest.mark.django_db
+def test_a_learner_can_pick_one_of_the_alternatives_on_the_page(client, student, course):
+    from conftest import train_on_simulated_learners
+    from metamodel.models import Recommendation
+
+    train_on_simulated_learners()
+    client.force_login(student)
+    client.post(f"/courses/{course.slug}/enroll/")
+    page = client.get(f"/courses/{course.slug}/practice/").content.decode()
+    assert "Or pick another" in page
+    recommendation = Recommendation.objects.latest("id")
+    alternative = recommendation.candidates[1]["exercise"]
+    picked = client.get(
+        f"/courses/{course.slug}/practice/?recommendation={recommendation.pk}&exercise={alternative}"
+    )
+    assert "You chose this exercise instead of the recommended one." in picked.content.decode()
+    form = picked.context["form"]
+    answer = course.exercises.get(key=alternative).answer
+    response = client.post(
+        f"/courses/{course.slug}/practice/",
+        {
+            **{name: form[name].value() for name in form.fields},
+            "response": answer[0] if isinstance(answer, list) else answer,
+        },
+    )
+    assert response.status_code == 302
+    recommendation.refresh_from_db()
+    assert recommendation.learner_choice.key == alternative
