@@ -130,6 +130,17 @@ class SimulatedLearner:
                 self.known[skill] = bool(self.rng.random() < min(1.0, p_learn))
         return correct
 
+    def practice_kind(self, exercise: ExerciseSpec) -> str:
+        """What practising the exercise can do now: ``known`` (every skill already known: nothing to
+        learn), ``not ready`` (an unknown skill has an unknown prerequisite: learning is slowed or, with
+        strong prerequisites, blocked) or ``learnable``."""
+        unknown = [skill for skill in exercise.skills if not self.known[skill]]
+        if not unknown:
+            return "known"
+        if any(not self.known[p] for skill in unknown for p in self.prerequisites[skill]):
+            return "not ready"
+        return "learnable"
+
     def mastery(self, now: int | None = None) -> float:
         """The share of the course's skills this learner truly knows, after forgetting up to ``now``."""
         if now is not None:

@@ -9,7 +9,9 @@ reads the learner's *true* knowledge, with forgetting applied up to that moment,
 - **steps to course mastery**: the first step after which every skill is known. Learners who never get
   there within T are *censored*: the report gives their share, the median (defined while fewer than half
   are censored) and the restricted mean min(steps, T), which is always defined (Royston & Parmar 2013);
-- **learning per step**: skills gained (known at the end minus known at the start) per step.
+- **learning per step**: skills gained (known at the end minus known at the start) per step;
+- where the steps went, from the ground truth: the share spent on exercises whose skills were all known
+  already, and on skills that were not ready (a prerequisite unknown), the two ways a step is wasted.
 
 Means carry a 95 % normal-approximation interval; the median a 95 % percentile bootstrap interval over
 learners (Efron & Tibshirani 1993).
@@ -172,6 +174,7 @@ class MasteryPolicy:
 class LearnerOutcome:
     start_mastery: float
     curve: tuple[float, ...]  # the true share of skills known after each step
+    kinds: tuple[str, ...]  # what each step's exercise could teach (SimulatedLearner.practice_kind)
 
     @property
     def final_mastery(self) -> float:
@@ -184,19 +187,24 @@ class LearnerOutcome:
 
     def truncated(self, steps: int) -> "LearnerOutcome":
         """The same learner as if the run had stopped after ``steps`` steps."""
-        return LearnerOutcome(self.start_mastery, self.curve[:steps])
+        return LearnerOutcome(self.start_mastery, self.curve[:steps], self.kinds[:steps])
+
+    def share_of_steps(self, kind: str) -> float:
+        return self.kinds.count(kind) / len(self.kinds) if self.kinds else 0.0
 
 
 def teach(learner: SimulatedLearner, policy: TeachingPolicy, times: list[int]) -> LearnerOutcome:
     """Let ``policy`` teach ``learner`` at the given moments and read the learner's true knowledge."""
     start = learner.mastery()
-    curve = []
+    curve, kinds = [], []
     for now in times:
         exercise = policy.choose(now)
+        learner.mastery(now)  # forgetting up to now, so the step's kind reads the state it is answered in
+        kinds.append(learner.practice_kind(exercise))
         correct = learner.answer(exercise, now)
         policy.observe(exercise, correct, now)
         curve.append(learner.mastery(now))
-    return LearnerOutcome(start, tuple(curve))
+    return LearnerOutcome(start, tuple(curve), tuple(kinds))
 
 
 def simulated_learners(
@@ -295,6 +303,8 @@ class TeachingReport:
     steps_to_mastery_restricted_mean: Estimate
     censored: Estimate
     learning_per_step: Estimate
+    steps_on_known: Estimate
+    steps_not_ready: Estimate
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -328,6 +338,8 @@ def summarise(
         learning_per_step=mean_estimate(
             [(o.final_mastery - o.start_mastery) * skills / steps for o in outcomes]
         ),
+        steps_on_known=mean_estimate([o.share_of_steps("known") for o in outcomes]),
+        steps_not_ready=mean_estimate([o.share_of_steps("not ready") for o in outcomes]),
     )
 
 
@@ -342,6 +354,8 @@ TABLE_COLUMNS = (
     ("restricted mean", 22),
     ("not mastered", 22),
     ("skills gained / step", 26),
+    ("steps on known skills", 22),
+    ("steps not ready", 22),
 )
 
 
@@ -363,6 +377,8 @@ def format_table(reports: list[TeachingReport]) -> str:
                 str(r.steps_to_mastery_restricted_mean),
                 str(r.censored),
                 str(r.learning_per_step),
+                str(r.steps_on_known),
+                str(r.steps_not_ready),
             ]
         )
     return "\n".join(
