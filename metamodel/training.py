@@ -7,8 +7,11 @@ promoted atomically, and only when it beats the active version on the same held-
 import hashlib
 import logging
 import math
+import os
+import uuid
 from datetime import timedelta
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from django.conf import settings
@@ -149,9 +152,12 @@ def run_training(run_id: int, config: MetaConfig | None = None) -> ModelVersion 
         if not train:
             raise ValueError("there are no attempts to train on")
         model = meta_train(train, config=config, seed=run.seed, log=log.info)
-        directory = settings.MODEL_ARTIFACT_DIR
-        path = directory / f"model-run{run.pk}.pt"
-        sha256 = save_artifact(model, path)
+        # Content-addressed: the file is named by its SHA-256, so no two databases or runs sharing the
+        # folder can overwrite each other's artifact.
+        written = Path(settings.MODEL_ARTIFACT_DIR) / f".run{run.pk}-{uuid.uuid4().hex}.pt"
+        sha256 = save_artifact(model, written)
+        path = written.with_name(f"{sha256}.pt")
+        os.replace(written, path)
         load_artifact(path, sha256)  # verify what was written before anyone relies on it
         version = ModelVersion.objects.create(
             training_run=run,

@@ -11,12 +11,25 @@ from courses.documents import parse_course_text
 from courses.services import import_course
 from courses.teachers import make_teacher
 from learners.services import learner_for
-from metamodel.models import ModelVersion
+from metamodel.ml.artifact import ArtifactError
+from metamodel.training import active_version, load_version
 
 DEMO_DIR = Path(settings.BASE_DIR) / "courses" / "demo"
 # Well-known credentials for the embedded demo only; a deployment creates its own accounts.
 DEMO_TEACHER = ("teacher", "demo-teacher-2026")
 DEMO_STUDENT = ("student", "demo-student-2026")
+
+
+def usable_active_version() -> bool:
+    """An active version whose artifact this code can load (an upgrade may change the format)."""
+    version = active_version()
+    if version is None:
+        return False
+    try:
+        load_version(version)
+    except ArtifactError:
+        return False
+    return True
 
 
 class Command(BaseCommand):
@@ -30,7 +43,7 @@ class Command(BaseCommand):
 
     help = (
         "Load (or refresh) the demo courses, create the demo teacher and student, store simulated learners' "
-        "histories and, unless a model version is active, meta-train one on them. Safe to run again."
+        "histories and, unless a usable model version is active, meta-train one on them. Safe to run again."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -50,8 +63,8 @@ class Command(BaseCommand):
         if not no_model:
             for path in sorted(DEMO_DIR.glob("*.yaml")):
                 call_command("simulate_histories", "--course", path.stem, stdout=self.stdout)
-            if not ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).exists():
-                self.stdout.write("Meta-training the first model on the demo histories ...")
+            if not usable_active_version():
+                self.stdout.write("Meta-training a model on the demo histories ...")
                 call_command("train", stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
