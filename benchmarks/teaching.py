@@ -6,7 +6,7 @@ learners, the policy's choice latency, and the simulator's parameters fitted to 
     .venv/bin/python benchmarks/teaching.py compare [--learners 200 --adaptive-learners 12 --steps 150 \\
         --checkpoint 60 --settings default slow strong-prerequisites much-forgetting --json OUT]
     .venv/bin/python benchmarks/teaching.py latency [--exercises 200 --history 50 --repeats 100]
-    .venv/bin/python benchmarks/teaching.py fit [--datasets assist2009 statics2011]
+    .venv/bin/python benchmarks/teaching.py fit [--datasets assist2009 statics2011 --iterations 40]
 
 ``compare`` runs every policy on every demo course and setting (metamodel.teaching): mastery after the
 checkpoint, steps to master the course within ``--steps``, learning per step, each with a 95 % interval,
@@ -38,8 +38,9 @@ from courses.services import import_course  # noqa: E402
 from learners.models import Attempt, Learner  # noqa: E402
 from learners.services import enroll  # noqa: E402
 from metamodel.management.commands.simulate_histories import course_specs  # noqa: E402
+from metamodel.ml.data import read_attempt_log  # noqa: E402
 from metamodel.services import recommend_next  # noqa: E402
-from metamodel.simulation import SETTINGS  # noqa: E402
+from metamodel.simulation import SETTINGS, fit_bkt  # noqa: E402
 from metamodel.teaching import (  # noqa: E402
     POLICIES,
     LearnerOutcome,
@@ -218,37 +219,34 @@ def latency(args: argparse.Namespace) -> None:
 
 
 def fit(args: argparse.Namespace) -> None:
-    import pandas as pd
-    from pyBKT.models import Model
-
     root = Path(settings.BASE_DIR).parent / "shared" / "datasets"
     for name in args.datasets:
-        frame = pd.read_csv(root / f"{name}.csv", dtype={"learner": str, "exercise": str, "skills": str})
-        # One row per (attempt, skill): pyBKT's convention for multi-skill attempts.
-        frame = frame.assign(skill_name=frame["skills"].str.split(";")).explode("skill_name")
-        frame = frame.rename(columns={"learner": "user_id"})
-        frame["order_id"] = np.arange(len(frame))
         started = time.perf_counter()
-        model = Model(seed=0, num_fits=args.fits)
-        model.fit(data=frame[["user_id", "skill_name", "correct", "order_id"]], forgets=True)
-        params = model.params().reset_index()
-        weights = frame["skill_name"].value_counts()
-        seconds = time.perf_counter() - started
-        print(
-            f"\n{name}: {frame['skill_name'].nunique()} skills, {len(frame)} skill-attempts, "
-            f"fitted in {seconds:.0f} s (pyBKT, forgets=True, {args.fits} fits)"
+        # One answer sequence per (learner, skill); a multi-skill attempt counts for each of its skills.
+        sequences: dict[str, dict[str, list[int]]] = {}
+        for record in read_attempt_log(root / f"{name}.csv"):
+            for skill in record.skills:
+                sequences.setdefault(skill, {}).setdefault(record.learner, []).append(record.correct)
+        fits, weights = [], []
+        for by_learner in sequences.values():
+            fits.append(fit_bkt(list(by_learner.values()), args.iterations))
+            weights.append(sum(len(s) for s in by_learner.values()))
+        pooled = fit_bkt(
+            [s for by_learner in sequences.values() for s in by_learner.values()], args.iterations
         )
-        for param in ("prior", "learns", "forgets", "slips", "guesses"):
-            rows = params[params["param"] == param]
-            values = rows["value"].to_numpy(dtype=float)
-            w = weights.reindex(rows["skill"]).to_numpy(dtype=float)
+        print(
+            f"\n{name}: {len(sequences)} skills, {sum(weights)} skill-answers, "
+            f"{time.perf_counter() - started:.0f} s; EM per skill ({args.iterations} iterations)"
+        )
+        for param in ("prior", "learn", "slip", "guess"):
+            values = np.array([getattr(f, param) for f in fits])
             order = np.argsort(values)
-            cumulative = np.cumsum(w[order]) / w.sum()
-            weighted_median = values[order][np.searchsorted(cumulative, 0.5)]
-            q1, q3 = np.percentile(values, [25, 75])
+            cumulative = np.cumsum(np.asarray(weights, dtype=float)[order]) / sum(weights)
+            weighted = values[order][np.searchsorted(cumulative, 0.5)]
+            q1, median, q3 = np.percentile(values, [25, 50, 75])
             print(
-                f"  {param:8s} median over skills {np.median(values):.3f} (IQR {q1:.3f}-{q3:.3f}), "
-                f"attempt-weighted median {weighted_median:.3f}"
+                f"  {param:6s} per skill: median {median:.3f} (IQR {q1:.3f}-{q3:.3f}), weighted by answers "
+                f"{weighted:.3f}; all skills pooled: {getattr(pooled, param):.3f}"
             )
 
 
@@ -271,7 +269,7 @@ def main() -> None:
     latency_parser.add_argument("--repeats", type=int, default=100)
     fit_parser = commands.add_parser("fit")
     fit_parser.add_argument("--datasets", nargs="+", default=["assist2009", "statics2011"])
-    fit_parser.add_argument("--fits", type=int, default=1)
+    fit_parser.add_argument("--iterations", type=int, default=40)
     args = parser.parse_args()
     {"compare": compare, "latency": latency, "fit": fit}[args.command](args)
 

@@ -209,3 +209,62 @@ def simulate_histories(
                     level, streak = level + 1, 0
             now += 60
     return records
+
+
+@dataclass(frozen=True)
+class FittedBKT:
+    prior: float
+    learn: float
+    slip: float
+    guess: float
+    log_likelihood: float
+
+
+def fit_bkt(sequences: list[list[int]], iterations: int = 40, max_length: int = 200) -> FittedBKT:
+    """Maximum-likelihood BKT parameters (Corbett & Anderson 1995: prior, learn, slip, guess; no forgetting)
+    for answer sequences (1 = correct) of one skill, by expectation-maximisation: the scaled
+    forward-backward algorithm of Baum et al. (1970) / Rabiner (1989), as pyBKT fits them (Badrinath et al.
+    2021), vectorised over sequences. Sequences are cut at ``max_length`` answers, where BKT's learning has
+    long played out. Slip and guess are kept below 0.5 so that "known" stays the state of right answers.
+    """
+    cut = [s[:max_length] for s in sequences if s]
+    lengths = np.array([len(s) for s in cut])
+    steps = int(lengths.max())
+    valid = np.arange(steps)[None, :] < lengths[:, None]
+    right = np.zeros((len(cut), steps), dtype=bool)
+    for row, sequence in enumerate(cut):
+        right[row, : len(sequence)] = np.asarray(sequence, dtype=bool)
+    prior, learn, slip, guess = 0.3, 0.1, 0.1, 0.2
+    log_likelihood = -math.inf
+    for _ in range(iterations):
+        # Emission probabilities per state (0 = unknown, 1 = known); padding carries no information.
+        emit = np.ones((len(cut), steps, 2))
+        emit[..., 1] = np.where(valid, np.where(right, 1 - slip, slip), 1.0)
+        emit[..., 0] = np.where(valid, np.where(right, guess, 1 - guess), 1.0)
+        alpha = np.empty_like(emit)
+        scale = np.empty((len(cut), steps))
+        state = np.stack([np.full(len(cut), 1 - prior), np.full(len(cut), prior)], axis=1)
+        for t in range(steps):
+            joint = state * emit[:, t]
+            scale[:, t] = joint.sum(axis=1)
+            alpha[:, t] = joint / scale[:, t, None]
+            known = alpha[:, t, 1] + alpha[:, t, 0] * learn
+            state = np.stack([1 - known, known], axis=1)
+        beta = np.ones_like(emit)
+        unknown_to_known = np.zeros(len(cut))
+        unknown_before = np.zeros(len(cut))
+        for t in range(steps - 2, -1, -1):
+            weighted = emit[:, t + 1] * beta[:, t + 1] / scale[:, t + 1, None]
+            beta[:, t, 0] = (1 - learn) * weighted[:, 0] + learn * weighted[:, 1]
+            beta[:, t, 1] = weighted[:, 1]
+            transition = valid[:, t + 1]
+            unknown_to_known += np.where(transition, alpha[:, t, 0] * learn * weighted[:, 1], 0.0)
+            unknown_before += np.where(transition, alpha[:, t, 0] * beta[:, t, 0], 0.0)
+        gamma_known = np.where(valid, alpha[..., 1] * beta[..., 1], 0.0)
+        gamma_unknown = np.where(valid, alpha[..., 0] * beta[..., 0], 0.0)
+        log_likelihood = float(np.log(scale).sum())
+        prior = float(gamma_known[:, 0].mean())
+        learn = float(unknown_to_known.sum() / max(unknown_before.sum(), 1e-12))
+        slip = float(np.clip((gamma_known * ~right).sum() / gamma_known.sum(), 1e-4, 0.499))
+        guess = float(np.clip((gamma_unknown * right).sum() / max(gamma_unknown.sum(), 1e-12), 1e-4, 0.499))
+    return FittedBKT(prior, learn, slip, guess, log_likelihood)

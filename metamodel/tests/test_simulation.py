@@ -6,7 +6,15 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
-from metamodel.simulation import DAY, SETTINGS, ExerciseSpec, SimulatedLearner, SkillSpec, practice_times
+from metamodel.simulation import (
+    DAY,
+    SETTINGS,
+    ExerciseSpec,
+    SimulatedLearner,
+    SkillSpec,
+    fit_bkt,
+    practice_times,
+)
 from metamodel.teaching import (
     BKTParameters,
     FixedPolicy,
@@ -161,3 +169,19 @@ def test_the_report_censors_learners_who_never_master_the_course():
     assert report.steps_to_mastery_median.low <= report.steps_to_mastery_median.value
     assert report.steps_to_mastery_median.value <= report.steps_to_mastery_median.high
     assert report.mastery.low <= report.mastery.value <= report.mastery.high
+
+
+def test_bkt_fit_recovers_the_parameters_that_generated_the_answers():
+    rng = np.random.default_rng(0)
+    sequences = []
+    for _ in range(1500):
+        known, answers = rng.random() < 0.25, []
+        for _ in range(int(rng.integers(5, 40))):
+            answers.append(int(rng.random() < (0.92 if known else 0.15)))
+            known = known or rng.random() < 0.12
+        sequences.append(answers)
+    fitted = fit_bkt(sequences)
+    assert fitted.prior == pytest.approx(0.25, abs=0.05)
+    assert fitted.learn == pytest.approx(0.12, abs=0.03)
+    assert fitted.slip == pytest.approx(0.08, abs=0.03)
+    assert fitted.guess == pytest.approx(0.15, abs=0.03)
