@@ -4,10 +4,15 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
 from courses.models import Course, Exercise, Override, Skill
 from courses.services import add_override, end_override
+from learners.progress import class_mastery
 
 
 class TeacherScopedAdmin(admin.ModelAdmin):
@@ -49,6 +54,7 @@ class CourseAdmin(TeacherScopedAdmin):
         "skill_count",
         "exercise_count",
         "learner_count",
+        "mastery_link",
         "updated_at",
     ]
     list_filter = ["published", "language"]
@@ -57,27 +63,40 @@ class CourseAdmin(TeacherScopedAdmin):
     filter_horizontal = ["teachers"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                skill_total=Count("skills", distinct=True),
-                exercise_total=Count("exercises", filter=Q(exercises__active=True), distinct=True),
-                learner_total=Count("enrollments", distinct=True),
-            )
-        )
+        return super().get_queryset(request).with_counts()
 
-    @admin.display(description="skills", ordering="skill_total")
+    @admin.display(description="skills", ordering="skill_count")
     def skill_count(self, course: Course) -> int:
-        return course.skill_total
+        return course.skill_count
 
-    @admin.display(description="active exercises", ordering="exercise_total")
+    @admin.display(description="active exercises", ordering="exercise_count")
     def exercise_count(self, course: Course) -> int:
-        return course.exercise_total
+        return course.exercise_count
 
-    @admin.display(description="learners", ordering="learner_total")
+    @admin.display(description="learners", ordering="learner_count")
     def learner_count(self, course: Course) -> int:
-        return course.learner_total
+        return course.learner_count
+
+    @admin.display(description="class mastery")
+    def mastery_link(self, course: Course) -> str:
+        url = reverse("admin:courses_course_mastery", args=[course.pk])
+        return format_html('<a href="{}">Class mastery</a>', url)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.mastery_view)
+        return [path("<int:pk>/mastery/", view, name="courses_course_mastery"), *super().get_urls()]
+
+    def mastery_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Per skill, how many of the course's learners practised it and mastered it; per learner, a row."""
+        course = get_object_or_404(self.get_queryset(request), pk=pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "course": course,
+            "title": f"Class mastery: {course.title}",
+            **class_mastery(course),
+        }
+        return TemplateResponse(request, "admin/courses/course/mastery.html", context)
 
     def get_exclude(self, request: HttpRequest, obj: Course | None = None):
         # Only superusers hand courses to other teachers; a teacher's own courses stay theirs.

@@ -11,7 +11,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
 
@@ -49,6 +50,27 @@ def parse_number(response: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
+class CourseQuerySet(models.QuerySet):
+    def with_counts(self) -> "CourseQuerySet":
+        """Annotate skill_count, exercise_count (active, authored) and learner_count.
+
+        Each is a correlated subquery: joining skills, exercises and enrollments at once would multiply
+        their rows (an imported log has 10^4 exercises and 10^3 learners).
+        """
+
+        def count(model: type[models.Model], **conditions: object) -> Coalesce:
+            rows = model.objects.filter(course=OuterRef("pk"), **conditions).order_by()
+            return Coalesce(Subquery(rows.values("course").annotate(n=Count("pk")).values("n")), 0)
+
+        from learners.models import Enrollment
+
+        return self.annotate(
+            skill_count=count(Skill),
+            exercise_count=count(Exercise, active=True, imported=False),
+            learner_count=count(Enrollment),
+        )
+
+
 class Course(models.Model):
     slug = models.SlugField(unique=True)
     title = models.CharField(max_length=200)
@@ -61,6 +83,8 @@ class Course(models.Model):
     target_success_high = models.FloatField(default=0.85, help_text="Target band, highest predicted success.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CourseQuerySet.as_manager()
 
     class Meta:
         ordering = ["title"]

@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Count, Q, Sum
+
 from courses.models import Course, Exercise, topological_order
 from learners.models import Attempt, Learner, SkillProgress
 from metamodel.policy import MASTERY_WINDOW, skill_mastered
@@ -91,3 +93,36 @@ def rebuild_skill_progress(learner_id: int, course_id: int) -> int:
         ],
     )
     return len(rows)
+
+
+def class_mastery(course: Course) -> dict:
+    """The teacher's view of a class: per skill (prerequisite order) how many enrolled learners practised
+    and mastered it, and per learner how many skills they mastered, from the progress read model."""
+    rows = SkillProgress.objects.filter(course=course, learner__enrollments__course=course)
+    totals = rows.values("skill_id").annotate(
+        practised=Count("pk"),
+        mastered_count=Count("pk", filter=Q(mastered=True)),
+        answered=Sum("attempts"),
+        right=Sum("correct"),
+    )
+    per_skill = {row["skill_id"]: row for row in totals}
+    enrolled = course.enrollments.count()
+    skills = []
+    for skill in topological_order(list(course.skills.order_by("key")), course.prerequisite_pairs()):
+        row = per_skill.get(skill.pk, {})
+        mastered = row.get("mastered_count", 0)
+        skills.append(
+            {
+                "name": skill.name,
+                "practised": row.get("practised", 0),
+                "mastered": mastered,
+                "share_mastered": mastered / enrolled if enrolled else None,
+                "accuracy": row["right"] / row["answered"] if row.get("answered") else None,
+            }
+        )
+    learners = (
+        rows.values("learner_id", "learner__user__username", "learner__external_id")
+        .annotate(mastered_count=Count("pk", filter=Q(mastered=True)), answered=Sum("attempts"))
+        .order_by("-mastered_count", "learner__user__username")[:200]
+    )
+    return {"enrolled": enrolled, "skills": skills, "learners": list(learners), "skill_total": len(skills)}

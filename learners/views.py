@@ -67,16 +67,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def catalogue(request: HttpRequest) -> HttpResponse:
-    courses = (
-        visible_courses(request.user)
-        .annotate(
-            skill_count=Count("skills", distinct=True),
-            exercise_count=Count(
-                "exercises", filter=Q(exercises__active=True, exercises__imported=False), distinct=True
-            ),
-        )
-        .order_by("title")
-    )
+    courses = visible_courses(request.user).with_counts().order_by("title")
     enrolled = set(Enrollment.objects.filter(learner__user=request.user).values_list("course_id", flat=True))
     return render(request, "learners/catalogue.html", {"courses": courses, "enrolled": enrolled})
 

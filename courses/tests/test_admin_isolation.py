@@ -106,3 +106,22 @@ def test_enrollments_of_other_courses_are_hidden(setting, other_student):
     EnrollmentFactory(course=theirs, learner=other_student.learner)
     page = client.get("/admin/learners/enrollment/").content.decode()
     assert "olga" not in page
+
+
+def test_the_class_mastery_page_shows_each_skill_for_the_teachers_course_only(
+    setting, student, django_capture_on_commit_callbacks
+):
+    from learners.services import enroll, learner_for, record_attempt
+
+    client, mine, theirs = setting
+    learner = learner_for(student)
+    enroll(learner, mine)
+    with django_capture_on_commit_callbacks(execute=True):
+        for n, key in enumerate(["count-1", "count-1", "count-1"]):
+            record_attempt(learner, mine, key, "3", source="web", idempotency_key=f"k{n}")
+    page = client.get(f"/admin/courses/course/{mine.pk}/mastery/")
+    assert page.status_code == 200
+    counting = next(row for row in page.context["skills"] if row["name"] == "Counting")
+    assert (counting["practised"], counting["mastered"]) == (1, 1)
+    assert page.context["learners"][0]["learner__user__username"] == "sam"
+    assert client.get(f"/admin/courses/course/{theirs.pk}/mastery/").status_code == 404
