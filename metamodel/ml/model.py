@@ -288,14 +288,57 @@ def make_episodes(lengths: np.ndarray, offsets: np.ndarray, cuts: list[np.ndarra
     )
 
 
+def adapt_closed_form(
+    net: KnowledgeTracingNet,
+    steps: int,
+    base: torch.Tensor,
+    vector: torch.Tensor,
+    local: torch.Tensor,
+    mask: torch.Tensor,
+    correct: torch.Tensor,
+    valid: torch.Tensor,
+    n_local_skills: int,
+) -> dict[str, torch.Tensor]:
+    """:func:`inner_loop` for inference: the same Meta-SGD steps with the support-loss gradient written
+    out (the learner term is linear in phi, so d loss / d logit = valid (p - y) / (n + n0) is all it
+    takes). No autograd, so evaluation, replay and serving pay a few tensor operations per step instead
+    of torch.func's tracing; a test checks both give the same predictions."""
+    with torch.no_grad():
+        n_episodes = base.shape[0]
+        phi = {name: value.clone() for name, value in net.initial_params(n_episodes, n_local_skills).items()}
+        if steps == 0 or base.shape[1] == 0:
+            return phi
+        flat_local = local.reshape(n_episodes, -1)
+        share = mask / mask.sum(-1, keepdim=True).clamp(min=1.0)
+        scale = valid / (valid.sum(-1, keepdim=True) + net.log_pseudo_count.exp())
+        for k in range(steps):
+            logit = learner_logit(phi, base, vector, local, mask)
+            residual = (torch.sigmoid(logit) - correct) * scale
+            skill_grad = torch.zeros_like(phi["skills"]).scatter_add_(
+                1, flat_local, (residual.unsqueeze(-1) * share).reshape(n_episodes, -1)
+            )
+            phi["ability"] -= net.log_lr_ability[k].exp() * residual.sum(-1)
+            phi["skills"] -= net.log_lr_skill[k].exp() * skill_grad
+            phi["vector"] -= net.log_lr_vector[k].exp() * (vector * residual.unsqueeze(-1)).sum(1)
+        return phi
+
+
 def episode_logits(
-    net: KnowledgeTracingNet, rows: EncodedRows, correct: torch.Tensor, episodes: Episodes, steps: int
+    net: KnowledgeTracingNet,
+    base: torch.Tensor,
+    vector: torch.Tensor,
+    rows: EncodedRows,
+    correct: torch.Tensor,
+    episodes: Episodes,
+    steps: int,
+    differentiable: bool = True,
 ) -> torch.Tensor:
-    """Query logits (E, L) after adapting on each episode's support."""
-    base, vector = net.base(rows)
+    """Query logits (E, L) after adapting on each episode's support, given every row's shared logit and
+    exercise embedding; ``differentiable=False`` adapts with :func:`adapt_closed_form`."""
     n_local = int(rows.skill_local.max()) if rows.skill_local.numel() else 0
     s = episodes.support
-    phi = inner_loop(
+    adapt = inner_loop if differentiable else adapt_closed_form
+    phi = adapt(
         net,
         steps,
         base[s],
@@ -356,7 +399,11 @@ def predict_sequences(
             rows, lengths, offsets = gather_sequences(starts, sequences[batch])
             episodes = make_episodes(lengths, offsets, [np.arange(n) for n in lengths], config.window)
             rows_t = torch.from_numpy(rows)
-            logits = episode_logits(net, encoded.take(rows_t), correct[rows_t], episodes, config.inner_steps)
+            batch = encoded.take(rows_t)
+            base, vector = net.base(batch)
+            logits = episode_logits(
+                net, base, vector, batch, correct[rows_t], episodes, config.inner_steps, differentiable=False
+            )
             out_rows.append(rows[episodes.query[:, 0].numpy()])
             out_p.append(torch.sigmoid(logits[:, 0]).numpy().astype(np.float64))
     return np.concatenate(out_rows), np.concatenate(out_p)
@@ -416,7 +463,10 @@ def train_network(
             episodes = make_episodes(batch_lengths, offsets, cuts, config.window)
             rows_t = torch.from_numpy(rows)
             batch_rows = _hide_ids(encoded.take(rows_t), batch_lengths, config, rng)
-            logits = episode_logits(net, batch_rows, correct[rows_t], episodes, config.inner_steps)
+            base, vector = net.base(batch_rows)
+            logits = episode_logits(
+                net, base, vector, batch_rows, correct[rows_t], episodes, config.inner_steps
+            )
             targets = correct[rows_t][episodes.query]
             losses = nn.functional.binary_cross_entropy_with_logits(logits, targets, reduction="none")
             data_loss = (losses * episodes.query_valid).sum() / episodes.query_valid.sum()

@@ -100,6 +100,19 @@ class OnlineOffsets:
                     self.skill_count[skill] += 1
 
 
+def _shared_part(net, encoded) -> tuple[torch.Tensor, torch.Tensor]:
+    """Every row's shared logit (without a difficulty prior) and exercise embedding, in batches."""
+    bases, vectors = [], []
+    with torch.no_grad():
+        for start in range(0, len(encoded.exercise), 65_536):
+            rows = encoded.take(torch.arange(start, min(start + 65_536, len(encoded.exercise))))
+            rows.prior = torch.zeros(len(rows.exercise))
+            base, vector = net.base(rows)
+            bases.append(base)
+            vectors.append(vector)
+    return torch.cat(bases), torch.cat(vectors)
+
+
 def replay_meta(
     model: TrainedModel, table: FeatureTable, order: np.ndarray, seed: int, log: Callable[[str], None] | None
 ) -> tuple[np.ndarray, list[int]]:
@@ -110,6 +123,7 @@ def replay_meta(
     correct = torch.from_numpy(table.correct.astype(np.float32))
     net, vocabulary = model.net, model.vocabulary
     encoded = encode(table, vocabulary)
+    base_all, vector_all = _shared_part(net, encoded)
     seen = np.zeros(len(table), dtype=bool)
     n_seen, next_retrain, retrained_at = 0, RETRAIN_AT, []
     for chunk in chunks(order, table.task, CHUNK):
@@ -122,9 +136,19 @@ def replay_meta(
         episodes = make_episodes(kept + 1, offsets_in_batch, [np.array([k]) for k in kept], config.window)
         rows_t = torch.from_numpy(rows)
         batch = encoded.take(rows_t)
-        batch.prior = torch.from_numpy(offsets.prior(rows).astype(np.float32))
-        with torch.no_grad():
-            logits = episode_logits(net, batch, correct[rows_t], episodes, config.inner_steps)
+        # The network adds the difficulty prior only for exercises it has not learned.
+        prior = torch.from_numpy(offsets.prior(rows).astype(np.float32))
+        base = base_all[rows_t] + (batch.exercise == 0).float() * prior
+        logits = episode_logits(
+            net,
+            base,
+            vector_all[rows_t],
+            batch,
+            correct[rows_t],
+            episodes,
+            config.inner_steps,
+            differentiable=False,
+        )
         p[chunk] = torch.sigmoid(logits[:, 0]).numpy()
         offsets.learn(chunk, table.correct[chunk] - p[chunk])
         seen[chunk] = True
@@ -136,6 +160,7 @@ def replay_meta(
                 select_rows(table, np.flatnonzero(seen)), once, seed, None, (net, vocabulary)
             )
             encoded = encode(table, vocabulary)
+            base_all, vector_all = _shared_part(net, encoded)
             retrained_at.append(n_seen)
             if log:
                 log(f"re-meta-trained after {n_seen} attempts in {time.perf_counter() - started:.0f} s")

@@ -125,9 +125,10 @@ class TrainedModel:
     """A meta-trained network with its vocabulary; adapts to learners and scores exercises.
 
     Serving runs the network's shared part in torch and the learner part in NumPy: the inner loop at
-    serving time is the closed form of the gradient that ``torch.func.grad`` takes during meta-training
-    (the learner term is linear in phi), because torch.func's per-call overhead alone would exceed the
-    5 ms budget of one adaptation. A test checks that both give the same predictions.
+    serving time is :func:`~metamodel.ml.model.adapt_closed_form` (the gradient that ``torch.func.grad``
+    takes during meta-training, written out) for one learner, because torch.func's per-call overhead
+    alone would exceed the 5 ms budget of one adaptation. A test checks that serving and the batched
+    evaluation path give the same predictions.
     """
 
     def __init__(
@@ -202,7 +203,7 @@ class TrainedModel:
             skill_params = np.zeros(len(local_keys) + 1)
             scale = 1.0 / (len(recent) + self._pseudo_count)
             for k in range(self.config.inner_steps):
-                # The gradient of the support loss of model._support_loss, in closed form.
+                # model.adapt_closed_form for one learner, in NumPy: per-call overhead is what counts here.
                 logit = base + ability + (skill_params[local] * share).sum(1) + vector @ vector_params
                 residual = (1.0 / (1.0 + np.exp(-logit)) - correct) * scale
                 ability -= self._lr_ability[k] * residual.sum()
