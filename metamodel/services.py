@@ -184,7 +184,8 @@ def recommend_next(learner: Learner, course: Course, after_attempt: Attempt | No
         choice = choose_by_rule(skills, exercises, history, steering)
     if choice is None:
         raise NothingToPractise(course.slug)
-    keys = dict(course.exercises.values_list("pk", "key"))
+    stored = choice.candidates[:CANDIDATES_STORED]
+    keys = dict(course.exercises.filter(pk__in=[c.exercise_id for c in stored]).values_list("pk", "key"))
     return Recommendation.objects.create(
         learner=learner,
         course=course,
@@ -199,7 +200,7 @@ def recommend_next(learner: Learner, course: Course, after_attempt: Attempt | No
                 "score": round(c.score, 4),
                 "probability": round(c.probability, 4),
             }
-            for c in choice.candidates[:CANDIDATES_STORED]
+            for c in stored
         ],
         model_version=version if predictions else None,
         predicted_correct=predictions.get(choice.exercise_id),
