@@ -31,7 +31,7 @@ from metamodel.ml.baselines import BestLR, OnlineElo, PerSkillBKT
 from metamodel.ml.data import AttemptRecord, is_test_learner, read_attempt_log
 from metamodel.ml.features import FeatureTable, build_feature_table
 from metamodel.ml.metrics import score_predictions
-from metamodel.ml.model import MetaConfig
+from metamodel.ml.model import MetaConfig, ablation_config
 from metamodel.ml.replay import evaluate_replay
 from metamodel.ml.trained import meta_train
 
@@ -69,7 +69,7 @@ def evaluate_split(
     test_table = build_feature_table([(course, test)])
     started = time.perf_counter()
     if model in ("meta", "ablation"):
-        config = MetaConfig() if model == "meta" else MetaConfig(inner_steps=0)
+        config = MetaConfig() if model == "meta" else ablation_config()
         trained = meta_train(courses, config, seed, log)
         training_seconds = time.perf_counter() - started
         p = trained.predict_courses([(course, test)])

@@ -9,10 +9,11 @@ is predicted before it is seen, then learned from:
 - exercise parameters online: each exercise and skill of the new course has an offset in logit units,
   updated after each attempt by the Elo rule offset += K(n) (correct - p), K(n) = 1 / (1 + 0.05 n)
   (Pelánek 2016); an exercise's offset (or, before its first attempt, the mean of its skills' offsets)
-  is the difficulty prior the network uses for exercises it has not learned;
-- periodic re-meta-training: after 5,000 attempts, then each time four times as many (5k, 20k, 80k,
-  320k), the network is meta-trained again, warm-started, for one epoch on the course's attempts seen so
-  far, with the course's exercises and skills added to its vocabulary.
+  is added to the network's logit;
+- periodic re-meta-training: after 5,000 attempts, then each time twice as many (5k, 10k, 20k, 40k,
+  ...), the network is meta-trained again, warm-started, for one epoch on the course's attempts seen so
+  far, with the course's exercises and skills added to its vocabulary; the online offsets then restart
+  from 0 as corrections to the retrained network.
 
 Attempts are processed in chunks of at most :data:`CHUNK` in which no learner appears twice: a chunk is
 predicted together, then learned from together. A learner's own history is therefore always complete;
@@ -32,12 +33,19 @@ from metamodel.ml.baselines import OnlineElo
 from metamodel.ml.data import AttemptRecord
 from metamodel.ml.features import FeatureTable, build_feature_table, select_rows
 from metamodel.ml.metrics import score_predictions
-from metamodel.ml.model import MetaConfig, encode, episode_logits, make_episodes, train_network
+from metamodel.ml.model import (
+    MetaConfig,
+    ablation_config,
+    encode,
+    episode_logits,
+    make_episodes,
+    train_network,
+)
 from metamodel.ml.trained import TrainedModel, meta_train
 
 CHUNK = 256
 RETRAIN_AT = 5_000
-RETRAIN_GROWTH = 4
+RETRAIN_GROWTH = 2
 FIRST_ATTEMPTS = 1_000
 ONLINE_K = 1.0
 ONLINE_DECAY = 0.05
@@ -89,6 +97,12 @@ class OnlineOffsets:
         skill_mean = self.skill_value[skill].sum(1, where=present) / np.maximum(present.sum(1), 1)
         return np.where(self.exercise_count[exercise] > 0, self.exercise_value[exercise], skill_mean)
 
+    def absorbed(self) -> None:
+        """The network has just learned the course's exercises and skills: the offsets restart from 0 as
+        corrections to it, keeping their counts (and so their smaller steps)."""
+        self.exercise_value[:] = 0.0
+        self.skill_value[:] = 0.0
+
     def learn(self, rows: np.ndarray, error: np.ndarray) -> None:
         for row, e in zip(rows.tolist(), error.tolist(), strict=True):
             exercise = self.exercise[row]
@@ -136,9 +150,8 @@ def replay_meta(
         episodes = make_episodes(kept + 1, offsets_in_batch, [np.array([k]) for k in kept], config.window)
         rows_t = torch.from_numpy(rows)
         batch = encoded.take(rows_t)
-        # The network adds the difficulty prior only for exercises it has not learned.
-        prior = torch.from_numpy(offsets.prior(rows).astype(np.float32))
-        base = base_all[rows_t] + (batch.exercise == 0).float() * prior
+        # The online offsets correct the network's logit of every exercise, learned or not.
+        base = base_all[rows_t] + torch.from_numpy(offsets.prior(rows).astype(np.float32))
         logits = episode_logits(
             net,
             base,
@@ -161,6 +174,7 @@ def replay_meta(
             )
             encoded = encode(table, vocabulary)
             base_all, vector_all = _shared_part(net, encoded)
+            offsets.absorbed()
             retrained_at.append(n_seen)
             if log:
                 log(f"re-meta-trained after {n_seen} attempts in {time.perf_counter() - started:.0f} s")
@@ -191,7 +205,7 @@ def evaluate_replay(
     elif model in ("meta", "ablation"):
         if not pretrain:
             raise ValueError("the replay protocol needs --pretrain files for the meta-learned model")
-        config = MetaConfig() if model == "meta" else MetaConfig(inner_steps=0)
+        config = MetaConfig() if model == "meta" else ablation_config()
         trained = meta_train(pretrain, config, seed, log)
         training_seconds = time.perf_counter() - started
         p, retrained_at = replay_meta(trained, table, order, seed, log)
