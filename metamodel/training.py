@@ -9,11 +9,13 @@ import logging
 import math
 import os
 import uuid
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import torch
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -41,6 +43,18 @@ def start_training_run(trigger: str, requested_by=None, seed: int = 0) -> Traini
     run = TrainingRun.objects.create(trigger=trigger, requested_by=requested_by, seed=seed)
     transaction.on_commit(lambda: meta_train_task.delay(run.pk))
     return run
+
+
+@contextmanager
+def deterministic_torch():
+    """Train on one thread: parallel CPU kernels (embedding gradients among them) add up in an order that
+    varies from run to run, and the same seed and data must give the same weights."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _claim(run_id: int) -> bool:
@@ -151,7 +165,8 @@ def run_training(run_id: int, config: MetaConfig | None = None) -> ModelVersion 
         train, validation = _split(logs)
         if not train:
             raise ValueError("there are no attempts to train on")
-        model = meta_train(train, config=config, seed=run.seed, log=log.info)
+        with deterministic_torch():
+            model = meta_train(train, config=config, seed=run.seed, log=log.info)
         # Content-addressed: the file is named by its SHA-256, so no two databases or runs sharing the
         # folder can overwrite each other's artifact.
         written = Path(settings.MODEL_ARTIFACT_DIR) / f".run{run.pk}-{uuid.uuid4().hex}.pt"
