@@ -5,14 +5,18 @@
 1. *Teacher overrides.* Excluded exercises are never candidates; a pinned exercise is chosen outright; a
    pinned skill restricts the candidates to its exercises. A target band set for the learner or the course
    replaces the course's default band.
-2. *Mastery from the model.* A skill's mastery is the mean predicted success over its active exercises,
-   now (so it decays with time since practice when the model has learned forgetting). A skill is
-   *mastered* when that mean is at least MASTERY_THRESHOLD and the learner has answered at least
-   MASTERY_MIN_ATTEMPTS of its exercises: the model's prior alone never counts as mastery.
+2. *Mastery, from the model and from the answers.* A skill's predicted mastery is the mean predicted
+   success over its active exercises, now (so it decays with time since practice when the model has
+   learned forgetting). A skill is *mastered* when that mean is at least MASTERY_THRESHOLD after at least
+   MODEL_MASTERY_MIN_ATTEMPTS answers (the model's prior alone never counts), or when the learner's own
+   answers put the BKT posterior P(known) (Corbett & Anderson 1995, with the generic parameters of
+   BKT_PARAMETERS) at ANSWERS_MASTERY or above. A shared model's predictions are compressed towards the
+   population mean, so on their own they rarely cross a fixed threshold for a learner who has just learnt
+   a skill; the answers say so sooner, and the model's decayed predictions still bring the skill back.
 3. *Prerequisite gating.* A skill is *ready* when all its prerequisites are mastered. The candidate skills
-   are the ready, unmastered ones, plus *reviews*: skills the learner once mastered (by the mastery rule on
-   their answers) whose mastery has fallen below the threshold after at least a day without practice
-   (spaced review, Cepeda et al. 2006). When no skill is ready, the weakest unmastered prerequisite is
+   are the ready, unmastered ones, plus *reviews*: skills the learner's answers showed learnt whose
+   predicted mastery has fallen below REVIEW_THRESHOLD after at least a day without practice (spaced
+   review, Cepeda et al. 2006). When no skill is ready, the weakest unmastered prerequisite is
    practised, so a learner is never stuck. When every skill is mastered, all are candidates (maintenance).
 4. *A cap on one skill.* A skill that held the learner's last SKILL_CAP attempts yields to the others.
 5. *Desirable difficulty* (Bjork 1994). Each candidate exercise is scored: the distance of its predicted
@@ -38,6 +42,12 @@ MASTERY_MIN_ATTEMPTS = 3
 MASTERY_ACCURACY = 0.8
 MASTERY_THRESHOLD = 0.8
 MODEL_MASTERY_MIN_ATTEMPTS = 2
+# Generic BKT parameters (prior, learn, slip, guess): about the medians fitted on assist2009, with a new
+# course's lower prior (docs/teaching.md). Three right answers in a row from scratch reach 0.9.
+BKT_PARAMETERS = (0.2, 0.15, 0.1, 0.25)
+ANSWERS_MASTERY = 0.9
+# A skill learnt by the answers comes back for review when its predicted success falls below this.
+REVIEW_THRESHOLD = 0.6
 DEFAULT_BAND = (0.6, 0.85)
 SKILL_CAP = 10
 REVIEW_AFTER_SECONDS = 86_400
@@ -102,6 +112,20 @@ class Choice:
     def alternatives(self) -> list[int]:
         """The three best candidates other than the choice: what the learner may pick instead."""
         return [c.exercise_id for c in self.candidates if c.exercise_id != self.exercise_id][:3]
+
+
+def bkt_known(
+    outcomes: Sequence[bool], parameters: tuple[float, float, float, float] = BKT_PARAMETERS
+) -> float:
+    """P(known) after these answers (oldest first) by Bayesian Knowledge Tracing (Corbett & Anderson 1995)."""
+    known, learn, slip, guess = parameters
+    for correct in outcomes:
+        if correct:
+            known = known * (1 - slip) / (known * (1 - slip) + (1 - known) * guess)
+        else:
+            known = known * slip / (known * slip + (1 - known) * (1 - guess))
+        known += (1 - known) * learn
+    return known
 
 
 def skill_mastered(outcomes: Sequence[bool]) -> bool:
@@ -235,9 +259,21 @@ def decide(
     trace = _Trace.of(history)
     mastery = {sid: sum(predictions[e.id] for e in items) / len(items) for sid, items in by_skill.items()}
 
+    def idle(sid: int) -> float:
+        return now - trace.last_time.get(sid, now)
+
+    def review_due(sid: int) -> bool:
+        """Learnt by the answers, but the model now predicts recall has decayed after a day or more away."""
+        return (
+            bkt_known(trace.outcomes.get(sid, [])) >= ANSWERS_MASTERY
+            and idle(sid) >= REVIEW_AFTER_SECONDS
+            and mastery[sid] < REVIEW_THRESHOLD
+        )
+
     def mastered(sid: int) -> bool:
-        answered = len(trace.outcomes.get(sid, []))
-        return mastery.get(sid, 0.0) >= MASTERY_THRESHOLD and answered >= MODEL_MASTERY_MIN_ATTEMPTS
+        outcomes = trace.outcomes.get(sid, [])
+        by_model = mastery.get(sid, 0.0) >= MASTERY_THRESHOLD and len(outcomes) >= MODEL_MASTERY_MIN_ATTEMPTS
+        return by_model or (bkt_known(outcomes) >= ANSWERS_MASTERY and not review_due(sid))
 
     def is_mastered_prerequisite(pid: int) -> bool:
         # A prerequisite without exercises cannot be practised, so it cannot hold a learner back.
@@ -247,14 +283,9 @@ def decide(
     reasons_for: dict[int, str] = {}
     reviews: set[int] = set()
     for skill in known:
-        idle = now - trace.last_time.get(skill.id, now)
-        if (
-            not mastered(skill.id)
-            and skill_mastered(trace.outcomes.get(skill.id, []))
-            and idle >= REVIEW_AFTER_SECONDS
-        ):
+        if review_due(skill.id):
             reviews.add(skill.id)
-            reasons_for[skill.id] = f"review: {skill.name} not practised for {idle / DAY:.0f} days"
+            reasons_for[skill.id] = f"review: {skill.name} not practised for {idle(skill.id) / DAY:.0f} days"
     for skill in known:
         if skill.id in reviews or mastered(skill.id):
             continue

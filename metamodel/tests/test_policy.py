@@ -1,12 +1,14 @@
 import random
 
 from metamodel.policy import (
+    ANSWERS_MASTERY,
     DAY,
     SKILL_CAP,
     CandidateExercise,
     PastAttempt,
     SkillNode,
     Steering,
+    bkt_known,
     choose_by_rule,
     decide,
     skill_mastered,
@@ -90,13 +92,21 @@ def test_a_newcomer_is_sent_to_the_skill_without_prerequisites_in_the_target_ban
     assert choice.reasons[1].startswith("stretch: ") and "target band 60%-85%" in choice.reasons[1]
 
 
-def test_prerequisites_gate_until_the_model_says_mastered():
-    history = practised(1, 3)
+def test_prerequisites_gate_until_the_model_or_the_answers_say_mastered():
+    history = [PastAttempt(10, (1,), True, NOW - 60), PastAttempt(11, (1,), False, NOW - 60)]
+    history.append(PastAttempt(12, (1,), True, NOW - 60))
     not_yet = decide(GRAPH, ITEMS, history, predicted(0.75, 0.6, 0.5), NOW, rng=random.Random(0))
     assert {c.skill_id for c in not_yet.candidates} == {1}
     moved_on = decide(GRAPH, ITEMS, history, predicted(0.9, 0.6, 0.5), NOW, rng=random.Random(0))
     assert {c.skill_id for c in moved_on.candidates} == {2}
     assert moved_on.reasons[0] == "ready: prerequisites mastered (Counting)"
+    three_right = decide(GRAPH, ITEMS, practised(1, 3), predicted(0.75, 0.6, 0.5), NOW, rng=random.Random(0))
+    assert {c.skill_id for c in three_right.candidates} == {2}  # BKT on the answers: P(known) 0.96
+
+
+def test_bkt_on_the_answers():
+    assert [round(bkt_known([True] * n), 2) for n in range(4)] == [0.2, 0.55, 0.84, 0.96]
+    assert bkt_known([True, True, True, False]) < ANSWERS_MASTERY
 
 
 def test_the_models_prior_alone_is_not_mastery():
@@ -106,7 +116,7 @@ def test_the_models_prior_alone_is_not_mastery():
 
 def test_a_mastered_skill_whose_recall_decayed_comes_back_for_review():
     history = practised(1, 5, at=NOW - 9 * DAY) + practised(2, 2, at=NOW - 60)
-    choice = decide(GRAPH, ITEMS, history, predicted(0.7, 0.9, 0.5), NOW, rng=random.Random(1))
+    choice = decide(GRAPH, ITEMS, history, predicted(0.5, 0.9, 0.5), NOW, rng=random.Random(1))
     review = [c for c in choice.candidates if c.skill_id == 1]
     assert review, "the decayed skill is a candidate"
     if choice.candidates[0].skill_id == 1:
