@@ -181,17 +181,20 @@ class TrainedModel:
         recent_from = max(0, len(history) - self.config.window)
         recent = history[recent_from:]
         slots = SkillSlots.of([a.skills for a in recent])
-        g = np.zeros((len(recent), N_GLOBAL), dtype=np.float32)
-        f = np.zeros((len(recent), slots.width, N_SKILL), dtype=np.float32)
+        global_rows: list[list[float]] = []
+        skill_values: list[float] = []
         for index, attempt in enumerate(history):
             if index >= recent_from:
                 global_features, per_skill = state.features(
                     attempt.exercise, attempt.skills, attempt.timestamp
                 )
-                g[index - recent_from] = global_features
-                if per_skill:
-                    f[index - recent_from, : len(per_skill) // N_SKILL] = np.reshape(per_skill, (-1, N_SKILL))
+                global_rows.append(global_features)
+                skill_values.extend(per_skill)
             state.update(attempt.exercise, attempt.skills, attempt.correct, attempt.timestamp)
+        g = np.array(global_rows, dtype=np.float32).reshape(len(recent), N_GLOBAL)
+        f = np.zeros((len(recent), slots.width, N_SKILL), dtype=np.float32)
+        # features() lists each attempt's skills in slot order, as SkillSlots does.
+        f[slots.row, slots.slot] = np.array(skill_values, dtype=np.float32).reshape(-1, N_SKILL)
         ability, vector_params = self._ability_init, self._vector_init.copy()
         offsets: dict[str, float] = {}
         if recent:
