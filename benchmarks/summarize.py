@@ -27,7 +27,7 @@ def main() -> None:
             + " | acc. | RMSE | log loss "
             "| ECE | train s | peak MB |"
         )
-        print("|---" * (11 + len(BUCKETS)) + "|")
+        print("|---" * (9 + len(BUCKETS)) + "|")
         for model in MODELS:
             report = load(folder, f"{data_set}-{model}")
             if report is None:

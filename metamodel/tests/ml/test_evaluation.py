@@ -96,3 +96,20 @@ def test_an_invalid_file_or_model_is_refused(tmp_path, course_file):
         run_evaluation(course_file, tmp_path / "p.csv", tmp_path / "r.json", model="nope")
     with pytest.raises(ValueError, match="no replay protocol"):
         run_evaluation(course_file, tmp_path / "p.csv", tmp_path / "r.json", protocol="replay", model="bkt")
+
+
+def test_replay_re_meta_trains_at_its_cadence(course_file, tmp_path, synthetic, monkeypatch):
+    import metamodel.ml.replay as replay
+
+    monkeypatch.setattr(replay, "RETRAIN_AT", 200)
+    other = write_log(tmp_path / "other.csv", synthetic(n_learners=40, length=15, seed=3, course="o"))
+    report = run_evaluation(
+        course_file,
+        tmp_path / "p.csv",
+        tmp_path / "r.json",
+        pretrain=[other],
+        protocol="replay",
+        model="meta",
+    )
+    assert report["retrained_after_attempts"][:2] == [240, 420]  # chunks of one round (60 learners) each
+    assert report["auc"] > 0.6
