@@ -15,9 +15,10 @@ is predicted before it is seen, then learned from:
   far, with the course's exercises and skills added to its vocabulary; the online offsets then restart
   from 0 as corrections to the retrained network.
 
-Attempts are processed in chunks of at most :data:`CHUNK` in which no learner appears twice: a chunk is
-predicted together, then learned from together. A learner's own history is therefore always complete;
-only the exercise offsets lag, by less than a chunk, as they would behind a worker queue.
+Attempts are processed in chunks in which no learner appears twice, of at most :data:`CHUNK` attempts and
+at most 1/16 of the attempts seen so far: a chunk is predicted together, then learned from together. A
+learner's own history is therefore always complete; only the exercise offsets lag, by less than a chunk,
+as they would behind a worker queue.
 """
 
 from __future__ import annotations
@@ -59,14 +60,18 @@ def replay_order(table: FeatureTable) -> np.ndarray:
 
 
 def chunks(order: np.ndarray, task: np.ndarray, size: int) -> list[np.ndarray]:
-    """Split ``order`` into consecutive chunks of at most ``size`` rows with no learner twice."""
+    """Split ``order`` into consecutive chunks with no learner twice, of at most ``size`` rows and, early
+    on, at most 1/16 of the rows before them (at least 4), so that the course's first attempts are learned
+    from almost at once."""
     out: list[np.ndarray] = []
     current: list[int] = []
     seen: set[int] = set()
+    done = 0
     for row in order.tolist():
         learner = int(task[row])
-        if learner in seen or len(current) >= size:
+        if learner in seen or len(current) >= min(size, max(4, done // 16)):
             out.append(np.asarray(current))
+            done += len(current)
             current, seen = [], set()
         current.append(row)
         seen.add(learner)
