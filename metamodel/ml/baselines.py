@@ -56,7 +56,8 @@ class OnlineElo:
 
     def _step(
         self, ability: float, n: int, exercise: str, skills: tuple[str, ...], correct: int, learn_items: bool
-    ):
+    ) -> tuple[float, float]:
+        """P(correct) before the attempt and the learner's ability after it (the item's, if learning)."""
         difficulty = self._difficulty_of(exercise, skills)
         p = _sigmoid(ability - difficulty)
         error = correct - p

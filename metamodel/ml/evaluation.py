@@ -20,7 +20,7 @@ import resource
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -60,7 +60,7 @@ def evaluate_split(
     model: str,
     fold: int = 0,
     seed: int = 0,
-    log=None,
+    log: Callable[[str], None] | None = None,
 ) -> Outcome:
     """Train ``model`` on the training learners of ``data`` plus ``pretrain``; predict the test learners."""
     train = [r for r in data if not is_test_learner(r.learner, fold)]
@@ -117,7 +117,7 @@ def run_evaluation(
     model: str = "meta",
     seed: int = 0,
     command: str | None = None,
-    log=None,
+    log: Callable[[str], None] | None = None,
 ) -> dict[str, object]:
     """Evaluate ``model`` on the attempt log ``data`` under ``protocol``; write the predictions CSV and
     the report JSON (README metrics, training seconds, peak memory, command, git commit); return the report.

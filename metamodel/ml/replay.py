@@ -4,8 +4,8 @@ The attempts are put in time order, learners interleaved by timestamp; where tim
 round-robin (every learner's first attempt in file order, then every second attempt, ...). Each attempt
 is predicted before it is seen, then learned from:
 
-- learner adaptation at once: the next prediction for a learner adapts phi on all of their attempts so
-  far (the inner loop, as the platform's ``adapt_learner`` does after every attempt);
+- learner adaptation at once: the next prediction for a learner adapts phi on their last ``window``
+  attempts (the inner loop, as the platform's ``adapt_learner`` does after every attempt);
 - exercise parameters online: each exercise and skill of the new course has an offset in logit units,
   updated after each attempt by the Elo rule offset += K(n) (correct - p), K(n) = 1 / (1 + 0.05 n)
   (Pelánek 2016); an exercise's offset (or, before its first attempt, the mean of its skills' offsets)
