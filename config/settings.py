@@ -125,6 +125,9 @@ STORAGES = {
 # Trained model artifacts live here (one file per ModelVersion, named by its SHA-256).
 MODEL_ARTIFACT_DIR = Path(env_str("MODEL_ARTIFACT_DIR", str(BASE_DIR / "var" / "models")))
 
+# Intra-op threads of torch in each web and worker process (metamodel.apps).
+TORCH_THREADS = env_int("TORCH_THREADS", 1)
+
 # Self-service sign-up through the API and the student pages; a school that provisions accounts turns it off.
 REGISTRATION_OPEN = env_bool("REGISTRATION_OPEN", True)
 
