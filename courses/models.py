@@ -103,10 +103,23 @@ class Course(models.Model):
         if not 0 <= self.target_success_low < self.target_success_high <= 1:
             raise ValidationError({"target_success_high": "The band must satisfy 0 <= low < high <= 1."})
 
+    def skill_ids_by_exercise(self) -> dict[int, tuple[int, ...]]:
+        """Each exercise's skill ids, in one query."""
+        return skill_ids_by_exercise(self.pk)
+
     def prerequisite_pairs(self) -> list[tuple[int, int]]:
         """The prerequisite graph's edges as (skill id, prerequisite id), in one query."""
         pairs = Skill.prerequisites.through.objects.filter(from_skill__course=self)
         return list(pairs.values_list("from_skill_id", "to_skill_id"))
+
+
+def skill_ids_by_exercise(course_id: int) -> dict[int, tuple[int, ...]]:
+    """Each exercise of the course mapped to its skill ids, in one query (the ids only, no rows)."""
+    skills: dict[int, list[int]] = {}
+    pairs = Exercise.skills.through.objects.filter(exercise__course_id=course_id)
+    for exercise_id, skill_id in pairs.values_list("exercise_id", "skill_id"):
+        skills.setdefault(exercise_id, []).append(skill_id)
+    return {exercise_id: tuple(ids) for exercise_id, ids in skills.items()}
 
 
 def topological_order(skills: list["Skill"], edges: list[tuple[int, int]]) -> list["Skill"]:

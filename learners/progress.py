@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.db.models import Count, Q, Sum
 
-from courses.models import Course, Exercise, topological_order
+from courses.models import Course, skill_ids_by_exercise, topological_order
 from learners.models import Attempt, Learner, SkillProgress
 from metamodel.policy import MASTERY_WINDOW, skill_mastered
 
@@ -48,12 +48,7 @@ def rebuild_skill_progress(learner_id: int, course_id: int) -> int:
 
     Idempotent: it derives everything from the log, so running it twice, or late, gives the same rows.
     """
-    pairs = Exercise.skills.through.objects.filter(exercise__course_id=course_id).values_list(
-        "exercise_id", "skill_id"
-    )
-    skills_of: dict[int, list[int]] = {}
-    for exercise_id, skill_id in pairs:
-        skills_of.setdefault(exercise_id, []).append(skill_id)
+    skills_of = skill_ids_by_exercise(course_id)
     outcomes: dict[int, list[bool]] = {}
     last_time: dict[int, datetime] = {}
     last_id = 0

@@ -97,7 +97,7 @@ def record_attempt(
     fingerprint = _fingerprint(course, exercise_key, response, recommendation_id)
     if idempotency_key and (replay := _replay(learner, idempotency_key, fingerprint)):
         return replay
-    if not Enrollment.objects.filter(learner=learner, course=course).exists():
+    if not is_enrolled(learner, course):
         raise AttemptRefused("course", "You are not enrolled in this course.")
     exercise = Exercise.objects.filter(course=course, key=exercise_key, active=True, imported=False).first()
     if exercise is None:
@@ -144,12 +144,16 @@ def record_attempt(
     return AttemptResult(attempt, replayed=False, next=following)
 
 
+def is_enrolled(learner: Learner, course: Course) -> bool:
+    return Enrollment.objects.filter(learner=learner, course=course).exists()
+
+
 class NotEnrolled(Exception):
     """The learner is not enrolled in the course."""
 
 
 def next_exercise(learner: Learner, course: Course) -> Recommendation:
     """The next exercise for an enrolled learner, stored as a Recommendation with its reasons."""
-    if not Enrollment.objects.filter(learner=learner, course=course).exists():
+    if not is_enrolled(learner, course):
         raise NotEnrolled(course.slug)
     return recommend_next(learner, course)

@@ -26,6 +26,7 @@ from learners.services import (
     IdempotencyConflict,
     NotEnrolled,
     enroll,
+    is_enrolled,
     learner_for,
     next_exercise,
     record_attempt,
@@ -39,10 +40,6 @@ from metamodel.services import NothingToPractise
 def _course_for(request: HttpRequest, slug: str) -> Course:
     """The course if this user may see it (published, or one they teach); 404 otherwise."""
     return get_object_or_404(visible_courses(request.user), slug=slug)
-
-
-def _is_enrolled(learner: Learner, course: Course) -> bool:
-    return Enrollment.objects.filter(learner=learner, course=course).exists()
 
 
 def _enroll_first(request: HttpRequest, course: Course) -> HttpResponse:
@@ -81,7 +78,7 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "course": course,
         "skills": skills,
-        "enrolled": _is_enrolled(learner_for(request.user), course),
+        "enrolled": is_enrolled(learner_for(request.user), course),
     }
     return render(request, "learners/course.html", context)
 
@@ -141,7 +138,7 @@ def practice(request: HttpRequest, slug: str) -> HttpResponse:
     screen while hints are revealed with ?hints=); POST records the answer and redirects to its result."""
     course = _course_for(request, slug)
     learner = learner_for(request.user)
-    if not _is_enrolled(learner, course):
+    if not is_enrolled(learner, course):
         return _enroll_first(request, course)
     if request.method == "POST":
         return _answer(request, course, learner)
@@ -233,7 +230,7 @@ def attempt_result(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def progress(request: HttpRequest, slug: str) -> HttpResponse:
     course = _course_for(request, slug)
     learner = learner_for(request.user)
-    if not _is_enrolled(learner, course):
+    if not is_enrolled(learner, course):
         return _enroll_first(request, course)
     reports = course_progress(learner, course)
     # Totals come from the attempt log: an exercise of two skills counts once here, once per skill above.

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Q
 
-from courses.models import Course, Exercise, Override, topological_order
+from courses.models import Course, Override, topological_order
 from learners.models import Attempt, Learner
 from metamodel.histories import candidates, learner_history, prediction_time
 from metamodel.ml.artifact import ArtifactError
@@ -26,16 +26,6 @@ CANDIDATES_STORED = 20
 
 class NothingToPractise(Exception):
     """The course has no active exercise with a skill; there is nothing to recommend."""
-
-
-def _exercise_skills(course: Course) -> dict[int, tuple[int, ...]]:
-    skills: dict[int, list[int]] = {}
-    pairs = Exercise.skills.through.objects.filter(exercise__course=course).values_list(
-        "exercise_id", "skill_id"
-    )
-    for exercise_id, skill_id in pairs:
-        skills.setdefault(exercise_id, []).append(skill_id)
-    return {exercise_id: tuple(ids) for exercise_id, ids in skills.items()}
 
 
 def _adapted_state(
@@ -133,7 +123,7 @@ def steering_for(learner: Learner, course: Course) -> tuple[Steering, datetime |
 def _course_graph(
     course: Course,
 ) -> tuple[list[SkillNode], list[CandidateExercise], dict[int, tuple[int, ...]]]:
-    exercise_skills = _exercise_skills(course)
+    exercise_skills = course.skill_ids_by_exercise()
     exercises = [
         CandidateExercise(pk, exercise_skills.get(pk, ()), difficulty)
         for pk, difficulty in course.exercises.filter(active=True, imported=False).values_list(
