@@ -3,6 +3,7 @@
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -86,13 +87,20 @@ def record_attempt(
     recommendation_id: int | None = None,
     hints_used: int = 0,
     duration_ms: int | None = None,
+    at: datetime | None = None,
 ) -> AttemptResult:
     """Check the answer, store the attempt and choose what comes next, exactly once per idempotency key.
 
     The same key with the same request returns the stored attempt without a second row; the same key with
     a different request raises IdempotencyConflict. The database's unique constraint on (learner, key)
     settles two concurrent requests with one key: the loser reads the winner's row. The progress read
-    model is refreshed by a task enqueued when the transaction commits.
+    model is refreshed, and the learner's model state adapted, by tasks enqueued when the transaction
+    commits.
+
+    ``at`` (default: the clock) is when the attempt happened: it stamps the attempt and is the ``now`` of
+    the next choice. Only Python callers such as the simulator set it; the API and the pages do not, so
+    clients cannot backdate attempts. It is not part of the request's fingerprint: a retry later is the
+    same request.
     """
     fingerprint = _fingerprint(course, exercise_key, response, recommendation_id)
     if idempotency_key and (replay := _replay(learner, idempotency_key, fingerprint)):
@@ -119,7 +127,7 @@ def record_attempt(
                 correct=exercise.is_correct(response),
                 hints_used=min(hints_used, len(exercise.hints)),
                 duration_ms=duration_ms,
-                created_at=timezone.now(),
+                created_at=timezone.now() if at is None else at,
                 source=source,
                 idempotency_key=idempotency_key or None,
                 request_fingerprint=fingerprint,
@@ -131,7 +139,7 @@ def record_attempt(
                     learner_choice=exercise
                 )
             try:
-                following = recommend_next(learner, course, after_attempt=attempt)
+                following = recommend_next(learner, course, after_attempt=attempt, now=attempt.created_at)
             except NothingToPractise:
                 following = None
             transaction.on_commit(lambda: update_skill_progress.delay(learner.pk, course.pk))

@@ -1,55 +1,92 @@
-"""The attempt log as the model sees it: per course, per learner, oldest first, keys namespaced by course.
+"""The course and the attempt log as the engine reads them, each read once per choice and seen two ways.
 
-Exercise and skill keys become ``"<course slug>/<key>"`` (metamodel.ml.trained's convention), so one
-shared model serves every course without collisions. Time is the attempt's Unix time in seconds, except
-for attempts imported from logs that only know positions, which keep their position (``log_timestamp``).
+The policy (``metamodel.policy``) works on ids; the model on keys namespaced as ``"<course slug>/<key>"``
+(metamodel.ml.trained's convention), so one shared model serves every course without collisions. For the
+model, time is the attempt's Unix time in seconds, except for attempts imported from logs that only know
+positions, which keep their position (``log_timestamp``).
 """
 
 import hashlib
-import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
-from courses.models import Course, Exercise
+from courses.models import Course, topological_order
 from learners.models import Attempt
 from metamodel.ml.data import AttemptRecord
 from metamodel.ml.trained import Attempt as ModelAttempt
 from metamodel.ml.trained import Candidate
+from metamodel.policy import CandidateExercise, PastAttempt, SkillNode
 
 
-def skill_keys_by_exercise(course: Course) -> dict[int, tuple[str, ...]]:
-    """Namespaced skill keys of every exercise of the course, in one query."""
-    keys: dict[int, list[str]] = {}
-    pairs = Exercise.skills.through.objects.filter(exercise__course=course).values_list(
-        "exercise_id", "skill__key"
-    )
-    for exercise_id, skill_key in pairs:
-        keys.setdefault(exercise_id, []).append(f"{course.slug}/{skill_key}")
-    return {exercise_id: tuple(sorted(skills)) for exercise_id, skills in keys.items()}
+@dataclass(frozen=True)
+class CourseGraph:
+    """A course's skills, prerequisites and exercises, for the policy and for the model."""
+
+    course: Course
+    skills: list[SkillNode]  # each after its prerequisites
+    exercises: list[CandidateExercise]  # the practisable ones: active and authored
+    candidates: list[Candidate]  # the same exercises, in the same order, as the model's candidates
+    skill_ids: dict[int, tuple[int, ...]]  # every exercise of the course, practisable or not
+    skill_keys: dict[int, tuple[str, ...]]  # the same, as sorted namespaced keys
+
+
+def course_graph(course: Course) -> CourseGraph:
+    """Read the course's graph in four queries: the exercise-skill links, the skills, the prerequisite
+    edges and the practisable exercises.
+
+    Not cached across choices: adding a skill to an exercise or a prerequisite to a skill changes no
+    timestamp a cache could be keyed on (Skill has none, and many-to-many changes touch no row's).
+    """
+    skill_ids = course.skill_ids_by_exercise()
+    skill_rows = list(course.skills.only("key", "name").order_by("key"))
+    key_of = {skill.pk: f"{course.slug}/{skill.key}" for skill in skill_rows}
+    skill_keys = {pk: tuple(sorted(key_of[s] for s in ids)) for pk, ids in skill_ids.items()}
+    pairs = course.prerequisite_pairs()
+    prerequisites: dict[int, list[int]] = {}
+    for skill_id, prerequisite_id in pairs:
+        prerequisites.setdefault(skill_id, []).append(prerequisite_id)
+    skills = [
+        SkillNode(skill.pk, skill.name, tuple(prerequisites.get(skill.pk, ())))
+        for skill in topological_order(skill_rows, pairs)
+    ]
+    rows = course.exercises.filter(active=True, imported=False).values_list("pk", "key", "difficulty")
+    exercises, candidates = [], []
+    for pk, key, difficulty in rows:
+        exercises.append(CandidateExercise(pk, skill_ids.get(pk, ()), difficulty))
+        candidates.append(Candidate(f"{course.slug}/{key}", skill_keys.get(pk, ()), difficulty))
+    return CourseGraph(course, skills, exercises, candidates, skill_ids, skill_keys)
 
 
 # A timestamp this large is real Unix time (after 2001-09-09); smaller ones are positions in a sequence.
 UNIX_TIME_FROM = 1_000_000_000
 
 
-def prediction_time(history: list[ModelAttempt]) -> int:
-    """'Now' in the history's own unit: the clock for real time, the next position for position logs."""
+def prediction_time(history: list[ModelAttempt], now: datetime) -> int:
+    """``now`` in the history's own unit: Unix seconds for real time, the next position for position logs."""
     if history and history[-1].timestamp < UNIX_TIME_FROM:
         return history[-1].timestamp + 1
-    return int(time.time())
+    return int(now.timestamp())
 
 
-def _time(created_at, log_timestamp: int | None) -> int:
+def _time(created_at: datetime, log_timestamp: int | None) -> int:
     return int(log_timestamp) if log_timestamp is not None else int(created_at.timestamp())
 
 
+@dataclass(frozen=True)
+class History:
+    """A learner's latest attempts in a course, oldest first."""
+
+    past: list[PastAttempt]  # for the policy: ids, and the time the attempt was recorded
+    model: list[ModelAttempt]  # for the model: namespaced keys, and the log's own time
+    last_attempt_id: int  # 0 when there is none
+
+
 def learner_history(
-    learner_id: int, course: Course, limit: int, since: datetime | None = None
-) -> tuple[list[ModelAttempt], int]:
-    """The learner's latest ``limit`` attempts in the course (after ``since``), oldest first, and the
-    newest attempt's id."""
-    skills = skill_keys_by_exercise(course)
-    attempts = Attempt.objects.filter(learner_id=learner_id, course=course)
+    learner_id: int, graph: CourseGraph, limit: int, since: datetime | None = None
+) -> History:
+    """The learner's latest ``limit`` attempts in the course (after ``since``), in one query."""
+    attempts = Attempt.objects.filter(learner_id=learner_id, course=graph.course)
     if since is not None:
         attempts = attempts.filter(created_at__gt=since)
     rows = list(
@@ -58,30 +95,26 @@ def learner_history(
         )[:limit]
     )
     rows.reverse()
-    history = [
-        ModelAttempt(
-            f"{course.slug}/{key}", skills.get(exercise_id, ()), int(correct), _time(created, logged)
-        )
-        for _, exercise_id, key, correct, created, logged in rows
-    ]
-    return history, max((row[0] for row in rows), default=0)
-
-
-def candidates(course: Course) -> tuple[list[int], list[Candidate]]:
-    """The course's practisable exercises (ids) and the same as model candidates."""
-    skills = skill_keys_by_exercise(course)
-    rows = course.exercises.filter(active=True, imported=False).values_list("pk", "key", "difficulty")
-    ids, items = [], []
-    for pk, key, difficulty in rows:
-        ids.append(pk)
-        items.append(Candidate(f"{course.slug}/{key}", skills.get(pk, ()), difficulty))
-    return ids, items
+    slug = graph.course.slug
+    return History(
+        past=[
+            PastAttempt(exercise_id, graph.skill_ids.get(exercise_id, ()), correct, created.timestamp())
+            for _, exercise_id, _, correct, created, _ in rows
+        ],
+        model=[
+            ModelAttempt(
+                f"{slug}/{key}", graph.skill_keys.get(exercise_id, ()), int(correct), _time(created, logged)
+            )
+            for _, exercise_id, key, correct, created, logged in rows
+        ],
+        last_attempt_id=max((row[0] for row in rows), default=0),
+    )
 
 
 def course_logs() -> Iterator[tuple[str, list[AttemptRecord]]]:
     """Every course's attempts as attempt-log records, grouped by learner and chronological within one."""
     for course in Course.objects.order_by("slug"):
-        skills = skill_keys_by_exercise(course)
+        skills = course_graph(course).skill_keys
         rows = (
             Attempt.objects.filter(course=course)
             .order_by("learner_id", "created_at", "id")

@@ -1,19 +1,19 @@
 """The learning engine's seams: the views, the tasks and the simulator call these, nothing deeper."""
 
 import random
-import time
 from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
-from courses.models import Course, Override, topological_order
+from courses.models import Course, Override
 from learners.models import Attempt, Learner
-from metamodel.histories import candidates, learner_history, prediction_time
+from metamodel.histories import CourseGraph, History, course_graph, learner_history, prediction_time
 from metamodel.ml.artifact import ArtifactError
 from metamodel.ml.trained import LearnerParams
 from metamodel.models import LearnerState, ModelVersion, Recommendation
-from metamodel.policy import CandidateExercise, PastAttempt, SkillNode, Steering, choose_by_rule, decide
+from metamodel.policy import Steering, choose_by_rule, decide
 from metamodel.training import active_version, load_version
 
 # The engine looks at this many of the learner's latest attempts in the course: enough for the mastery
@@ -28,18 +28,12 @@ class NothingToPractise(Exception):
     """The course has no active exercise with a skill; there is nothing to recommend."""
 
 
-def _adapted_state(
-    learner_id: int, course: Course, version: ModelVersion, since: datetime | None = None
-) -> tuple[LearnerState, list]:
-    """The learner's stored state, brought up to date with their latest attempt when it is behind.
-
-    ``since`` (a reset by a teacher) leaves out the attempts made before it.
-    """
-    history, last_attempt_id = learner_history(learner_id, course, HISTORY_LIMIT, since)
+def _adapted_state(learner_id: int, course: Course, version: ModelVersion, history: History) -> LearnerState:
+    """The learner's stored state, brought up to date with their latest attempt when it is behind."""
     stored = LearnerState.objects.filter(learner_id=learner_id, course=course).first()
-    if stored and stored.model_version_id == version.pk and stored.last_attempt_id >= last_attempt_id:
-        return stored, history
-    params = load_version(version).adapt(history)
+    if stored and stored.model_version_id == version.pk and stored.last_attempt_id >= history.last_attempt_id:
+        return stored
+    params = load_version(version).adapt(history.model)
     with transaction.atomic():
         state, _ = LearnerState.objects.select_for_update().get_or_create(
             learner_id=learner_id,
@@ -47,11 +41,11 @@ def _adapted_state(
             defaults={"model_version": version, "params": {}, "last_attempt_id": -1},
         )
         # A slower task that read an older history must not overwrite a newer state.
-        if state.model_version_id != version.pk or state.last_attempt_id < last_attempt_id:
+        if state.model_version_id != version.pk or state.last_attempt_id < history.last_attempt_id:
             state.model_version, state.params = version, params.to_dict()
-            state.last_attempt_id, state.attempts_seen = last_attempt_id, len(history)
+            state.last_attempt_id, state.attempts_seen = history.last_attempt_id, len(history.model)
             state.save()
-    return state, history
+    return state
 
 
 def adapt_learner(learner_id: int, course_id: int) -> LearnerState | None:
@@ -67,21 +61,25 @@ def adapt_learner(learner_id: int, course_id: int) -> LearnerState | None:
     learner = Learner.objects.filter(pk=learner_id).first()
     if version is None or course is None or learner is None:
         return None
-    return _adapted_state(learner_id, course, version, steering_for(learner, course)[1])[0]
+    since = steering_for(learner, course)[1]
+    return _adapted_state(
+        learner_id, course, version, learner_history(learner_id, course_graph(course), HISTORY_LIMIT, since)
+    )
 
 
 def predict_exercises(
-    learner: Learner, course: Course, version: ModelVersion, since: datetime | None = None
+    learner_id: int, graph: CourseGraph, history: History, version: ModelVersion, now: datetime
 ) -> dict[int, float]:
-    """P(correct) of every practisable exercise for the learner, from the freshest adapted state.
+    """P(correct) at ``now`` of every practisable exercise for the learner, from the freshest adapted state.
 
-    When the worker has not caught up with the latest attempt, this adapts inline (bounded by
-    HISTORY_LIMIT), so a learner never waits on the queue.
+    When the worker has not caught up with the history's latest attempt, this adapts inline (the history
+    is bounded by HISTORY_LIMIT), so a learner never waits on the queue.
     """
-    state, history = _adapted_state(learner.pk, course, version, since)
-    ids, items = candidates(course)
-    p = load_version(version).predict(LearnerParams.from_dict(state.params), items, prediction_time(history))
-    return dict(zip(ids, (float(x) for x in p), strict=True))
+    state = _adapted_state(learner_id, graph.course, version, history)
+    p = load_version(version).predict(
+        LearnerParams.from_dict(state.params), graph.candidates, prediction_time(history.model, now)
+    )
+    return dict(zip((e.id for e in graph.exercises), (float(x) for x in p), strict=True))
 
 
 def steering_for(learner: Learner, course: Course) -> tuple[Steering, datetime | None]:
@@ -120,58 +118,39 @@ def steering_for(learner: Learner, course: Course) -> tuple[Steering, datetime |
     return steering, reset.created_at if reset else None
 
 
-def _course_graph(
-    course: Course,
-) -> tuple[list[SkillNode], list[CandidateExercise], dict[int, tuple[int, ...]]]:
-    exercise_skills = course.skill_ids_by_exercise()
-    exercises = [
-        CandidateExercise(pk, exercise_skills.get(pk, ()), difficulty)
-        for pk, difficulty in course.exercises.filter(active=True, imported=False).values_list(
-            "pk", "difficulty"
-        )
-    ]
-    pairs = course.prerequisite_pairs()
-    prerequisites: dict[int, list[int]] = {}
-    for skill_id, prerequisite_id in pairs:
-        prerequisites.setdefault(skill_id, []).append(prerequisite_id)
-    skills = [
-        SkillNode(skill.pk, skill.name, tuple(prerequisites.get(skill.pk, ())))
-        for skill in topological_order(list(course.skills.order_by("key")), pairs)
-    ]
-    return skills, exercises, exercise_skills
-
-
-def recommend_next(learner: Learner, course: Course, after_attempt: Attempt | None = None) -> Recommendation:
-    """Choose the learner's next exercise in the course and store the decision with its reasons.
+def recommend_next(
+    learner: Learner, course: Course, after_attempt: Attempt | None = None, *, now: datetime | None = None
+) -> Recommendation:
+    """Choose the learner's next exercise in the course at ``now`` and store the decision with its reasons.
 
     With an active model version, ``metamodel.policy.decide`` chooses from the adapted model's predictions;
     without one (or with an unusable artifact), the fallback rule ``choose_by_rule`` does. Both obey the
     teachers' overrides. The stored Recommendation carries the scored candidates, the probability of the
     choice and the model version. Raises NothingToPractise when the course has no practisable exercise.
+
+    ``now`` (default: the clock) is the moment the model predicts for and the policy measures time since
+    practice from; the simulator passes its simulated time. The course and the learner's history are
+    each read once, for the model and the policy alike.
     """
-    skills, exercises, exercise_skills = _course_graph(course)
+    now = timezone.now() if now is None else now
+    graph = course_graph(course)
     steering, reset_at = steering_for(learner, course)
-    attempts = Attempt.objects.filter(learner=learner, course=course)
-    if reset_at is not None:
-        attempts = attempts.filter(created_at__gt=reset_at)
-    recent = attempts.order_by("-created_at", "-id").values_list("exercise_id", "correct", "created_at")
-    history = [
-        PastAttempt(pk, exercise_skills.get(pk, ()), correct, created.timestamp())
-        for pk, correct, created in reversed(recent[:HISTORY_LIMIT])
-    ]
+    history = learner_history(learner.pk, graph, HISTORY_LIMIT, reset_at)
     version = active_version()
     predictions: dict[int, float] = {}
     if version is not None:
         try:
-            predictions = predict_exercises(learner, course, version, since=reset_at)
+            predictions = predict_exercises(learner.pk, graph, history, version, now)
         except ArtifactError:
             version = None  # the rule decides; the admin shows the version's broken artifact
     if predictions:
         # Seeded by the learner's state: asking twice without answering gives the same exercise.
-        rng = random.Random(f"{learner.pk}:{course.pk}:{len(history)}")
-        choice = decide(skills, exercises, history, predictions, time.time(), steering, rng)
+        rng = random.Random(f"{learner.pk}:{course.pk}:{len(history.past)}")
+        choice = decide(
+            graph.skills, graph.exercises, history.past, predictions, now.timestamp(), steering, rng
+        )
     else:
-        choice = choose_by_rule(skills, exercises, history, steering)
+        choice = choose_by_rule(graph.skills, graph.exercises, history.past, steering)
     if choice is None:
         raise NothingToPractise(course.slug)
     stored = choice.candidates[:CANDIDATES_STORED]

@@ -29,12 +29,9 @@ import secrets
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from types import SimpleNamespace
 from typing import Any, Protocol
-from unittest import mock
 
 import numpy as np
 
@@ -401,33 +398,6 @@ def response_for(exercise: Any, correct: bool) -> Any:
     return response
 
 
-@contextmanager
-def simulated_clock(at: int) -> Iterator[None]:
-    """Run the platform's services as if it were ``at`` (Unix seconds).
-
-    Workaround until the services take the time as an argument: ``record_attempt`` stamps attempts with
-    ``learners.services.timezone.now()``, and the engine reads "now" from ``time.time()`` in
-    ``metamodel.services`` and ``metamodel.histories``. Those module-level names, where the module has
-    them, are replaced for the duration of one simulated step, so the model and the policy see the same
-    clock as the simulated learner's forgetting; nothing else in the process is touched.
-    """
-    from learners import services as learner_services
-    from metamodel import histories
-    from metamodel import services as engine_services
-
-    moment = datetime.fromtimestamp(at, tz=UTC)
-    clocks = [
-        (learner_services, "timezone", SimpleNamespace(now=lambda: moment)),
-        (engine_services, "time", SimpleNamespace(time=lambda: float(at))),
-        (histories, "time", SimpleNamespace(time=lambda: float(at))),
-    ]
-    with ExitStack() as stack:
-        for module, name, replacement in clocks:
-            if hasattr(module, name):
-                stack.enter_context(mock.patch.object(module, name, replacement))
-        yield
-
-
 def spec_of(exercise: Any) -> ExerciseSpec:
     """A course exercise as the simulator sees it."""
     return ExerciseSpec(
@@ -435,9 +405,15 @@ def spec_of(exercise: Any) -> ExerciseSpec:
     )
 
 
+def simulated_moment(at: int) -> datetime:
+    """A simulated time (Unix seconds) as the services take it."""
+    return datetime.fromtimestamp(at, tz=UTC)
+
+
 class ServicePolicy:
     """The platform's own choice: one real Learner who asks ``recommend_next`` and answers with
-    ``record_attempt(source=simulation)``, taking the next exercise from the answer's result."""
+    ``record_attempt(source=simulation)``, taking the next exercise from the answer's result. Both run at
+    the simulated time, so the model and the policy see the clock the simulated learner forgets on."""
 
     def __init__(self, learner: Any, course: Any):
         from learners.services import enroll
@@ -452,8 +428,7 @@ class ServicePolicy:
         from metamodel.services import recommend_next
 
         if self.recommendation is None:
-            with simulated_clock(now):
-                self.recommendation = recommend_next(self.learner, self.course)
+            self.recommendation = recommend_next(self.learner, self.course, now=simulated_moment(now))
         return spec_of(self.recommendation.exercise)
 
     def observe(self, exercise: ExerciseSpec, correct: bool, now: int) -> None:
@@ -461,16 +436,16 @@ class ServicePolicy:
         from learners.services import record_attempt
 
         self.step += 1
-        with simulated_clock(now):
-            result = record_attempt(
-                self.learner,
-                self.course,
-                exercise.key,
-                response_for(self.exercises[exercise.key], correct),
-                source=Attempt.Source.SIMULATION,
-                idempotency_key=f"step-{self.step}",
-                recommendation_id=self.recommendation.pk,
-            )
+        result = record_attempt(
+            self.learner,
+            self.course,
+            exercise.key,
+            response_for(self.exercises[exercise.key], correct),
+            source=Attempt.Source.SIMULATION,
+            idempotency_key=f"step-{self.step}",
+            recommendation_id=self.recommendation.pk,
+            at=simulated_moment(now),
+        )
         self.recommendation = result.next
 
 

@@ -1,4 +1,5 @@
 import pytest
+from django.utils import timezone
 
 from conftest import client_for
 from learners.models import Attempt
@@ -145,3 +146,10 @@ def test_since_accepts_any_iso_offset(enrolled):
     assert response.status_code == 200
     assert len(response.json()["results"]) == 1
     assert enrolled.get("/api/v1/attempts/", {"since": "2999-01-01T00:00:00Z"}).json()["results"] == []
+
+
+def test_clients_cannot_backdate_an_attempt(enrolled):
+    before = timezone.now()
+    backdated = {"at": "2001-01-01T00:00:00Z", "created_at": "2001-01-01T00:00:00Z"}
+    assert answer(enrolled, "count-1", "3", "k1", **backdated).status_code == 201
+    assert Attempt.objects.get().created_at >= before

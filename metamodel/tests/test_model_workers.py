@@ -1,16 +1,24 @@
 """The model in real worker processes: training on the training queue, adaptation on the default one."""
 
 import pytest
+from django.utils import timezone
 
 from conftest import train_on_simulated_learners, wait_for
 from learners.services import enroll, learner_for
 from learners.tests.factories import AttemptFactory
+from metamodel.histories import course_graph, learner_history
 from metamodel.models import LearnerState, ModelVersion, TrainingRun
-from metamodel.services import predict_exercises
+from metamodel.services import HISTORY_LIMIT, predict_exercises
 from metamodel.tasks import adapt_learner
 from metamodel.training import active_version, start_training_run
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def predictions(learner, course, version) -> dict[int, float]:
+    graph = course_graph(course)
+    history = learner_history(learner.pk, graph, HISTORY_LIMIT)
+    return predict_exercises(learner.pk, graph, history, version, timezone.now())
 
 
 def test_a_queued_training_run_is_trained_and_promoted_by_the_training_worker(start_worker, course):
@@ -33,7 +41,7 @@ def test_an_attempt_is_adapted_to_by_the_worker_and_changes_the_predictions(star
     version = active_version()
     learner = learner_for(student)
     enroll(learner, course)
-    before = predict_exercises(learner, course, version)  # the meta-learned initialisation, stored
+    before = predictions(learner, course, version)  # the meta-learned initialisation, stored
     start_worker("default")
     # Attempts that arrive without asking for a next exercise (so nothing adapts inline), then the task
     # that recording an attempt enqueues.
@@ -42,7 +50,7 @@ def test_an_attempt_is_adapted_to_by_the_worker_and_changes_the_predictions(star
     adapt_learner.delay(learner.pk, course.pk)
     state = wait_for(lambda: LearnerState.objects.filter(learner=learner, last_attempt_id=last.pk).first())
     assert state.model_version_id == version.pk and state.attempts_seen == 3
-    after = predict_exercises(learner, course, version)
+    after = predictions(learner, course, version)
     # Three wrong answers on addition and multiplication: the model now expects less of this learner there.
     addition = course.exercises.get(key="add-1").pk
     assert after[addition] < before[addition]
