@@ -39,7 +39,7 @@ def course_graph(course: Course) -> CourseGraph:
     timestamp a cache could be keyed on (Skill has none, and many-to-many changes touch no row's).
     """
     skill_ids = course.skill_ids_by_exercise()
-    skill_rows = list(course.skills.only("key", "name").order_by("key"))
+    skill_rows = list(course.skills.order_by("key"))
     key_of = {skill.pk: f"{course.slug}/{skill.key}" for skill in skill_rows}
     skill_keys = {pk: tuple(sorted(key_of[s] for s in ids)) for pk, ids in skill_ids.items()}
     pairs = course.prerequisite_pairs()
