@@ -5,23 +5,27 @@
 1. *Teacher overrides.* Excluded exercises are never candidates; a pinned exercise is chosen outright; a
    pinned skill restricts the candidates to its exercises. A target band set for the learner or the course
    replaces the course's default band.
-2. *Mastery, from the model and from the answers.* A skill's predicted mastery is the mean predicted
-   success over its active exercises, now (so it decays with time since practice when the model has
-   learned forgetting). A skill is *mastered* when that mean is at least MASTERY_THRESHOLD after at least
-   MODEL_MASTERY_MIN_ATTEMPTS answers (the model's prior alone never counts), or when the learner's own
-   answers put the BKT posterior P(known) (Corbett & Anderson 1995, with the generic parameters of
-   BKT_PARAMETERS) at ANSWERS_MASTERY or above. A shared model's predictions are compressed towards the
-   population mean, so on their own they rarely cross a fixed threshold for a learner who has just learnt
-   a skill; the answers say so sooner, and the model's decayed predictions still bring the skill back.
-3. *Prerequisite gating.* A skill is *ready* when all its prerequisites are mastered. The candidate skills
-   are the ready, unmastered ones, plus *reviews*: skills the learner's answers showed learnt whose
-   predicted mastery has fallen below REVIEW_THRESHOLD after at least a day without practice (spaced
-   review, Cepeda et al. 2006). When no skill is ready, the weakest unmastered prerequisite is
-   practised, so a learner is never stuck. When every skill is mastered, all are candidates (maintenance).
+2. *Knowledge, from the model and from the answers* (:func:`knowledge`). Each skill has P(known), by
+   Bayesian Knowledge Tracing (Corbett & Anderson 1995; generic parameters BKT_PARAMETERS) over the
+   learner's answers, with conjunctive credit (a wrong answer to a multi-skill exercise is blamed on its
+   least-known skill) and forgetting (P(known) halves every FORGET_HALF_LIFE_DAYS without practice). The
+   model sets where it starts: its predicted success on the skill's exercises, read as knowledge through
+   slip and guess (P(right) = K (1 - slip) + (1 - K) guess) and capped at PRIOR_CAP, so that a learner the
+   model expects to know a skill needs fewer answers to show it, but never none. A skill is *mastered* at
+   P(known) >= MASTERY_THRESHOLD.
+3. *Prerequisite gating.* A skill is *ready* when all its prerequisites are mastered. The target skills are
+   the ready, unmastered ones, including *reviews*: skills once mastered that, after at least a day away,
+   have fallen below the threshold by forgetting, or whose predicted success from the model (which reads
+   the time since practice) is below REVIEW_THRESHOLD (spaced review, Cepeda et al. 2006). When no skill is
+   ready, the weakest unmastered prerequisite is practised, so a learner is never stuck; when every skill
+   is mastered, all are targets (maintenance).
 4. *A cap on one skill.* A skill that held the learner's last SKILL_CAP attempts yields to the others.
-5. *Desirable difficulty* (Bjork 1994). Each candidate exercise is scored: the distance of its predicted
-   success from the target band (heavily penalised outside it), a preference for skills far from mastery,
-   and a bonus for due reviews. The exercise just answered is never a candidate when there is another.
+5. *Value of practice, then desirable difficulty* (Bjork 1994). An exercise is a candidate when it
+   practises a target skill and all its other skills are ready or mastered (an unready partner would make
+   the answer wrong whatever the learner knows of the target). Its score is GAIN_WEIGHT times its expected
+   learning, the sum over its target skills of (1 - P(known)) times the product of P(known) of their
+   prerequisites, minus the distance of its predicted success from the target band (heavily penalised
+   outside it). The exercise just answered is never a candidate when there is another.
 6. *Exploration with logged propensities.* The choice is drawn from a softmax over the scores
    (temperature TEMPERATURE), and its probability is stored with the decision, so that other policies can
    be evaluated offline from the logs by inverse propensity weighting (Li et al. 2011).
@@ -40,14 +44,18 @@ from dataclasses import dataclass, field
 MASTERY_WINDOW = 5
 MASTERY_MIN_ATTEMPTS = 3
 MASTERY_ACCURACY = 0.8
-MASTERY_THRESHOLD = 0.8
-MODEL_MASTERY_MIN_ATTEMPTS = 2
 # Generic BKT parameters (prior, learn, slip, guess): about the medians fitted on assist2009, with a new
-# course's lower prior (docs/teaching.md). Three right answers in a row from scratch reach 0.9.
+# course's lower prior (docs/teaching.md).
 BKT_PARAMETERS = (0.2, 0.15, 0.1, 0.25)
-ANSWERS_MASTERY = 0.9
-# A skill learnt by the answers comes back for review when its predicted success falls below this.
+# A skill is mastered at this P(known): three right answers in a row from the generic prior, two from the
+# P(known) of about 0.4 where the model usually starts a learner on a skill.
+MASTERY_THRESHOLD = 0.85
+# The model's prediction sets a skill's starting P(known), never above this.
+PRIOR_CAP = 0.5
+FORGET_HALF_LIFE_DAYS = 30.0
+# A mastered skill comes back for review when the model's predicted success falls below this.
 REVIEW_THRESHOLD = 0.6
+GAIN_WEIGHT = 4.0
 DEFAULT_BAND = (0.6, 0.85)
 SKILL_CAP = 10
 REVIEW_AFTER_SECONDS = 86_400
@@ -112,20 +120,6 @@ class Choice:
     def alternatives(self) -> list[int]:
         """The three best candidates other than the choice: what the learner may pick instead."""
         return [c.exercise_id for c in self.candidates if c.exercise_id != self.exercise_id][:3]
-
-
-def bkt_known(
-    outcomes: Sequence[bool], parameters: tuple[float, float, float, float] = BKT_PARAMETERS
-) -> float:
-    """P(known) after these answers (oldest first) by Bayesian Knowledge Tracing (Corbett & Anderson 1995)."""
-    known, learn, slip, guess = parameters
-    for correct in outcomes:
-        if correct:
-            known = known * (1 - slip) / (known * (1 - slip) + (1 - known) * guess)
-        else:
-            known = known * slip / (known * slip + (1 - known) * (1 - guess))
-        known += (1 - known) * learn
-    return known
 
 
 def skill_mastered(outcomes: Sequence[bool]) -> bool:
@@ -230,10 +224,61 @@ def _band_penalty(p: float, band: tuple[float, float]) -> float:
 
 def _difficulty_words(p: float, band: tuple[float, float]) -> str:
     if p < band[0]:
-        return f"challenge: {p:.0%} predicted success (nothing easier was left in this skill)"
+        return f"challenge: {p:.0%} predicted success (nothing easier was left to practise)"
     if p > band[1]:
-        return f"warm-up: {p:.0%} predicted success (nothing harder was left in this skill)"
+        return f"warm-up: {p:.0%} predicted success (nothing harder was left to practise)"
     return f"stretch: {p:.0%} predicted success, in the target band {band[0]:.0%}-{band[1]:.0%}"
+
+
+@dataclass(frozen=True)
+class Known:
+    """P(known) of one skill now, and right after it was last practised (before any forgetting)."""
+
+    now: float
+    at_last_practice: float
+
+
+def knowledge(
+    history: Sequence[PastAttempt],
+    now: float,
+    priors: dict[int, float] | None = None,
+    parameters: tuple[float, float, float, float] = BKT_PARAMETERS,
+) -> dict[int, Known]:
+    """P(known) of every skill practised in ``history`` (oldest first) at ``now``, from the answers.
+
+    Bayesian Knowledge Tracing (Corbett & Anderson 1995) with two additions. *Conjunctive credit*: an
+    exercise needs all its skills, so a right answer is evidence for each of them, while a wrong answer to
+    an exercise of several skills is blamed on the one least likely known and leaves the others as they
+    were (plain BKT would pull a known skill down with its unknown partner). *Forgetting*: P(known) halves
+    every FORGET_HALF_LIFE_DAYS without practice (exponential forgetting, Ebbinghaus 1885). ``priors``
+    replaces the generic prior of ``parameters`` per skill.
+    """
+    default_prior, learn, slip, guess = parameters
+    known: dict[int, float] = {}
+    last: dict[int, float] = {}
+
+    def decayed(sid: int, at: float) -> float:
+        value = known.get(sid, (priors or {}).get(sid, default_prior))
+        if sid in last:
+            value *= 0.5 ** (max(0.0, at - last[sid]) / (FORGET_HALF_LIFE_DAYS * DAY))
+        return value
+
+    for attempt in history:
+        current = {sid: decayed(sid, attempt.time) for sid in attempt.skill_ids}
+        blamed = (
+            set(current)
+            if attempt.correct or len(current) < 2
+            else {min(current, key=lambda sid: (current[sid], sid))}
+        )
+        for sid, value in current.items():
+            if sid in blamed:
+                if attempt.correct:
+                    value = value * (1 - slip) / (value * (1 - slip) + (1 - value) * guess)
+                else:
+                    value = value * slip / (value * slip + (1 - value) * (1 - guess))
+                value += (1 - value) * learn
+            known[sid], last[sid] = value, attempt.time
+    return {sid: Known(decayed(sid, now), known[sid]) for sid in known}
 
 
 def decide(
@@ -256,58 +301,51 @@ def decide(
     if not by_skill:
         return None
     names = {s.id: s.name for s in skills}
+    prerequisites = {s.id: [p for p in s.prerequisite_ids if p in by_skill] for s in skills}
     trace = _Trace.of(history)
-    mastery = {sid: sum(predictions[e.id] for e in items) / len(items) for sid, items in by_skill.items()}
+    success = {sid: sum(predictions[e.id] for e in items) / len(items) for sid, items in by_skill.items()}
+    _, _, slip, guess = BKT_PARAMETERS
+    # The model's predicted success read as knowledge, P(right) = K (1 - slip) + (1 - K) guess, is where a
+    # learner starts on a skill; capped, so that only answers make a skill mastered.
+    priors = {sid: min(PRIOR_CAP, max(0.0, (p - guess) / (1 - slip - guess))) for sid, p in success.items()}
+    traced = knowledge(history, now, priors)
+    known = {sid: traced[sid].now if sid in traced else priors[sid] for sid in by_skill}
 
     def idle(sid: int) -> float:
         return now - trace.last_time.get(sid, now)
 
     def review_due(sid: int) -> bool:
-        """Learnt by the answers, but the model now predicts recall has decayed after a day or more away."""
+        """Once mastered, now a day or more away and forgotten: by the answers' forgetting curve, or by
+        the model's predicted success falling below REVIEW_THRESHOLD."""
         return (
-            bkt_known(trace.outcomes.get(sid, [])) >= ANSWERS_MASTERY
+            sid in traced
+            and traced[sid].at_last_practice >= MASTERY_THRESHOLD
             and idle(sid) >= REVIEW_AFTER_SECONDS
-            and mastery[sid] < REVIEW_THRESHOLD
+            and (known[sid] < MASTERY_THRESHOLD or success[sid] < REVIEW_THRESHOLD)
         )
 
-    def mastered(sid: int) -> bool:
-        outcomes = trace.outcomes.get(sid, [])
-        by_model = mastery.get(sid, 0.0) >= MASTERY_THRESHOLD and len(outcomes) >= MODEL_MASTERY_MIN_ATTEMPTS
-        return by_model or (bkt_known(outcomes) >= ANSWERS_MASTERY and not review_due(sid))
-
-    def is_mastered_prerequisite(pid: int) -> bool:
-        # A prerequisite without exercises cannot be practised, so it cannot hold a learner back.
-        return pid not in by_skill or mastered(pid)
-
-    known = [s for s in skills if s.id in by_skill]
+    reviews = {sid for sid in by_skill if review_due(sid)}
+    mastered = {sid for sid in by_skill if known[sid] >= MASTERY_THRESHOLD and sid not in reviews}
+    ready = {sid for sid in by_skill if all(p in mastered for p in prerequisites.get(sid, ()))}
     reasons_for: dict[int, str] = {}
-    reviews: set[int] = set()
-    for skill in known:
-        if review_due(skill.id):
-            reviews.add(skill.id)
-            reasons_for[skill.id] = f"review: {skill.name} not practised for {idle(skill.id) / DAY:.0f} days"
-    for skill in known:
-        if skill.id in reviews or mastered(skill.id):
-            continue
-        if all(is_mastered_prerequisite(p) for p in skill.prerequisite_ids):
-            prerequisites = [names[p] for p in skill.prerequisite_ids if p in names]
-            reasons_for[skill.id] = (
-                f"ready: prerequisites mastered ({', '.join(prerequisites)})"
-                if prerequisites
-                else f"ready: {skill.name} needs no prerequisite"
-            )
+    for sid in ready - mastered:
+        if sid in reviews:
+            reasons_for[sid] = f"review: {names[sid]} not practised for {idle(sid) / DAY:.0f} days"
+        elif required := [names[p] for p in prerequisites.get(sid, ())]:
+            reasons_for[sid] = f"ready: prerequisites mastered ({', '.join(required)})"
+        else:
+            reasons_for[sid] = f"ready: {names[sid]} needs no prerequisite"
+
     if steering.pinned_skill is not None and steering.pinned_skill in by_skill:
         targets = {steering.pinned_skill}
-        reasons_for[steering.pinned_skill] = f"pinned: your teacher chose {names.get(steering.pinned_skill)}"
+        reasons_for = {steering.pinned_skill: f"pinned: your teacher chose {names[steering.pinned_skill]}"}
     elif reasons_for:
         targets = set(reasons_for)
-    elif any(not mastered(s.id) for s in known):
-        blocked = [p for s in known if not mastered(s.id) for p in s.prerequisite_ids if p in by_skill]
-        weakest = min((p for p in blocked if not mastered(p)), key=lambda p: mastery[p], default=None)
-        if weakest is None:
-            weakest = min((s.id for s in known if not mastered(s.id)), key=lambda sid: mastery[sid])
+    elif len(mastered) < len(by_skill):
+        blocked = {p for sid in by_skill if sid not in mastered for p in prerequisites.get(sid, ())}
+        weakest = min(blocked - mastered or set(by_skill) - mastered, key=lambda sid: (known[sid], sid))
         targets = {weakest}
-        reasons_for[weakest] = f"weakest prerequisite: {names[weakest]} ({mastery[weakest]:.0%} mastery)"
+        reasons_for[weakest] = f"weakest prerequisite: {names[weakest]} ({known[weakest]:.0%} known)"
     else:
         targets = set(by_skill)
         for sid in targets:
@@ -319,17 +357,26 @@ def decide(
         if hogging and hogging != targets:
             targets -= hogging
 
+    def gain(sid: int) -> float:
+        """Expected learning from practising the skill: what is left to learn, times the chance that its
+        prerequisites are known (Corbett & Anderson's knowledge tracing, read as a value of practice)."""
+        return (1.0 - known[sid]) * math.prod(known[p] for p in prerequisites.get(sid, ()))
+
     last_exercise = history[-1].exercise_id if history else None
+    # An exercise is a candidate when it practises a target and needs nothing unready: its other skills
+    # are ready or mastered, so a wrong answer says something and a right one is within reach.
+    eligible = ready | mastered | targets
     scored: list[tuple[float, int, int]] = []
-    for sid in targets:
-        for exercise in by_skill[sid]:
-            if exercise.id == last_exercise:
-                continue
-            score = 2.0 * (1.0 - mastery[sid]) - _band_penalty(predictions[exercise.id], steering.band)
-            score += 0.5 if sid in reviews else 0.0
-            scored.append((score, exercise.id, sid))
-    if not scored:  # the only exercise left is the one just answered
-        scored = [(0.0, e.id, sid) for sid in targets for e in by_skill[sid]]
+    for exercise in pool:
+        aims = [sid for sid in exercise.skill_ids if sid in targets]
+        if not aims or exercise.id == last_exercise or not set(exercise.skill_ids) <= eligible:
+            continue
+        value = sum(gain(sid) for sid in aims)
+        score = GAIN_WEIGHT * value - _band_penalty(predictions[exercise.id], steering.band)
+        scored.append((score, exercise.id, max(aims, key=gain)))
+    if not scored:  # only the exercise just answered, or only exercises with an unready partner, are left
+        scored = [(0.0, e.id, sid) for sid in targets for e in by_skill[sid] if e.id != last_exercise]
+        scored = scored or [(0.0, e.id, sid) for sid in targets for e in by_skill[sid]]
     best = max(score for score, _, _ in scored)
     weights = [math.exp((score - best) / TEMPERATURE) for score, _, _ in scored]
     total = sum(weights)
