@@ -11,8 +11,10 @@ P(correct) of an attempt is sigma(base + learner), where
 
 phi starts from a meta-learned initialisation and takes a few gradient steps on the learner's recent
 attempts (the inner loop), each step scaled by meta-learned per-parameter, per-step learning rates
-(Meta-SGD: Li et al., 2017, arXiv:1707.09835), and the step is divided by (n + n0), n the number of
-attempts and n0 a meta-learned pseudo-count, so that a short history moves phi little. The outer loop
+(Meta-SGD: Li et al., 2017, arXiv:1707.09835). The support loss weighs an attempt of age a (0 = the
+latest) by w = exp(-decay a), the decay meta-learned, so that phi follows the learner's current state
+rather than their average over the window, and is divided by (sum of w + n0), n0 a meta-learned
+pseudo-count, so that a short history moves phi little. The outer loop
 (MAML: Finn et al., ICML 2017) trains theta, the initialisation and the learning rates on the attempts
 that follow, backpropagating through the inner steps (second order). Tasks are (course, learner)
 sequences of every course; an episode cuts a sequence at c: support = the last ``window`` attempts
@@ -54,7 +56,7 @@ class MetaConfig:
     inner_steps: int = 3
     window: int = 200
     query_block: int = 5
-    epochs: int = 8
+    epochs: int = 16
     patience: int = 2
     batch_rows: int = 8192
     learning_rate: float = 0.02
@@ -67,7 +69,7 @@ class MetaConfig:
 
 def ablation_config() -> MetaConfig:
     """The no-inner-loop ablation: the same network trained plainly. Without the inner loop an epoch costs
-    about a tenth as much and 8 epochs leave it still improving on validation, so it may train up to 30
+    about a tenth as much and 16 epochs leave it still improving on validation, so it may train up to 30
     (early stopping on the same validation learners picks the epoch, as for the meta-learned model)."""
     return MetaConfig(inner_steps=0, epochs=30)
 
@@ -142,6 +144,7 @@ class KnowledgeTracingNet(nn.Module):
         self.log_lr_skill = nn.Parameter(torch.full((steps,), math.log(1.0)))
         self.log_lr_vector = nn.Parameter(torch.full((steps, d), math.log(1.0)))
         self.log_pseudo_count = nn.Parameter(torch.tensor(math.log(5.0)))
+        self.log_decay = nn.Parameter(torch.tensor(math.log(0.005)))
 
     def base(self, rows: EncodedRows) -> tuple[torch.Tensor, torch.Tensor]:
         """Logit without the learner term, and each attempt's exercise embedding (for the learner vector)."""
@@ -162,6 +165,12 @@ class KnowledgeTracingNet(nn.Module):
         )
         vector = self.exercise_vector(rows.exercise) + mean(self.skill_vector(rows.skill))
         return logit, vector
+
+    def support_weights(self, width: int) -> torch.Tensor:
+        """Weight in the support loss of each of ``width`` support columns, oldest first (the last column
+        is the attempt just before the query): exp(-decay * age), the decay meta-learned."""
+        age = torch.arange(width - 1, -1, -1, dtype=torch.float32)
+        return torch.exp(-self.log_decay.exp() * age)
 
     def initial_params(self, batch: int, n_local_skills: int) -> dict[str, torch.Tensor]:
         return {
@@ -195,7 +204,8 @@ def _support_loss(
     valid: torch.Tensor,
     pseudo_count: torch.Tensor,
 ) -> torch.Tensor:
-    """Sum over episodes of each episode's support loss, sum of log losses / (n + n0).
+    """Sum over episodes of each episode's support loss, sum of weighted log losses / (sum of weights + n0)
+    (``valid`` holds the weights, 0 for padding).
 
     Episodes share no learner parameters, so the gradient of this sum with respect to the stacked phi is
     every episode's own gradient: the same result as ``vmap(grad(per-episode loss))``, which we measured
@@ -224,9 +234,10 @@ def inner_loop(
     if steps == 0 or base.shape[1] == 0:
         return phi
     pseudo_count = net.log_pseudo_count.exp()
+    weighted = valid * net.support_weights(base.shape[1])
     step_grad = grad(_support_loss)
     for k in range(steps):
-        g = step_grad(phi, base, vector, local, mask, correct, valid, pseudo_count)
+        g = step_grad(phi, base, vector, local, mask, correct, weighted, pseudo_count)
         phi = {
             "ability": phi["ability"] - net.log_lr_ability[k].exp() * g["ability"],
             "skills": phi["skills"] - net.log_lr_skill[k].exp() * g["skills"],
@@ -307,7 +318,7 @@ def adapt_closed_form(
     n_local_skills: int,
 ) -> dict[str, torch.Tensor]:
     """:func:`inner_loop` for inference: the same Meta-SGD steps with the support-loss gradient written
-    out (the learner term is linear in phi, so d loss / d logit = valid (p - y) / (n + n0) is all it
+    out (the learner term is linear in phi, so d loss / d logit = w (p - y) / (sum of w + n0) is all it
     takes). No autograd, so evaluation, replay and serving pay a few tensor operations per step instead
     of torch.func's tracing; a test checks both give the same predictions."""
     with torch.no_grad():
@@ -317,7 +328,8 @@ def adapt_closed_form(
             return phi
         flat_local = local.reshape(n_episodes, -1)
         share = mask / mask.sum(-1, keepdim=True).clamp(min=1.0)
-        scale = valid / (valid.sum(-1, keepdim=True) + net.log_pseudo_count.exp())
+        weighted = valid * net.support_weights(base.shape[1])
+        scale = weighted / (weighted.sum(-1, keepdim=True) + net.log_pseudo_count.exp())
         for k in range(steps):
             logit = learner_logit(phi, base, vector, local, mask)
             residual = (torch.sigmoid(logit) - correct) * scale
