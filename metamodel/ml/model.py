@@ -57,7 +57,7 @@ class MetaConfig:
     window: int = 200
     query_block: int = 5
     epochs: int = 16
-    patience: int = 2
+    patience: int = 3
     batch_rows: int = 8192
     learning_rate: float = 0.02
     bias_prior_var: float = 1.0
