@@ -437,6 +437,16 @@ def prior_penalty(net: KnowledgeTracingNet, config: MetaConfig) -> torch.Tensor:
     return biases / (2 * config.bias_prior_var) + vectors / (2 * config.embedding_prior_var)
 
 
+def split_validation(
+    n_sequences: int, config: MetaConfig, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """The seeded validation slice of the sequences (sorted) and the training ones (shuffled); none is held
+    out of fewer than 10. :func:`train_network` draws it first from ``np.random.default_rng(seed)``."""
+    shuffled = rng.permutation(n_sequences)
+    n_validation = round(config.validation_fraction * n_sequences) if n_sequences >= 10 else 0
+    return np.sort(shuffled[:n_validation]), shuffled[n_validation:]
+
+
 def train_network(
     table: FeatureTable,
     config: MetaConfig,
@@ -453,9 +463,8 @@ def train_network(
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     n_sequences = len(table.starts) - 1
-    shuffled = rng.permutation(n_sequences)
-    n_validation = round(config.validation_fraction * n_sequences) if n_sequences >= 10 else 0
-    validation, training = np.sort(shuffled[:n_validation]), shuffled[n_validation:]
+    validation, training = split_validation(n_sequences, config, rng)
+    n_validation = len(validation)
     train_rows, _, _ = gather_sequences(table.starts, np.sort(training))
     vocabulary = Vocabulary.from_table(select_rows(table, train_rows))
     if warm_start is not None:
