@@ -31,6 +31,13 @@ def auc(correct: np.ndarray, p: np.ndarray) -> float:
     return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
 
 
+def log_loss(correct: np.ndarray, p: np.ndarray) -> float:
+    """Mean negative log likelihood of the outcomes, p clipped to [1e-7, 1 - 1e-7]."""
+    y = np.asarray(correct, dtype=np.float64)
+    clipped = np.clip(np.asarray(p, dtype=np.float64), _EPS, 1 - _EPS)
+    return float(-np.mean(y * np.log(clipped) + (1 - y) * np.log(1 - clipped)))
+
+
 def expected_calibration_error(correct: np.ndarray, p: np.ndarray, bins: int = ECE_BINS) -> float:
     """ECE with equal-width bins of p (Naeini et al., 2015): sum over bins of |bin| / n * |mean y - mean p|.
 
@@ -56,7 +63,6 @@ def score_predictions(correct: np.ndarray, p: np.ndarray, position: np.ndarray) 
     y = np.asarray(correct, dtype=np.float64)
     p = np.asarray(p, dtype=np.float64)
     position = np.asarray(position)
-    clipped = np.clip(p, _EPS, 1 - _EPS)
     early = position <= 10
     buckets = {}
     for low, high in POSITION_BUCKETS:
@@ -68,7 +74,7 @@ def score_predictions(correct: np.ndarray, p: np.ndarray, position: np.ndarray) 
         "auc": auc(y, p),
         "accuracy": float(np.mean((p >= 0.5) == (y == 1))),
         "rmse": float(np.sqrt(np.mean((p - y) ** 2))),
-        "log_loss": float(-np.mean(y * np.log(clipped) + (1 - y) * np.log(1 - clipped))),
+        "log_loss": log_loss(y, p),
         "ece": expected_calibration_error(y, p),
         "auc_positions_1_10": auc(y[early], p[early]),
         "auc_by_position": buckets,

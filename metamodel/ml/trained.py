@@ -145,6 +145,7 @@ class TrainedModel:
             self._lr_skill = net.log_lr_skill.exp().numpy().astype(np.float64)
             self._lr_vector = net.log_lr_vector.exp().numpy().astype(np.float64)
             self._pseudo_count = float(net.log_pseudo_count.exp())
+            self._decay = float(net.log_decay.exp())
 
     def _base(
         self, exercises: Sequence[str], slots: SkillSlots, prior: np.ndarray, g: np.ndarray, f: np.ndarray
@@ -174,8 +175,8 @@ class TrainedModel:
 
     def adapt(self, history: Sequence[AttemptLike]) -> LearnerParams:
         """Adapt phi to a learner's attempts in one course, oldest first: ``config.inner_steps`` Meta-SGD
-        steps on the last ``config.window`` attempts from the meta-learned initialisation. An empty
-        history gives the initialisation itself."""
+        steps on the last ``config.window`` attempts (recent ones weighted more, as in meta-training) from
+        the meta-learned initialisation. An empty history gives the initialisation itself."""
         timestamps = [a.timestamp for a in history]
         state = KnowledgeState(real_time=not all(t == i for i, t in enumerate(timestamps, start=1)))
         recent_from = max(0, len(history) - self.config.window)
@@ -204,7 +205,8 @@ class TrainedModel:
             local[slots.row, slots.slot] = [local_keys.setdefault(k, len(local_keys) + 1) for k in slots.keys]
             correct = np.array([a.correct for a in recent], dtype=np.float64)
             skill_params = np.zeros(len(local_keys) + 1)
-            scale = 1.0 / (len(recent) + self._pseudo_count)
+            weight = np.exp(-self._decay * np.arange(len(recent) - 1, -1, -1))
+            scale = weight / (weight.sum() + self._pseudo_count)
             for k in range(self.config.inner_steps):
                 # model.adapt_closed_form for one learner, in NumPy: per-call overhead is what counts here.
                 logit = base + ability + (skill_params[local] * share).sum(1) + vector @ vector_params
