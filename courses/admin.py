@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from courses.models import Course, Exercise, Override, Skill
 from courses.services import add_override, end_override
 from learners.progress import class_mastery
+from metamodel.policy import MASTERY_THRESHOLD
 
 
 class TeacherScopedAdmin(admin.ModelAdmin):
@@ -94,6 +95,7 @@ class CourseAdmin(TeacherScopedAdmin):
             "opts": self.model._meta,
             "course": course,
             "title": f"Class mastery: {course.title}",
+            "mastery_threshold": MASTERY_THRESHOLD,
             **class_mastery(course),
         }
         return TemplateResponse(request, "admin/courses/course/mastery.html", context)

@@ -97,7 +97,9 @@ class SkillProgress(models.Model):
         blank=True,
         help_text="Share correct over the last attempts (metamodel.policy.MASTERY_WINDOW).",
     )
-    mastered = models.BooleanField(default=False, help_text="By the mastery rule of metamodel.policy.")
+    mastered = models.BooleanField(
+        default=False, help_text="By the learner's answers (metamodel.policy.mastered_by_answers)."
+    )
     last_practised_at = models.DateTimeField(null=True, blank=True)
     last_attempt_id = models.BigIntegerField(default=0, help_text="The newest attempt these figures include.")
 

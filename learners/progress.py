@@ -7,7 +7,7 @@ from django.db.models import Count, Q, Sum
 
 from courses.models import Course, skill_ids_by_exercise, topological_order
 from learners.models import Attempt, Learner, SkillProgress
-from metamodel.policy import MASTERY_WINDOW, skill_mastered
+from metamodel.policy import MASTERY_WINDOW, PastAttempt, mastered_by_answers
 
 
 @dataclass(frozen=True)
@@ -51,15 +51,19 @@ def rebuild_skill_progress(learner_id: int, course_id: int) -> int:
     skills_of = skill_ids_by_exercise(course_id)
     outcomes: dict[int, list[bool]] = {}
     last_time: dict[int, datetime] = {}
+    history: list[PastAttempt] = []
     last_id = 0
     attempts = Attempt.objects.filter(learner_id=learner_id, course_id=course_id).order_by("created_at", "id")
     for pk, exercise_id, correct, created_at in attempts.values_list(
         "pk", "exercise_id", "correct", "created_at"
     ):
         last_id = max(last_id, pk)
-        for skill_id in skills_of.get(exercise_id, ()):
+        skill_ids = skills_of.get(exercise_id, ())
+        history.append(PastAttempt(exercise_id, skill_ids, correct, created_at.timestamp()))
+        for skill_id in skill_ids:
             outcomes.setdefault(skill_id, []).append(correct)
             last_time[skill_id] = created_at
+    mastered = mastered_by_answers(history)
     rows = [
         SkillProgress(
             learner_id=learner_id,
@@ -68,7 +72,7 @@ def rebuild_skill_progress(learner_id: int, course_id: int) -> int:
             attempts=len(results),
             correct=sum(results),
             recent_accuracy=sum(results[-MASTERY_WINDOW:]) / len(results[-MASTERY_WINDOW:]),
-            mastered=skill_mastered(results),
+            mastered=skill_id in mastered,
             last_practised_at=last_time[skill_id],
             last_attempt_id=last_id,
         )

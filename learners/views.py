@@ -33,7 +33,7 @@ from learners.services import (
     register_student,
 )
 from metamodel.models import Recommendation
-from metamodel.policy import MASTERY_ACCURACY, MASTERY_MIN_ATTEMPTS, MASTERY_WINDOW
+from metamodel.policy import MASTERY_THRESHOLD, MASTERY_WINDOW
 from metamodel.services import NothingToPractise
 
 
@@ -245,7 +245,6 @@ def progress(request: HttpRequest, slug: str) -> HttpResponse:
         "share_right": totals["right"] / totals["answered"] if totals["answered"] else None,
         "mastered": sum(report.mastered for report in reports),
         "window": MASTERY_WINDOW,
-        "min_attempts": MASTERY_MIN_ATTEMPTS,
-        "mastery_accuracy": MASTERY_ACCURACY,
+        "mastery_threshold": MASTERY_THRESHOLD,
     }
     return render(request, "learners/progress.html", context)

@@ -31,9 +31,11 @@
    be evaluated offline from the logs by inverse propensity weighting (Li et al. 2011).
 
 **Without a model** (:func:`choose_by_rule`), the documented fallback rule: walk the skills in
-prerequisite order; practise the first not yet mastered (at least 3 answers and 80 % of the last 5 right);
-prefer unseen exercises, easiest first, never the one just answered; once all are mastered, review the
-skill practised longest ago. Overrides apply the same way.
+prerequisite order; practise the first not yet mastered by the answers (:func:`mastered_by_answers`, the
+same knowledge tracing from the generic prior); prefer unseen exercises, easiest first, never the one just
+answered; once all are mastered, review the skill practised longest ago. Overrides apply the same way.
+The learner's progress page and the teachers' class mastery use :func:`mastered_by_answers` too, so a
+skill the engine moves on from shows as mastered there.
 """
 
 import math
@@ -41,9 +43,8 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+# Recent accuracy, as the progress pages show it, is the share right of this many latest answers.
 MASTERY_WINDOW = 5
-MASTERY_MIN_ATTEMPTS = 3
-MASTERY_ACCURACY = 0.8
 # Generic BKT parameters (prior, learn, slip, guess): about the medians fitted on assist2009, with a new
 # course's lower prior (docs/teaching.md).
 BKT_PARAMETERS = (0.2, 0.15, 0.1, 0.25)
@@ -122,12 +123,6 @@ class Choice:
         return [c.exercise_id for c in self.candidates if c.exercise_id != self.exercise_id][:3]
 
 
-def skill_mastered(outcomes: Sequence[bool]) -> bool:
-    """The fallback rule's mastery test on one skill's outcomes, oldest first."""
-    recent = outcomes[-MASTERY_WINDOW:]
-    return len(outcomes) >= MASTERY_MIN_ATTEMPTS and sum(recent) / len(recent) >= MASTERY_ACCURACY
-
-
 @dataclass
 class _Trace:
     outcomes: dict[int, list[bool]] = field(default_factory=dict)
@@ -180,7 +175,8 @@ def choose_by_rule(
     practisable = [skill for skill in skills_in_order if skill.id in by_skill]
     if not practisable:
         return None
-    target = next((s for s in practisable if not skill_mastered(trace.outcomes.get(s.id, []))), None)
+    mastered = mastered_by_answers(history)
+    target = next((s for s in practisable if s.id not in mastered), None)
     if target is not None:
         done = trace.outcomes.get(target.id, [])
         if done:
@@ -279,6 +275,16 @@ def knowledge(
                 value += (1 - value) * learn
             known[sid], last[sid] = value, attempt.time
     return {sid: Known(decayed(sid, now), known[sid]) for sid in known}
+
+
+def mastered_by_answers(history: Sequence[PastAttempt]) -> set[int]:
+    """The skills whose P(known) by :func:`knowledge` from the generic prior reached MASTERY_THRESHOLD at
+    their last practice: from scratch, three right answers in a row; a wrong one costs two or three more."""
+    return {
+        sid
+        for sid, known in knowledge(history, history[-1].time if history else 0.0).items()
+        if known.at_last_practice >= MASTERY_THRESHOLD
+    }
 
 
 def decide(

@@ -12,7 +12,7 @@ from metamodel.policy import (
     choose_by_rule,
     decide,
     knowledge,
-    skill_mastered,
+    mastered_by_answers,
 )
 
 COUNTING, ADDITION = SkillNode(1, "Counting"), SkillNode(2, "Addition", (1,))
@@ -29,11 +29,14 @@ def history(*outcomes: tuple[int, bool]) -> list[PastAttempt]:
     return [PastAttempt(exercise, skill_of[exercise], correct) for exercise, correct in outcomes]
 
 
-def test_mastery_needs_enough_attempts_and_recent_accuracy():
-    assert not skill_mastered([True, True])
-    assert skill_mastered([True, True, True])
-    assert not skill_mastered([True, True, True, False, False])
-    assert skill_mastered([False, False, True, True, True, True, True])
+def test_mastery_by_the_answers_needs_three_right_in_a_row_from_scratch():
+    def mastered(*outcomes: bool) -> bool:
+        return 1 in mastered_by_answers([PastAttempt(10, (1,), correct) for correct in outcomes])
+
+    assert not mastered(True, True)
+    assert mastered(True, True, True)
+    assert not mastered(True, True, True, False)
+    assert mastered(False, False, True, True, True)
 
 
 def test_a_newcomer_starts_with_the_easiest_exercise_of_the_first_skill():
