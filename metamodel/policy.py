@@ -126,7 +126,6 @@ class Choice:
 @dataclass
 class _Trace:
     outcomes: dict[int, list[bool]] = field(default_factory=dict)
-    last_time: dict[int, float] = field(default_factory=dict)
     last_position: dict[int, int] = field(default_factory=dict)
     last_seen_exercise: dict[int, int] = field(default_factory=dict)
 
@@ -137,7 +136,6 @@ class _Trace:
             trace.last_seen_exercise[attempt.exercise_id] = position
             for skill_id in attempt.skill_ids:
                 trace.outcomes.setdefault(skill_id, []).append(attempt.correct)
-                trace.last_time[skill_id] = attempt.time
                 trace.last_position[skill_id] = position
         return trace
 
@@ -228,10 +226,12 @@ def _difficulty_words(p: float, band: tuple[float, float]) -> str:
 
 @dataclass(frozen=True)
 class Known:
-    """P(known) of one skill now, and right after it was last practised (before any forgetting)."""
+    """P(known) of one skill now, and right after it was last practised (before any forgetting), and when
+    that was."""
 
     now: float
     at_last_practice: float
+    last_practised: float
 
 
 def knowledge(
@@ -274,7 +274,7 @@ def knowledge(
                     value = value * slip / (value * slip + (1 - value) * (1 - guess))
                 value += (1 - value) * learn
             known[sid], last[sid] = value, attempt.time
-    return {sid: Known(decayed(sid, now), known[sid]) for sid in known}
+    return {sid: Known(decayed(sid, now), known[sid], last[sid]) for sid in known}
 
 
 def mastered_by_answers(history: Sequence[PastAttempt]) -> set[int]:
@@ -308,7 +308,6 @@ def decide(
         return None
     names = {s.id: s.name for s in skills}
     prerequisites = {s.id: [p for p in s.prerequisite_ids if p in by_skill] for s in skills}
-    trace = _Trace.of(history)
     success = {sid: sum(predictions[e.id] for e in items) / len(items) for sid, items in by_skill.items()}
     _, _, slip, guess = BKT_PARAMETERS
     # The model's predicted success read as knowledge, P(right) = K (1 - slip) + (1 - K) guess, is where a
@@ -318,7 +317,7 @@ def decide(
     known = {sid: traced[sid].now if sid in traced else priors[sid] for sid in by_skill}
 
     def idle(sid: int) -> float:
-        return now - trace.last_time.get(sid, now)
+        return now - traced[sid].last_practised if sid in traced else 0.0
 
     def review_due(sid: int) -> bool:
         """Once mastered, now a day or more away and forgotten: by the answers' forgetting curve, or by

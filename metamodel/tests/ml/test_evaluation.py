@@ -24,6 +24,23 @@ def course_file(tmp_path, synthetic):
     return write_log(tmp_path / "course.csv", synthetic(n_learners=60, length=15))
 
 
+@pytest.fixture
+def other_course(tmp_path, synthetic):
+    """Another course's log, to pretrain on."""
+    return write_log(tmp_path / "other.csv", synthetic(n_learners=40, length=15, seed=3, course="o"))
+
+
+def replay(course_file, other_course, tmp_path, model):
+    return run_evaluation(
+        course_file,
+        tmp_path / "p.csv",
+        tmp_path / "r.json",
+        pretrain=[other_course],
+        protocol="replay",
+        model=model,
+    )
+
+
 @pytest.mark.parametrize("model", ["elo", "best-lr", "bkt"])
 def test_baselines_predict_every_test_attempt_and_report(course_file, tmp_path, model, synthetic):
     report = run_evaluation(
@@ -51,25 +68,21 @@ def test_baselines_predict_every_test_attempt_and_report(course_file, tmp_path, 
         assert key in saved
 
 
-def test_the_meta_model_uses_pretrain_files(course_file, tmp_path, synthetic):
-    other = write_log(tmp_path / "other.csv", synthetic(n_learners=40, length=15, seed=3, course="o"))
+def test_the_meta_model_uses_pretrain_files(course_file, other_course, tmp_path):
     report = run_evaluation(
-        course_file, tmp_path / "p.csv", tmp_path / "r.json", pretrain=[other], model="ablation", command="x"
+        course_file,
+        tmp_path / "p.csv",
+        tmp_path / "r.json",
+        pretrain=[other_course],
+        model="ablation",
+        command="x",
     )
-    assert report["pretrain"] == [str(other)] and report["auc"] > 0.6
+    assert report["pretrain"] == [str(other_course)] and report["auc"] > 0.6
 
 
-def test_replay_predicts_every_attempt_of_an_unseen_course(course_file, tmp_path, synthetic):
-    other = write_log(tmp_path / "other.csv", synthetic(n_learners=40, length=15, seed=3, course="o"))
+def test_replay_predicts_every_attempt_of_an_unseen_course(course_file, other_course, tmp_path):
     for model in ("elo", "meta"):
-        report = run_evaluation(
-            course_file,
-            tmp_path / "p.csv",
-            tmp_path / "r.json",
-            pretrain=[other],
-            protocol="replay",
-            model=model,
-        )
+        report = replay(course_file, other_course, tmp_path, model)
         assert report["n"] == 60 * 15
         assert report["first_1000"]["n"] == 900
 
@@ -100,19 +113,11 @@ def test_an_invalid_file_or_model_is_refused(tmp_path, course_file):
         run_evaluation(course_file, tmp_path / "p.csv", tmp_path / "r.json", protocol="replay", model="bkt")
 
 
-def test_replay_re_meta_trains_at_its_cadence(course_file, tmp_path, synthetic, monkeypatch):
-    import metamodel.ml.replay as replay
+def test_replay_re_meta_trains_at_its_cadence(course_file, other_course, tmp_path, monkeypatch):
+    import metamodel.ml.replay as replay_module
 
-    monkeypatch.setattr(replay, "RETRAIN_AT", 200)
-    other = write_log(tmp_path / "other.csv", synthetic(n_learners=40, length=15, seed=3, course="o"))
-    report = run_evaluation(
-        course_file,
-        tmp_path / "p.csv",
-        tmp_path / "r.json",
-        pretrain=[other],
-        protocol="replay",
-        model="meta",
-    )
+    monkeypatch.setattr(replay_module, "RETRAIN_AT", 200)
+    report = replay(course_file, other_course, tmp_path, "meta")
     first, second = report["retrained_after_attempts"][:2]
     assert 200 <= first < 260 and 400 <= second < 460  # at the first chunk boundary past 200, then 400
     assert report["auc"] > 0.6
