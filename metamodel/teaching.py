@@ -18,9 +18,11 @@ learners (Efron & Tibshirani 1993).
 
 Baselines run in pure Python: ``random`` (uniform among the course's active exercises), ``fixed`` (the
 curriculum order, moving on after three right in a row) and ``mastery`` (BKT mastery learning, Corbett &
-Anderson 1995, as OATutor runs it, Pardos et al. 2023). ``adaptive`` is the platform itself: each simulated
-learner is a real ``Learner`` who asks ``recommend_next`` and answers through ``record_attempt``, exactly
-like a student in the browser, or over HTTP with ``--via-api`` (``metamodel.management.commands.simulate``).
+Anderson 1995, as OATutor runs it, Pardos et al. 2023). So does ``oracle``, a reference rather than a
+baseline: it sees the simulated learner's true knowledge, so the distance between it and any real policy is
+what a learner's answers cannot reveal. ``adaptive`` is the platform itself: each simulated learner is a
+real ``Learner`` who asks ``recommend_next`` and answers through ``record_attempt``, exactly like a student
+in the browser, or over HTTP with ``--via-api`` (``metamodel.management.commands.simulate``).
 """
 
 import json
@@ -44,7 +46,7 @@ from metamodel.simulation import (
     practice_times,
 )
 
-POLICIES = ("adaptive", "random", "fixed", "mastery")
+POLICIES = ("adaptive", "random", "fixed", "mastery", "oracle")
 SIMULATED_START = 1_767_225_600  # 2026-01-01 00:00 UTC: the simulated clock's origin
 FIXED_STREAK = 3
 BKT_MASTERY = 0.95
@@ -167,6 +169,46 @@ class MasteryPolicy:
                 self.p_known[skill] = bkt_update(self.p_known[skill], correct, self.bkt)
 
 
+class OraclePolicy:
+    """A reference, not a baseline: it reads the simulated learner's true knowledge (as of the last answer),
+    which no real policy can, and shows how much of the gap is what answers can reveal. It practises an
+    exercise whose unknown skills can all be learnt now (their prerequisites known), the most unknown skills
+    at once, with the difficulty nearest the learner's best stretch; with nothing learnable, an exercise
+    with an unknown skill whose prerequisites are the least missing; once everything is known, the exercise
+    practised least. Never the one just answered when there is another."""
+
+    def __init__(self, exercises: list[ExerciseSpec], learner: SimulatedLearner):
+        self.exercises, self.learner = exercises, learner
+        self.counts: dict[str, int] = {}
+        self.last: str | None = None
+
+    def _missing(self, exercise: ExerciseSpec) -> float:
+        """The share of the prerequisites of the exercise's unknown skills that are unknown."""
+        known, prerequisites = self.learner.known, self.learner.prerequisites
+        needed = [p for skill in exercise.skills if not known[skill] for p in prerequisites[skill]]
+        return sum(not known[p] for p in needed) / len(needed) if needed else 0.0
+
+    def choose(self, now: int) -> ExerciseSpec:
+        learner = self.learner
+        pool = [e for e in self.exercises if e.key != self.last] or self.exercises
+        kinds = {e.key: learner.practice_kind(e) for e in pool}
+        learnable = [e for e in pool if kinds[e.key] == "learnable"]
+        if learnable:
+            target = learner.settings.best_stretch + learner.ability
+            return max(
+                learnable,
+                key=lambda e: (sum(not learner.known[s] for s in e.skills), -abs(e.difficulty - target)),
+            )
+        unknown = [e for e in pool if kinds[e.key] == "not ready"]
+        if unknown:
+            return min(unknown, key=self._missing)
+        return min(pool, key=lambda e: self.counts.get(e.key, 0))
+
+    def observe(self, exercise: ExerciseSpec, correct: bool, now: int) -> None:
+        self.counts[exercise.key] = self.counts.get(exercise.key, 0) + 1
+        self.last = exercise.key
+
+
 @dataclass(frozen=True)
 class LearnerOutcome:
     start_mastery: float
@@ -221,7 +263,10 @@ def baseline_policy(
     exercises: list[ExerciseSpec],
     settings: SimulatorSettings,
     rng: np.random.Generator,
+    learner: SimulatedLearner,
 ) -> TeachingPolicy:
+    if name == "oracle":
+        return OraclePolicy(exercises, learner)
     if name == "random":
         return RandomPolicy(exercises, rng)
     if name == "fixed":
@@ -242,7 +287,7 @@ def run_baseline(
 ) -> list[LearnerOutcome]:
     """Teach ``learners`` simulated learners for ``steps`` steps with the baseline called ``name``."""
     return [
-        teach(learner, baseline_policy(name, skills, exercises, settings, rng), times)
+        teach(learner, baseline_policy(name, skills, exercises, settings, rng, learner), times)
         for _, learner, times, rng in simulated_learners(skills, settings, learners, steps, seed)
     ]
 

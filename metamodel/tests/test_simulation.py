@@ -19,6 +19,7 @@ from metamodel.teaching import (
     BKTParameters,
     FixedPolicy,
     MasteryPolicy,
+    OraclePolicy,
     RandomPolicy,
     bkt_update,
     run_baseline,
@@ -152,9 +153,34 @@ def test_mastery_practises_a_skill_until_it_reaches_095():
 def test_every_policy_meets_the_same_learners():
     starts = {
         name: [o.start_mastery for o in run_baseline(name, SKILLS, EXERCISES, SETTINGS["default"], 8, 5, 3)]
-        for name in ("random", "fixed", "mastery")
+        for name in ("random", "fixed", "mastery", "oracle")
     }
-    assert starts["random"] == starts["fixed"] == starts["mastery"]
+    assert starts["random"] == starts["fixed"] == starts["mastery"] == starts["oracle"]
+
+
+def test_the_oracle_practises_only_what_can_be_learnt_now():
+    simulated = learner(known={"a"})
+    oracle = OraclePolicy(EXERCISES, simulated)
+    exercise = oracle.choose(START)
+    assert exercise.skills[0] in {"b", "c"}  # d waits for b; a is known
+    oracle.observe(exercise, simulated.answer(exercise, START), START)
+    assert oracle.choose(START + 60).key != exercise.key
+    simulated.known = dict.fromkeys(simulated.known, True)
+    assert {oracle.choose(START + 120).key for _ in range(2)} <= {e.key for e in EXERCISES}
+
+
+def test_the_oracle_teaches_more_than_every_baseline():
+    outcomes = {
+        name: run_baseline(name, SKILLS, EXERCISES, SETTINGS["default"], 60, 12, 0)
+        for name in ("random", "fixed", "mastery", "oracle")
+    }
+    mastery = {name: np.mean([o.final_mastery for o in runs]) for name, runs in outcomes.items()}
+    assert mastery["oracle"] > max(mastery["random"], mastery["fixed"], mastery["mastery"]) + 0.1
+    wasted = {
+        name: np.mean([o.share_of_steps("known") + o.share_of_steps("not ready") for o in runs])
+        for name, runs in outcomes.items()
+    }
+    assert wasted["oracle"] < min(wasted["random"], wasted["fixed"], wasted["mastery"]) - 0.1
 
 
 def test_the_report_censors_learners_who_never_master_the_course():
