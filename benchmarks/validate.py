@@ -2,6 +2,11 @@
 fold, scored on the seeded validation slice of those learners (``MetaConfig.validation_fraction``), never
 on test learners. This is how the model's choices are made (docs/benchmarks.md).
 
+For the meta-learned model it prints two lines: the network as meta-trained, and the network whose
+inner-loop pseudo-counts are fitted as ``meta_train`` fits them, to validation learners, but
+cross-fitted (each half of the slice scored with the pseudo-counts fitted to the other half), so that
+no figure is fitted to the learners it scores.
+
     .venv/bin/python benchmarks/validate.py --data ../shared/datasets/statics2011.csv [--model ablation]
         [--seed 1] [--set inner_steps=5 --set embedding_dim=32 ...]
 """
