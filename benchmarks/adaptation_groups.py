@@ -66,7 +66,8 @@ def main() -> None:
             figures = []
             for low, high in BUCKETS:
                 mask = (position >= low) & (position <= (high or np.inf))
-                figures.append(f"{low}-{high or ''}: {auc(y[mask], p[mask]):.4f}")
+                name = f"{low}-{high}" if high else f"{low}+"
+                figures.append(f"{name}: {auc(y[mask], p[mask]):.4f}")
             print(
                 f"{learners} learners, steps of {'every group' if off is None else f'all but {off}'}: "
                 f"AUC {auc(y, p):.4f}, log loss {log_loss(y, p):.4f}; AUC by position {', '.join(figures)}",

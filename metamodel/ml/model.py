@@ -14,9 +14,9 @@ attempts (the inner loop), each step scaled by meta-learned per-parameter, per-s
 (Meta-SGD: Li et al., 2017, arXiv:1707.09835). The support loss weighs an attempt of age a (0 = the
 latest) by w = exp(-decay a), the decay meta-learned, so that phi follows the learner's current state
 rather than their average over the window. The step of each group of phi (ability, skill offsets,
-vector) is divided by (sum of w + n0), n0 a meta-learned pseudo-count of that group, so that a short
-history moves phi little, and the 16-d vector, which takes more attempts to estimate than an ability,
-can be held back longer than the ability. The outer loop
+vector) is divided by (sum of w + n0), n0 a pseudo-count of that group, so that a short history moves
+phi little; the three n0 are meta-learned, then fitted to learners the network was not trained on
+(:func:`fit_pseudo_counts`). The outer loop
 (MAML: Finn et al., ICML 2017) trains theta, the initialisation and the learning rates on the attempts
 that follow, backpropagating through the inner steps (second order). Tasks are (course, learner)
 sequences of every course; an episode cuts a sequence at c: support = the last ``window`` attempts
@@ -182,9 +182,8 @@ class KnowledgeTracingNet(nn.Module):
 
     def step_scales(self, weighted: torch.Tensor) -> dict[str, torch.Tensor]:
         """Each group's scale of the inner-loop steps, 1 / (sum of support weights + n0 of the group), (E,)
-        for the (E, W) weights of E supports: a pseudo-count per group, as a prior of that strength would
-        give; with 1-10 attempts, moving the 16-d vector as much as the ability cost assist2009's
-        validation learners 0.012 AUC there (docs/benchmarks.md)."""
+        for the (E, W) weights of E supports: the 16-d vector takes more attempts to estimate than an
+        ability, so each group has its own pseudo-count (see :func:`fit_pseudo_counts`)."""
         total = weighted.sum(-1)
         counts = self.log_pseudo_count.exp()
         return {name: 1.0 / (total + counts[i]) for i, name in enumerate(PHI_GROUPS)}

@@ -208,6 +208,7 @@ class TrainedModel:
             correct = np.array([a.correct for a in recent], dtype=np.float64)
             skill_params = np.zeros(len(local_keys) + 1)
             weight = np.exp(-self._decay * np.arange(len(recent) - 1, -1, -1))
+            # One step scale per group of phi, in model.PHI_GROUPS order.
             scale_ability, scale_skills, scale_vector = 1.0 / (weight.sum() + self._pseudo_count)
             for k in range(self.config.inner_steps):
                 # model.adapt_closed_form for one learner, in NumPy: per-call overhead is what counts here.
