@@ -28,7 +28,9 @@ from metamodel.ml.model import (
     MetaConfig,
     Vocabulary,
     encode,
+    fit_pseudo_counts,
     predict_sequences,
+    split_validation,
     train_network,
 )
 
@@ -144,7 +146,7 @@ class TrainedModel:
             self._lr_ability = net.log_lr_ability.exp().numpy().astype(np.float64)
             self._lr_skill = net.log_lr_skill.exp().numpy().astype(np.float64)
             self._lr_vector = net.log_lr_vector.exp().numpy().astype(np.float64)
-            self._pseudo_count = float(net.log_pseudo_count.exp())
+            self._pseudo_count = net.log_pseudo_count.exp().numpy().astype(np.float64)
             self._decay = float(net.log_decay.exp())
 
     def _base(
@@ -206,17 +208,18 @@ class TrainedModel:
             correct = np.array([a.correct for a in recent], dtype=np.float64)
             skill_params = np.zeros(len(local_keys) + 1)
             weight = np.exp(-self._decay * np.arange(len(recent) - 1, -1, -1))
-            scale = weight / (weight.sum() + self._pseudo_count)
+            # One step scale per group of phi, in model.PHI_GROUPS order.
+            scale_ability, scale_skills, scale_vector = 1.0 / (weight.sum() + self._pseudo_count)
             for k in range(self.config.inner_steps):
                 # model.adapt_closed_form for one learner, in NumPy: per-call overhead is what counts here.
                 logit = base + ability + (skill_params[local] * share).sum(1) + vector @ vector_params
-                residual = (1.0 / (1.0 + np.exp(-logit)) - correct) * scale
-                ability -= self._lr_ability[k] * residual.sum()
+                residual = (1.0 / (1.0 + np.exp(-logit)) - correct) * weight
+                ability -= self._lr_ability[k] * scale_ability * residual.sum()
                 skill_grad = np.bincount(
                     local.ravel(), (residual[:, None] * share).ravel(), len(local_keys) + 1
                 )
-                skill_params -= self._lr_skill[k] * skill_grad
-                vector_params -= self._lr_vector[k] * (vector.T @ residual)
+                skill_params -= self._lr_skill[k] * scale_skills * skill_grad
+                vector_params -= self._lr_vector[k] * scale_vector * (vector.T @ residual)
             offsets = {key: float(skill_params[index]) for key, index in local_keys.items()}
         return LearnerParams(float(ability), vector_params.tolist(), offsets, state)
 
@@ -258,10 +261,15 @@ def meta_train(
 ) -> TrainedModel:
     """Meta-train one model across courses: ``courses`` maps each course id to its attempts, grouped by
     learner and chronological within a learner (records with ``learner``, ``exercise``, ``skills``,
-    ``correct``, ``timestamp``). The same seed and data give the same weights. Raises
-    :class:`~metamodel.ml.model.NonFiniteLossError` when the loss stops being finite."""
+    ``correct``, ``timestamp``). The inner loop's pseudo-counts are then fitted to the validation
+    learners that picked the epoch (:func:`~metamodel.ml.model.fit_pseudo_counts`). The same seed and
+    data give the same weights. Raises :class:`~metamodel.ml.model.NonFiniteLossError` when the loss
+    stops being finite."""
     config = config or MetaConfig()
     pairs = list(courses.items()) if isinstance(courses, Mapping) else list(courses)
     table = build_feature_table(pairs)
     net, vocabulary, info = train_network(table, config, seed, log)
+    validation, _ = split_validation(len(table.starts) - 1, config, np.random.default_rng(seed))
+    if config.inner_steps and len(validation):
+        fit_pseudo_counts(net, table, vocabulary, validation, config)
     return TrainedModel(net, vocabulary, config, info)

@@ -6,8 +6,17 @@ import torch
 
 from metamodel.ml.artifact import ArtifactError, load_artifact, save_artifact
 from metamodel.ml.data import AttemptRecord
-from metamodel.ml.metrics import auc
-from metamodel.ml.model import MetaConfig, NonFiniteLossError
+from metamodel.ml.features import build_feature_table
+from metamodel.ml.metrics import auc, log_loss
+from metamodel.ml.model import (
+    MetaConfig,
+    NonFiniteLossError,
+    encode,
+    episode_logits,
+    fit_pseudo_counts,
+    make_episodes,
+    predict_sequences,
+)
 from metamodel.ml.trained import Attempt, Candidate, LearnerParams, meta_train
 
 FAST = MetaConfig(epochs=4, batch_rows=1024)
@@ -88,6 +97,38 @@ def test_adapt_matches_the_batched_evaluation_path(trained, synthetic):
     assert np.allclose(batched, one_by_one, atol=1e-5)
 
 
+def test_the_training_and_inference_inner_loops_agree(trained, synthetic):
+    table = build_feature_table([("c", synthetic(n_learners=3, length=30, seed=4))])
+    rows = encode(table, trained.vocabulary)
+    correct = torch.from_numpy(table.correct.astype(np.float32))
+    lengths = np.diff(table.starts)
+    episodes = make_episodes(lengths, table.starts[:-1], [np.arange(0, n, 7) for n in lengths], 200)
+    with torch.no_grad():
+        base, vector = trained.net.base(rows)
+        steps = trained.config.inner_steps
+        with_autograd = episode_logits(trained.net, base, vector, rows, correct, episodes, steps)
+        closed_form = episode_logits(trained.net, base, vector, rows, correct, episodes, steps, False)
+    assert torch.allclose(with_autograd, closed_form, atol=1e-5)
+
+
+def test_pseudo_counts_fitted_to_new_learners_do_not_raise_their_loss(trained, synthetic):
+    import copy
+
+    table = build_feature_table([("c", synthetic(n_learners=30, length=40, seed=9))])
+    rows = encode(table, trained.vocabulary)
+    correct = torch.from_numpy(table.correct.astype(np.float32))
+    sequences = np.arange(len(table.starts) - 1)
+
+    def loss(net):
+        index, p = predict_sequences(net, rows, correct, table.starts, sequences, trained.config)
+        return log_loss(table.correct[index], p)
+
+    net = copy.deepcopy(trained.net)
+    fit_pseudo_counts(net, table, trained.vocabulary, sequences, trained.config)
+    assert not torch.equal(net.log_pseudo_count, trained.net.log_pseudo_count)
+    assert loss(net) <= loss(trained.net)
+
+
 def test_save_and_load_give_identical_predictions(trained, tmp_path):
     path = tmp_path / "model.pt"
     digest = save_artifact(trained, path)
@@ -119,6 +160,23 @@ def test_a_corrupt_artifact_is_refused(trained, tmp_path, damage):
     # Even with a matching checksum (a file saved corrupt), loading refuses it as a whole.
     with pytest.raises(ArtifactError, match="not a usable model artifact"):
         load_artifact(path, hashlib.sha256(bytes(data)).hexdigest())
+
+
+def test_an_artifact_of_an_earlier_format_is_refused(trained, tmp_path):
+    import hashlib
+    import io
+
+    from metamodel.ml import artifact
+
+    path = tmp_path / "model.pt"
+    save_artifact(trained, path)
+    payload = torch.load(path, weights_only=True)
+    payload["format_version"] = artifact.FORMAT_VERSION - 1
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    path.write_bytes(buffer.getvalue())
+    with pytest.raises(ArtifactError, match=f"format version {artifact.FORMAT_VERSION - 1}, expected"):
+        load_artifact(path, hashlib.sha256(buffer.getvalue()).hexdigest())
 
 
 def test_a_missing_artifact_is_refused(tmp_path):
