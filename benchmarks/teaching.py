@@ -96,7 +96,7 @@ def compare(args: argparse.Namespace) -> None:
     if active_version() is None:
         print("note: no active model version; 'adaptive' is the platform's rule alone", flush=True)
     results = []
-    for slug in DEMO_COURSES:
+    for slug in args.courses:
         course = Course.objects.get(slug=slug)
         skills = course.skills.count()
         for setting in args.settings:
@@ -258,6 +258,7 @@ def main() -> None:
     compare_parser.add_argument("--adaptive-learners", type=int, default=12)
     compare_parser.add_argument("--steps", type=int, default=150)
     compare_parser.add_argument("--checkpoint", type=int, default=60)
+    compare_parser.add_argument("--courses", nargs="+", choices=DEMO_COURSES, default=list(DEMO_COURSES))
     compare_parser.add_argument(
         "--settings", nargs="+", default=["default", "slow", "strong-prerequisites", "much-forgetting"]
     )
