@@ -27,6 +27,7 @@ class CourseGraph:
     skills: list[SkillNode]  # each after its prerequisites
     exercises: list[CandidateExercise]  # the practisable ones: active and authored
     candidates: list[Candidate]  # the same exercises, in the same order, as the model's candidates
+    keys: dict[int, str]  # the same exercises' keys, by id
     skill_ids: dict[int, tuple[int, ...]]  # every exercise of the course, practisable or not
     skill_keys: dict[int, tuple[str, ...]]  # the same, as sorted namespaced keys
 
@@ -51,11 +52,12 @@ def course_graph(course: Course) -> CourseGraph:
         for skill in topological_order(skill_rows, pairs)
     ]
     rows = course.exercises.filter(active=True, imported=False).values_list("pk", "key", "difficulty")
-    exercises, candidates = [], []
+    exercises, candidates, keys = [], [], {}
     for pk, key, difficulty in rows:
         exercises.append(CandidateExercise(pk, skill_ids.get(pk, ()), difficulty))
         candidates.append(Candidate(f"{course.slug}/{key}", skill_keys.get(pk, ()), difficulty))
-    return CourseGraph(course, skills, exercises, candidates, skill_ids, skill_keys)
+        keys[pk] = key
+    return CourseGraph(course, skills, exercises, candidates, keys, skill_ids, skill_keys)
 
 
 # A timestamp this large is real Unix time (after 2001-09-09); smaller ones are positions in a sequence.

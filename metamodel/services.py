@@ -154,7 +154,9 @@ def recommend_next(
     if choice is None:
         raise NothingToPractise(course.slug)
     stored = choice.candidates[:CANDIDATES_STORED]
-    keys = dict(course.exercises.filter(pk__in=[c.exercise_id for c in stored]).values_list("pk", "key"))
+    keys = graph.keys
+    if outside := {c.exercise_id for c in stored} - keys.keys():  # a pinned exercise no longer practisable
+        keys = {**keys, **dict(course.exercises.filter(pk__in=outside).values_list("pk", "key"))}
     return Recommendation.objects.create(
         learner=learner,
         course=course,
