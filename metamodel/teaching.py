@@ -175,7 +175,7 @@ class OraclePolicy:
     exercise whose unknown skills can all be learnt now (their prerequisites known), the most unknown skills
     at once, with the difficulty nearest the learner's best stretch; with nothing learnable, an exercise
     with an unknown skill whose prerequisites are the least missing; once everything is known, the exercise
-    practised least. Never the one just answered when there is another."""
+    practised least (as the baselines pick one). Never the one just answered when there is another."""
 
     def __init__(self, exercises: list[ExerciseSpec], learner: SimulatedLearner):
         self.exercises, self.learner = exercises, learner
@@ -202,7 +202,7 @@ class OraclePolicy:
         unknown = [e for e in pool if kinds[e.key] == "not ready"]
         if unknown:
             return min(unknown, key=self._missing)
-        return min(pool, key=lambda e: self.counts.get(e.key, 0))
+        return _least_practised(self.exercises, self.counts, self.last)
 
     def observe(self, exercise: ExerciseSpec, correct: bool, now: int) -> None:
         self.counts[exercise.key] = self.counts.get(exercise.key, 0) + 1
