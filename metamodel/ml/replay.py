@@ -15,15 +15,17 @@ is predicted before it is seen, then learned from:
   far, with the course's exercises and skills added to its vocabulary; the online offsets then restart
   from 0 as corrections to the retrained network.
 
-Attempts are processed in chunks in which no learner appears twice, of at most :data:`CHUNK` attempts and
-at most 1/16 of the attempts seen so far: a chunk is predicted together, then learned from together. A
-learner's own history is therefore always complete; only the exercise offsets lag, by less than a chunk,
-as they would behind a worker queue.
+The network's part is computed in chunks in which no learner appears twice, of at most :data:`CHUNK`
+attempts and at most 1/16 of the attempts seen so far, so a learner's own history is always complete. The
+offsets are added and learned attempt by attempt within a chunk, so each attempt's prediction has every
+earlier attempt's update, as Elo's has; only the supports on which phi adapts see the offsets as they
+were when their chunk began.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from collections.abc import Callable, Sequence
 
@@ -118,6 +120,16 @@ class OnlineOffsets:
                     self.skill_value[skill] += ONLINE_K / (1 + ONLINE_DECAY * self.skill_count[skill]) * e
                     self.skill_count[skill] += 1
 
+    def predict_and_learn(self, rows: np.ndarray, logit: np.ndarray, correct: np.ndarray) -> np.ndarray:
+        """P(correct) of ``rows`` in order, each from ``logit`` (the network's part) plus its offset as
+        every earlier row left it, each row learned from once predicted, as Elo does attempt by attempt."""
+        p = np.empty(len(rows))
+        for i in range(len(rows)):
+            one = rows[i : i + 1]
+            p[i] = 1.0 / (1.0 + math.exp(-(logit[i] + self.prior(one)[0])))
+            self.learn(one, correct[i : i + 1] - p[i : i + 1])
+        return p
+
 
 def _shared_part(net, encoded) -> tuple[torch.Tensor, torch.Tensor]:
     """Every row's shared logit (without a difficulty prior) and exercise embedding, in batches."""
@@ -167,8 +179,10 @@ def replay_meta(
             config.inner_steps,
             differentiable=False,
         )
-        p[chunk] = torch.sigmoid(logits[:, 0]).numpy()
-        offsets.learn(chunk, table.correct[chunk] - p[chunk])
+        # The queries' offsets are added (and learned) attempt by attempt, so that no attempt waits for
+        # its chunk: only the supports, while phi adapts, see the offsets as the chunk began.
+        network_logit = logits[:, 0].numpy().astype(np.float64) - offsets.prior(chunk)
+        p[chunk] = offsets.predict_and_learn(chunk, network_logit, table.correct[chunk])
         seen[chunk] = True
         n_seen += len(chunk)
         if n_seen >= next_retrain:

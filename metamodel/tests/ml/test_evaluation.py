@@ -1,4 +1,5 @@
 import csv
+import dataclasses
 import json
 
 import numpy as np
@@ -7,7 +8,7 @@ import pytest
 from metamodel.ml.data import AttemptLogError, is_test_learner
 from metamodel.ml.evaluation import run_evaluation
 from metamodel.ml.features import build_feature_table
-from metamodel.ml.replay import chunks, replay_order
+from metamodel.ml.replay import OnlineOffsets, chunks, replay_order
 
 
 def write_log(path, records):
@@ -100,6 +101,24 @@ def test_replay_is_round_robin_on_position_data(synthetic):
     ]
     assert [list(c) for c in chunks(order, table.task, 2)] == [[0, 2], [4, 1], [3, 5]]
     assert [len(c) for c in chunks(np.arange(200), np.arange(200), 256)][:3] == [4, 4, 4]
+
+
+def test_replay_learns_an_exercise_from_each_attempt_before_the_next_one_in_the_same_chunk(synthetic):
+    """Three learners meet the same new exercise one after another, all in one chunk: each prediction
+    already has the Elo step of the answers before it, as online Elo's would."""
+    records = [
+        dataclasses.replace(r, exercise="e1", skills=("s1",), correct=1)
+        for r in synthetic(n_learners=3, length=1)
+    ]
+    table = build_feature_table([("c", records)])
+    rows = replay_order(table)
+    offsets = OnlineOffsets(table)
+    p = offsets.predict_and_learn(rows, np.zeros(3), table.correct[rows])
+    assert p[0] == pytest.approx(0.5)
+    assert p[0] < p[1] < p[2]
+    # K(0) = 1, so one right answer at p = 0.5 moves the exercise half a logit easier.
+    assert p[1] == pytest.approx(1 / (1 + np.exp(-0.5)))
+    assert offsets.prior(rows[:1])[0] > 0.5
 
 
 def test_an_invalid_file_or_model_is_refused(tmp_path, course_file):
