@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from playwright.sync_api import Page, expect, sync_playwright
 
 from courses.models import Exercise
@@ -44,6 +45,9 @@ def page(monkeypatch):
             yield context.new_page()
         finally:
             browser.close()
+            # The ORM reads made while Playwright's loop runs hold a connection of their own that
+            # pytest-django does not close; left open, it stops the test database from being dropped.
+            connections.close_all()
 
 
 def fits_the_screen(page: Page) -> bool:
