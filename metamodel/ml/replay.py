@@ -110,24 +110,22 @@ class OnlineOffsets:
         self.exercise_value[:] = 0.0
         self.skill_value[:] = 0.0
 
-    def learn(self, rows: np.ndarray, error: np.ndarray) -> None:
-        for row, e in zip(rows.tolist(), error.tolist(), strict=True):
-            exercise = self.exercise[row]
-            self.exercise_value[exercise] += ONLINE_K / (1 + ONLINE_DECAY * self.exercise_count[exercise]) * e
-            self.exercise_count[exercise] += 1
-            for skill in self.skill[row]:
-                if skill >= 0:
-                    self.skill_value[skill] += ONLINE_K / (1 + ONLINE_DECAY * self.skill_count[skill]) * e
-                    self.skill_count[skill] += 1
+    def _learn(self, row: int, error: float) -> None:
+        exercise = self.exercise[row]
+        self.exercise_value[exercise] += ONLINE_K / (1 + ONLINE_DECAY * self.exercise_count[exercise]) * error
+        self.exercise_count[exercise] += 1
+        for skill in self.skill[row]:
+            if skill >= 0:
+                self.skill_value[skill] += ONLINE_K / (1 + ONLINE_DECAY * self.skill_count[skill]) * error
+                self.skill_count[skill] += 1
 
     def predict_and_learn(self, rows: np.ndarray, logit: np.ndarray, correct: np.ndarray) -> np.ndarray:
         """P(correct) of ``rows`` in order, each from ``logit`` (the network's part) plus its offset as
         every earlier row left it, each row learned from once predicted, as Elo does attempt by attempt."""
         p = np.empty(len(rows))
-        for i in range(len(rows)):
-            one = rows[i : i + 1]
-            p[i] = 1.0 / (1.0 + math.exp(-(logit[i] + self.prior(one)[0])))
-            self.learn(one, correct[i : i + 1] - p[i : i + 1])
+        for i, row in enumerate(rows.tolist()):
+            p[i] = 1.0 / (1.0 + math.exp(-(logit[i] + self.prior(rows[i : i + 1])[0])))
+            self._learn(row, correct[i] - p[i])
         return p
 
 
