@@ -51,11 +51,15 @@ def course_graph(course: Course) -> CourseGraph:
         SkillNode(skill.pk, skill.name, tuple(prerequisites.get(skill.pk, ())))
         for skill in topological_order(skill_rows, pairs)
     ]
-    rows = course.exercises.filter(active=True, imported=False).values_list("pk", "key", "difficulty")
+    rows = course.exercises.filter(active=True, imported=False).values_list(
+        "pk", "key", "difficulty", "prompt"
+    )
     exercises, candidates, keys = [], [], {}
-    for pk, key, difficulty in rows:
+    for pk, key, difficulty, prompt in rows:
         exercises.append(CandidateExercise(pk, skill_ids.get(pk, ()), difficulty))
-        candidates.append(Candidate(f"{course.slug}/{key}", skill_keys.get(pk, ()), difficulty))
+        # The prompt lets an exercise the model has not been trained on borrow what it learned of the
+        # exercises of most similar text (metamodel.ml.text).
+        candidates.append(Candidate(f"{course.slug}/{key}", skill_keys.get(pk, ()), difficulty, prompt))
         keys[pk] = key
     return CourseGraph(course, skills, exercises, candidates, keys, skill_ids, skill_keys)
 
@@ -114,9 +118,17 @@ def learner_history(
 
 
 def course_logs() -> Iterator[tuple[str, list[AttemptRecord]]]:
-    """Every course's attempts as attempt-log records, grouped by learner and chronological within one."""
+    """Every course's attempts as attempt-log records, grouped by learner and chronological within one.
+
+    Exercise and skill keys are the course's own, as in an attempt-log file: ``meta_train`` namespaces
+    them by the course's slug, into the keys the platform then predicts with (``"<slug>/<key>"``).
+    """
     for course in Course.objects.order_by("slug"):
-        skills = course_graph(course).skill_keys
+        key_of = dict(course.skills.values_list("pk", "key"))
+        skills = {
+            exercise: tuple(sorted(key_of[s] for s in ids))
+            for exercise, ids in course.skill_ids_by_exercise().items()
+        }
         rows = (
             Attempt.objects.filter(course=course)
             .order_by("learner_id", "created_at", "id")
@@ -128,7 +140,7 @@ def course_logs() -> Iterator[tuple[str, list[AttemptRecord]]]:
         records = [
             AttemptRecord(
                 str(learner),
-                f"{course.slug}/{key}",
+                key,
                 skills.get(exercise, ()),
                 int(correct),
                 _time(created, logged),

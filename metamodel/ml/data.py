@@ -157,3 +157,32 @@ def group_by_learner(records: Iterable[AttemptRecord]) -> dict[str, list[Attempt
     for record in records:
         groups.setdefault(record.learner, []).append(record)
     return groups
+
+
+def read_exercise_texts(path: str | PathLike[str]) -> dict[str, str]:
+    """Exercise texts from a tab-separated file: a header whose first column is ``exercise``, then one row
+    per exercise, ``exercise<TAB>text`` (e.g. ``statics2011_exercises.tsv``, whose texts are step names).
+    Raises :class:`AttemptLogError` with the 1-based line of the first problem: a wrong header, a row
+    without exactly two fields, an empty exercise id, or an exercise listed twice."""
+    name = str(path)
+    texts: dict[str, str] = {}
+    with Path(path).open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        try:
+            header = next(reader, None)
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise AttemptLogError(name, 1, f"unreadable: {exc}") from exc
+        if header is None or len(header) != 2 or header[0].strip() != "exercise":
+            raise AttemptLogError(
+                name, 1, "the header must be two tab-separated columns, the first 'exercise'"
+            )
+        for line, row in _rows_with_lines(reader, name):
+            if len(row) != 2:
+                raise AttemptLogError(name, line, f"expected 2 tab-separated fields, got {len(row)}")
+            exercise, text = row[0].strip(), row[1].strip()
+            if not exercise:
+                raise AttemptLogError(name, line, "empty exercise id")
+            if exercise in texts:
+                raise AttemptLogError(name, line, f"exercise {exercise!r} is listed twice")
+            texts[exercise] = text
+    return texts

@@ -20,7 +20,7 @@ import resource
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from metamodel.ml.baselines import BestLR, OnlineElo, PerSkillBKT
-from metamodel.ml.data import AttemptRecord, is_test_learner, read_attempt_log
+from metamodel.ml.data import AttemptRecord, is_test_learner, read_attempt_log, read_exercise_texts
 from metamodel.ml.features import FeatureTable, build_feature_table
 from metamodel.ml.metrics import score_predictions
 from metamodel.ml.model import MetaConfig, ablation_config
@@ -61,8 +61,11 @@ def evaluate_split(
     fold: int = 0,
     seed: int = 0,
     log: Callable[[str], None] | None = None,
+    texts: Mapping[str, str] | None = None,
 ) -> Outcome:
-    """Train ``model`` on the training learners of ``data`` plus ``pretrain``; predict the test learners."""
+    """Train ``model`` on the training learners of ``data`` plus ``pretrain``; predict the test learners.
+    ``texts`` (exercise id to text) gives the meta model and its ablation a prior for test exercises that
+    no training learner tried; the baselines do not read them."""
     train = [r for r in data if not is_test_learner(r.learner, fold)]
     test = [r for r in data if is_test_learner(r.learner, fold)]
     courses = [*pretrain, (course, train)]
@@ -72,7 +75,8 @@ def evaluate_split(
         config = MetaConfig() if model == "meta" else ablation_config()
         trained = meta_train(courses, config, seed, log)
         training_seconds = time.perf_counter() - started
-        p = trained.predict_courses([(course, test)])
+        keyed = {f"{course}/{key}": text for key, text in (texts or {}).items()}
+        p = trained.predict_courses([(course, test)], keyed)
         return Outcome(test_table, p, training_seconds)
     baseline = {"elo": OnlineElo, "best-lr": BestLR, "bkt": PerSkillBKT}[model]()
     baseline.fit(build_feature_table(courses))
@@ -118,9 +122,11 @@ def run_evaluation(
     seed: int = 0,
     command: str | None = None,
     log: Callable[[str], None] | None = None,
+    exercise_texts: str | PathLike[str] | None = None,
 ) -> dict[str, object]:
     """Evaluate ``model`` on the attempt log ``data`` under ``protocol``; write the predictions CSV and
     the report JSON (README metrics, training seconds, peak memory, command, git commit); return the report.
+    ``exercise_texts`` is a TSV of exercise texts (:func:`~metamodel.ml.data.read_exercise_texts`).
 
     Raises :class:`~metamodel.ml.data.AttemptLogError` for an invalid file and ``ValueError`` for an
     unknown model or protocol.
@@ -132,11 +138,12 @@ def run_evaluation(
     records = read_attempt_log(data)
     course = course_name(data)
     others = [(course_name(path), read_attempt_log(path)) for path in pretrain]
+    texts = read_exercise_texts(exercise_texts) if exercise_texts else None
     if protocol == "split":
-        outcome = evaluate_split(records, course, others, model, fold, seed, log)
+        outcome = evaluate_split(records, course, others, model, fold, seed, log, texts)
         extra: dict[str, object] = {}
     else:
-        table, p, training_seconds, extra = evaluate_replay(records, course, others, model, seed, log)
+        table, p, training_seconds, extra = evaluate_replay(records, course, others, model, seed, log, texts)
         outcome = Outcome(table, p, training_seconds)
     write_predictions(predictions, outcome)
     table = outcome.table
@@ -146,6 +153,7 @@ def run_evaluation(
         "model": model,
         "fold": fold if protocol == "split" else None,
         "pretrain": [str(p) for p in pretrain],
+        "exercise_texts": str(exercise_texts) if exercise_texts else None,
         **score_predictions(table.correct, outcome.p, table.position),
         **extra,
         "training_seconds": outcome.training_seconds,

@@ -9,7 +9,9 @@ is predicted before it is seen, then learned from:
 - exercise parameters online: each exercise and skill of the new course has an offset in logit units,
   updated after each attempt by the Elo rule offset += K(n) (correct - p), K(n) = 1 / (1 + 0.05 n)
   (Pelánek 2016); an exercise's offset (or, before its first attempt, the mean of its skills' offsets)
-  is added to the network's logit;
+  is added to the network's logit. Where the exercises have texts, an exercise before its first attempt
+  takes what its most similar texts' tried exercises learned instead, shrunk towards its skills' mean
+  (:mod:`metamodel.ml.text`);
 - periodic re-meta-training: after 5,000 attempts, then each time twice as many (5k, 10k, 20k, 40k,
   ...), the network is meta-trained again, warm-started, for one epoch on the course's attempts seen so
   far, with the course's exercises and skills added to its vocabulary; the online offsets then restart
@@ -27,7 +29,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -44,6 +46,7 @@ from metamodel.ml.model import (
     make_episodes,
     train_network,
 )
+from metamodel.ml.text import TextNeighbours
 from metamodel.ml.trained import TrainedModel, meta_train
 
 CHUNK = 256
@@ -83,10 +86,17 @@ def chunks(order: np.ndarray, task: np.ndarray, size: int) -> list[np.ndarray]:
 
 
 class OnlineOffsets:
-    """Elo-style online offsets (logit units, positive = easier) of a course's exercises and skills."""
+    """Elo-style online offsets (logit units, positive = easier) of a course's exercises and skills.
 
-    def __init__(self, table: FeatureTable) -> None:
-        _, self.exercise = np.unique(np.asarray(table.exercises), return_inverse=True)
+    With ``texts`` (exercise key to text), an exercise not yet tried starts from the text neighbours'
+    difficulty: the network's bias of each tried neighbour plus its offset.
+    """
+
+    def __init__(self, table: FeatureTable, texts: Mapping[str, str] | None = None) -> None:
+        keys, self.exercise = np.unique(np.asarray(table.exercises), return_inverse=True)
+        self.keys: list[str] = keys.tolist()
+        self.text = TextNeighbours(self.keys, texts) if texts else None
+        self.network_bias = np.zeros(len(keys))
         skill_keys = {key: i for i, key in enumerate(dict.fromkeys(s for ss in table.skills for s in ss))}
         width = max(1, max((len(s) for s in table.skills), default=1))
         self.skill = np.full((len(table), width), -1, dtype=np.int64)
@@ -102,11 +112,19 @@ class OnlineOffsets:
         skill = self.skill[rows]
         present = skill >= 0
         skill_mean = self.skill_value[skill].sum(1, where=present) / np.maximum(present.sum(1), 1)
-        return np.where(self.exercise_count[exercise] > 0, self.exercise_value[exercise], skill_mean)
+        tried = self.exercise_count > 0
+        untried = ~tried[exercise]
+        if self.text is not None and untried.any():
+            skill_mean[untried] = self.text.estimate(
+                exercise[untried], self.network_bias + self.exercise_value, tried, skill_mean[untried]
+            )
+        return np.where(tried[exercise], self.exercise_value[exercise], skill_mean)
 
-    def absorbed(self) -> None:
-        """The network has just learned the course's exercises and skills: the offsets restart from 0 as
-        corrections to it, keeping their counts (and so their smaller steps)."""
+    def absorbed(self, network_bias: np.ndarray) -> None:
+        """The network has just learned the course's exercises and skills (``network_bias``: its bias of
+        each of them, 0 for one it has no parameter for): the offsets restart from 0 as corrections to
+        it, keeping their counts (and so their smaller steps)."""
+        self.network_bias = network_bias
         self.exercise_value[:] = 0.0
         self.skill_value[:] = 0.0
 
@@ -143,12 +161,18 @@ def _shared_part(net, encoded) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def replay_meta(
-    model: TrainedModel, table: FeatureTable, order: np.ndarray, seed: int, log: Callable[[str], None] | None
+    model: TrainedModel,
+    table: FeatureTable,
+    order: np.ndarray,
+    seed: int,
+    log: Callable[[str], None] | None,
+    texts: Mapping[str, str] | None = None,
 ) -> tuple[np.ndarray, list[int]]:
-    """P(correct) of every row of ``table`` replayed in ``order``; also the attempt counts of re-training."""
+    """P(correct) of every row of ``table`` replayed in ``order``; also the attempt counts of re-training.
+    ``texts`` maps exercise keys to their texts, if there are any."""
     config = model.config
     p = np.empty(len(table))
-    offsets = OnlineOffsets(table)
+    offsets = OnlineOffsets(table, texts)
     correct = torch.from_numpy(table.correct.astype(np.float32))
     net, vocabulary = model.net, model.vocabulary
     encoded = encode(table, vocabulary)
@@ -191,7 +215,9 @@ def replay_meta(
             )
             encoded = encode(table, vocabulary)
             base_all, vector_all = _shared_part(net, encoded)
-            offsets.absorbed()
+            with torch.no_grad():
+                index = torch.tensor([vocabulary.exercises.get(key, 0) for key in offsets.keys])
+                offsets.absorbed(net.exercise_bias(index).squeeze(-1).numpy().astype(np.float64))
             retrained_at.append(n_seen)
             if log:
                 log(f"re-meta-trained after {n_seen} attempts in {time.perf_counter() - started:.0f} s")
@@ -206,8 +232,11 @@ def evaluate_replay(
     model: str,
     seed: int = 0,
     log: Callable[[str], None] | None = None,
+    texts: Mapping[str, str] | None = None,
 ) -> tuple[FeatureTable, np.ndarray, float, dict[str, object]]:
-    """Replay ``records`` as a new course for ``model`` ("meta", "ablation" or "elo").
+    """Replay ``records`` as a new course for ``model`` ("meta", "ablation" or "elo"). ``texts`` (exercise
+    id to text) gives the meta model and its ablation a start for untried exercises; Elo, a baseline as
+    issue 3 defines it, does not read them.
 
     Returns the table, P(correct) per row, training seconds, and extra report entries: the metrics of
     the first 1,000 attempts of the replay, the replay order rule and when re-training happened.
@@ -225,7 +254,8 @@ def evaluate_replay(
         config = MetaConfig() if model == "meta" else ablation_config()
         trained = meta_train(pretrain, config, seed, log)
         training_seconds = time.perf_counter() - started
-        p, retrained_at = replay_meta(trained, table, order, seed, log)
+        keyed = {f"{course}/{key}": text for key, text in (texts or {}).items()}
+        p, retrained_at = replay_meta(trained, table, order, seed, log, keyed)
         extra["retrained_after_attempts"] = retrained_at
     else:
         raise ValueError(f"model {model!r} has no replay protocol; use meta, ablation or elo")

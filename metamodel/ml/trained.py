@@ -33,8 +33,11 @@ from metamodel.ml.model import (
     split_validation,
     train_network,
 )
+from metamodel.ml.text import TextNeighbours
 
 PARAMS_FORMAT = 1
+# Text-neighbour indexes kept per model, keyed by the texts themselves (so never stale).
+NEIGHBOUR_CACHE = 32
 
 
 class AttemptLike(Protocol):
@@ -61,11 +64,13 @@ class Attempt(NamedTuple):
 
 class Candidate(NamedTuple):
     """An exercise to score. ``difficulty`` is a prior in logit units (0 = average, positive = harder),
-    used only when the model has never seen the exercise."""
+    used only when the model has never seen the exercise; so is ``text`` (e.g. its prompt), through
+    :meth:`TrainedModel.text_priors`."""
 
     exercise: str
     skills: tuple[str, ...]
     difficulty: float = 0.0
+    text: str = ""
 
 
 @dataclass
@@ -148,6 +153,38 @@ class TrainedModel:
             self._lr_vector = net.log_lr_vector.exp().numpy().astype(np.float64)
             self._pseudo_count = net.log_pseudo_count.exp().numpy().astype(np.float64)
             self._decay = float(net.log_decay.exp())
+            self._exercise_bias = net.exercise_bias.weight[:, 0].numpy().astype(np.float64)
+        self._neighbours: dict[tuple[tuple[str, str], ...], TextNeighbours] = {}
+
+    def text_priors(
+        self, exercises: Sequence[str], texts: Mapping[str, str], fallback: np.ndarray
+    ) -> np.ndarray:
+        """The difficulty prior (logit units, positive = easier) of each of ``exercises``: for one the
+        network has no parameter for, the bias it learned for the exercises of most similar text among
+        those it has (the keys of ``texts``), shrunk towards ``fallback`` (:mod:`metamodel.ml.text`);
+        ``fallback`` where there is no such text, and for exercises the network has (it ignores the prior
+        of those)."""
+        index = self.vocabulary.exercises
+        untried = sorted({e for e in exercises if e not in index and texts.get(e)})
+        tried = sorted(k for k, text in texts.items() if k in index and text)
+        if not untried or not tried:
+            return fallback
+        keys = (*untried, *tried)
+        content = tuple((key, texts[key]) for key in keys)
+        neighbours = self._neighbours.get(content)
+        if neighbours is None:
+            if len(self._neighbours) >= NEIGHBOUR_CACHE:
+                self._neighbours.clear()
+            neighbours = self._neighbours[content] = TextNeighbours(keys, texts)
+        values = np.concatenate([np.zeros(len(untried)), self._exercise_bias[[index[k] for k in tried]]])
+        known = np.arange(len(keys)) >= len(untried)
+        position = {key: i for i, key in enumerate(untried)}
+        rows = np.array([i for i, e in enumerate(exercises) if e in position], dtype=np.int64)
+        out = np.array(fallback, dtype=np.float64, copy=True)
+        if len(rows):
+            at = np.array([position[exercises[i]] for i in rows])
+            out[rows] = neighbours.estimate(at, values, known, out[rows])
+        return out
 
     def _base(
         self, exercises: Sequence[str], slots: SkillSlots, prior: np.ndarray, g: np.ndarray, f: np.ndarray
@@ -233,6 +270,8 @@ class TrainedModel:
         slots = SkillSlots.of([c.skills for c in candidates], now)
         g, f = params.state.candidate_features(exercises, slots)
         prior = -np.array([c.difficulty for c in candidates], dtype=np.float64)
+        if any(c.text for c in candidates):
+            prior = self.text_priors(exercises, {c.exercise: c.text for c in candidates}, prior)
         base, vector, share = self._base(exercises, slots, prior, g, f)
         offsets = np.zeros(share.shape)
         learned = params.skill_offsets
@@ -240,11 +279,15 @@ class TrainedModel:
         logit = base + params.ability + (offsets * share).sum(1) + vector @ np.asarray(params.vector)
         return 1.0 / (1.0 + np.exp(-logit))
 
-    def predict_courses(self, courses: Sequence[tuple[str, Sequence[AttemptLike]]]) -> np.ndarray:
+    def predict_courses(
+        self, courses: Sequence[tuple[str, Sequence[AttemptLike]]], texts: Mapping[str, str] | None = None
+    ) -> np.ndarray:
         """P(correct) of every attempt of logs in the attempt-log format, each predicted from its learner's
-        earlier attempts only (phi re-adapted before every attempt), in input order."""
+        earlier attempts only (phi re-adapted before every attempt), in input order. ``texts`` (exercise
+        key to text) gives exercises the network has never seen a prior (:meth:`text_priors`)."""
         table = build_feature_table(courses)
-        encoded = encode(table, self.vocabulary)
+        prior = self.text_priors(table.exercises, texts, np.zeros(len(table))) if texts else None
+        encoded = encode(table, self.vocabulary, prior)
         correct = torch.from_numpy(table.correct.astype(np.float32))
         sequences = np.arange(len(table.starts) - 1)
         rows, p = predict_sequences(self.net, encoded, correct, table.starts, sequences, self.config)

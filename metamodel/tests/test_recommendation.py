@@ -3,9 +3,14 @@
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from conftest import train_on_simulated_learners
+from courses.models import Exercise
+from metamodel.histories import course_graph, learner_history
 from metamodel.models import LearnerState, Recommendation
+from metamodel.services import predict_exercises
+from metamodel.training import load_version
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +31,8 @@ def test_with_an_active_model_the_choice_carries_its_prediction_and_version(enro
     body = enrolled.get("/api/v1/courses/arithmetic/next/").json()
     assert body["policy"] == "model"
     assert 0 < body["predicted_correct"] < 1
-    assert body["reasons"][-1].startswith("stretch: ") and "predicted success" in body["reasons"][-1]
+    difficulty = [r for r in body["reasons"] if r.startswith(("stretch: ", "challenge: ", "warm-up: "))]
+    assert len(difficulty) == 1 and f"{body['predicted_correct']:.0%} predicted success" in difficulty[0]
     assert Recommendation.objects.get(pk=body["recommendation"]).model_version == version
     # Asking caught the learner's state up inline: it is stored, stamped with the version.
     assert LearnerState.objects.get(learner__user=student).model_version == version
@@ -50,3 +56,32 @@ def test_a_corrupt_artifact_falls_back_to_the_rule(enrolled):
     Path(version.artifact).write_bytes(b"not a model")
     body = enrolled.get("/api/v1/courses/arithmetic/next/").json()
     assert (body["policy"], body["predicted_correct"]) == ("rule", None)
+
+
+def test_an_exercise_added_after_training_is_predicted_like_the_trained_ones_of_similar_prompt(
+    course, student
+):
+    """Two new exercises of the same skill and prior differ only in their prompt: one repeats the prompt of
+    the exercise the model learned to be hardest, the other the easiest's."""
+    version = train_on_simulated_learners().model_version
+    model = load_version(version)
+    index = model.vocabulary.exercises
+    learned = {
+        e: model._exercise_bias[index[f"arithmetic/{e.key}"]]
+        for e in course.exercises.all()
+        if f"arithmetic/{e.key}" in index
+    }
+    assert len(learned) >= 3
+    hardest, easiest = min(learned, key=learned.get), max(learned, key=learned.get)
+    skill = course.skills.get(key="addition")
+    for key, twin in (("new-hard", hardest), ("new-easy", easiest)):
+        exercise = Exercise.objects.create(
+            course=course, key=key, type="numeric", prompt=twin.prompt, answer=1
+        )
+        exercise.skills.set([skill])
+    graph = course_graph(course)
+    learner = student.learner
+    history = learner_history(learner.pk, graph, 50)
+    predicted = predict_exercises(learner.pk, graph, history, version, timezone.now())
+    ids = {e.key: e.pk for e in course.exercises.all()}
+    assert predicted[ids["new-hard"]] < predicted[ids["new-easy"]]

@@ -6,6 +6,8 @@ import pytest
 import torch
 
 from conftest import train_on_simulated_learners
+from learners.models import Attempt
+from metamodel.histories import course_graph
 from metamodel.ml.model import MetaConfig
 from metamodel.models import ModelVersion, TrainingRun
 from metamodel.training import load_version, run_training
@@ -22,6 +24,17 @@ def test_the_first_run_is_promoted_with_its_validation_metrics(course):
     assert 0.5 < version.metrics["auc"] <= 1 and version.metrics["n"] > 0
     assert Path(version.artifact).is_file() and len(version.sha256) == 64
     assert run.attempts_used == 40 * 30 and len(run.data_fingerprint) == 64
+
+
+def test_the_served_model_knows_the_exercises_and_skills_it_was_trained_on(course):
+    """The keys the platform predicts with are the keys the model learned its parameters under, so a
+    practised exercise is scored with its own difficulty, not as an exercise the model has never seen."""
+    model = load_version(train_on_simulated_learners().model_version)
+    graph = course_graph(course)
+    practised = set(Attempt.objects.filter(course=course).values_list("exercise_id", flat=True))
+    keys = [c.exercise for c, e in zip(graph.candidates, graph.exercises, strict=True) if e.id in practised]
+    assert keys and all(key in model.vocabulary.exercises for key in keys)
+    assert {k for c in graph.candidates for k in c.skills} <= model.vocabulary.skills.keys()
 
 
 def test_a_candidate_that_does_not_beat_the_active_version_is_rejected_with_the_reason(course):

@@ -18,6 +18,10 @@ class Command(BaseCommand):
         parser.add_argument("--pretrain", nargs="*", default=[], help="attempt-log CSVs to train on, whole")
         parser.add_argument("--protocol", choices=PROTOCOLS, default="split")
         parser.add_argument("--model", choices=MODELS, default="meta")
+        parser.add_argument(
+            "--exercise-text",
+            help="TSV of exercise texts (header 'exercise<TAB>...'), a start for exercises never tried",
+        )
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--predictions", required=True, help="where to write the predictions CSV")
         parser.add_argument("--report", required=True, help="where to write the report JSON")
@@ -33,6 +37,7 @@ class Command(BaseCommand):
                 protocol=options["protocol"],
                 model=options["model"],
                 seed=options["seed"],
+                exercise_texts=options["exercise_text"],
                 command=shlex.join(["python", "manage.py", *sys.argv[1:]]),
                 log=lambda message: self.stderr.write(message),
             )

@@ -8,6 +8,7 @@ from metamodel.ml.data import (
     is_test_learner,
     parse_attempt_log_text,
     read_attempt_log,
+    read_exercise_texts,
 )
 
 HEADER = "learner,exercise,skills,correct,timestamp\n"
@@ -72,3 +73,32 @@ def test_fold_zero_of_statics_has_the_documented_counts(shared_dataset):
     assert len(records) == 189_297
     assert len({r.learner for r in test}) == 53
     assert len(test) == 28_182
+
+
+def test_exercise_texts_are_read_from_a_tab_separated_file(tmp_path):
+    path = tmp_path / "texts.tsv"
+    path.write_text("exercise\tname\n1\t_m2_assess_q1_point1i1 UpdateComboBox\n2\t\n", encoding="utf-8")
+    assert read_exercise_texts(path) == {"1": "_m2_assess_q1_point1i1 UpdateComboBox", "2": ""}
+
+
+@pytest.mark.parametrize(
+    "text, line, fragment",
+    [
+        ("learner,exercise\n", 1, "header"),
+        ("exercise\tname\n1\ta\tb\n", 2, "expected 2 tab-separated fields, got 3"),
+        ("exercise\tname\n1\ta\n\tb\n", 3, "empty exercise id"),
+        ("exercise\tname\n1\ta\n2\tb\n1\tc\n", 4, "exercise '1' is listed twice"),
+    ],
+)
+def test_a_bad_texts_file_is_refused_with_its_line(tmp_path, text, line, fragment):
+    path = tmp_path / "texts.tsv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(AttemptLogError) as caught:
+        read_exercise_texts(path)
+    assert caught.value.line == line and fragment in caught.value.message
+
+
+def test_every_statics_exercise_has_its_step_name(shared_dataset):
+    texts = read_exercise_texts(shared_dataset("statics2011_exercises.tsv"))
+    exercises = {r.exercise for r in read_attempt_log(shared_dataset("statics2011.csv"))}
+    assert exercises <= texts.keys() and len(texts) == 1_223

@@ -9,6 +9,7 @@ from metamodel.ml.data import AttemptLogError, is_test_learner
 from metamodel.ml.evaluation import run_evaluation
 from metamodel.ml.features import build_feature_table
 from metamodel.ml.replay import OnlineOffsets, chunks, replay_order
+from metamodel.ml.text import SHRINKAGE
 
 
 def write_log(path, records):
@@ -121,6 +122,28 @@ def test_replay_learns_an_exercise_from_each_attempt_before_the_next_one_in_the_
     assert offsets.prior(rows[:1])[0] > 0.5
 
 
+def test_an_untried_exercise_starts_from_its_text_neighbours_learned_offset(synthetic):
+    """Two steps of one problem: after learners found the first hard, the second, never tried, starts
+    from the first's offset (shrunk towards its skill's), where without texts it starts from the skill's."""
+    records = [
+        dataclasses.replace(r, exercise="q1_a", skills=("s1",), correct=0)
+        for r in synthetic(n_learners=4, length=1)
+    ]
+    records.append(dataclasses.replace(records[0], learner="late", exercise="q1_b", skills=("s2",)))
+    texts = {"c/q1_a": "tutor_08_10_q1_a UpdateComboBox", "c/q1_b": "tutor_08_10_q1_b UpdateComboBox"}
+    table = build_feature_table([("c", records)])
+    rows = replay_order(table)
+    with_text, without = OnlineOffsets(table, texts), OnlineOffsets(table)
+    for offsets in (with_text, without):
+        offsets.predict_and_learn(rows[:4], np.zeros(4), table.correct[rows[:4]])
+    learned = with_text.prior(rows[:1])[0]
+    assert learned < -1.0  # four wrong answers
+    assert without.prior(rows[4:])[0] == 0.0  # its skill s2 has no answer yet
+    similarity = with_text.text.similarity[with_text.keys.index("c/q1_b"), with_text.keys.index("c/q1_a")]
+    assert similarity > 0.3
+    assert with_text.prior(rows[4:])[0] == pytest.approx(similarity * learned / (similarity + SHRINKAGE))
+
+
 def test_an_invalid_file_or_model_is_refused(tmp_path, course_file):
     bad = tmp_path / "bad.csv"
     bad.write_text("learner,exercise,skills,correct,timestamp\na,e,s,2,1\n")
@@ -130,6 +153,10 @@ def test_an_invalid_file_or_model_is_refused(tmp_path, course_file):
         run_evaluation(course_file, tmp_path / "p.csv", tmp_path / "r.json", model="nope")
     with pytest.raises(ValueError, match="no replay protocol"):
         run_evaluation(course_file, tmp_path / "p.csv", tmp_path / "r.json", protocol="replay", model="bkt")
+    texts = tmp_path / "texts.tsv"
+    texts.write_text("exercise\ttext\ne1\ta\tb\n")
+    with pytest.raises(AttemptLogError, match=r"texts\.tsv, line 2"):
+        run_evaluation(course_file, tmp_path / "p.csv", tmp_path / "r.json", exercise_texts=texts)
 
 
 def test_replay_re_meta_trains_at_its_cadence(course_file, other_course, tmp_path, monkeypatch):

@@ -202,3 +202,22 @@ def test_records_of_the_reader_are_accepted_directly():
     records = [AttemptRecord("a", "e", ("s",), 1, 1), AttemptRecord("b", "e", ("s",), 0, 1)]
     model = meta_train([("tiny", records)], dataclasses.replace(FAST, epochs=1), seed=0)
     assert model.predict(model.adapt([]), [Candidate("tiny/e", ("tiny/s",))], 1).shape == (1,)
+
+
+def test_an_unseen_exercise_takes_the_difficulty_learned_for_the_exercises_of_similar_text(trained):
+    index = trained.vocabulary.exercises
+    bias = {key: trained._exercise_bias[i] for key, i in index.items() if key.startswith("c/e")}
+    easiest, hardest = max(bias, key=bias.get), min(bias, key=bias.get)
+    texts = {key: f"worked example {key[3:]}: fractions of unit {key[3:]}" for key in bias}
+    seen = [Candidate(key, ("c/s1",), text=texts[key]) for key in bias]
+    params = trained.adapt([])
+
+    def p_new(text: str) -> float:
+        return trained.predict(params, [Candidate("c/new", ("c/s1",), text=text), *seen], 1)[0]
+
+    like_hardest, like_easiest = p_new(texts[hardest]), p_new(texts[easiest])
+    without_text = trained.predict(params, [Candidate("c/new", ("c/s1",)), *seen], 1)[0]
+    assert like_hardest < without_text < like_easiest
+    # Only unseen exercises take a text prior; a seen one keeps what the network learned for it.
+    first = trained.predict(params, seen, 1)
+    assert np.allclose(first, trained.predict(params, [c._replace(text="") for c in seen], 1))

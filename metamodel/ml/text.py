@@ -1,0 +1,66 @@
+"""Exercise text as evidence of how hard an exercise nobody has tried yet will be.
+
+An exercise's text is compared with the texts of exercises that have been tried: TF-IDF over lower-case
+word 1- to 4-grams (scikit-learn), cosine similarity, the ``NEIGHBOURS`` most similar. The estimate for
+the untried exercise is the similarity-weighted mean of those neighbours' learned values (a difficulty
+offset, in logit units), shrunk towards a fallback (what its skills say) with the weight of
+``SHRINKAGE`` neighbours of similarity 1:
+
+    estimate = (sum_j s_j v_j + SHRINKAGE * fallback) / (sum_j s_j + SHRINKAGE)
+
+Word n-grams make texts that share a phrase, or an identifier path such as ``tutor_08_10_q2_C`` and
+``tutor_08_10_q2_D`` (the steps of one problem), closer than texts that share single words only. Both
+constants were set before any measurement, not tuned (docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+NEIGHBOURS = 10
+SHRINKAGE = 1.0
+
+
+class TextNeighbours:
+    """The most similar other texts of each of ``keys``; keys with an empty text have no neighbours."""
+
+    def __init__(self, keys: Sequence[str], texts: Mapping[str, str]) -> None:
+        self.keys = list(keys)
+        self.index = {key: i for i, key in enumerate(self.keys)}
+        documents = [texts.get(key, "") for key in self.keys]
+        n = len(self.keys)
+        if not any(document.strip() for document in documents):
+            self.similarity = sp.csr_matrix((n, n))
+            return
+        vectors = TfidfVectorizer(
+            lowercase=True, token_pattern=r"[^\W_]+", ngram_range=(1, 4), binary=True
+        ).fit_transform(documents)
+        similarity = (vectors @ vectors.T).tocsr()
+        similarity.setdiag(0.0)
+        similarity.eliminate_zeros()
+        self.similarity = _top_k(similarity, NEIGHBOURS)
+
+    def estimate(
+        self, rows: np.ndarray, values: np.ndarray, known: np.ndarray, fallback: np.ndarray
+    ) -> np.ndarray:
+        """For the keys at indices ``rows``: the shrunk mean of ``values`` over their neighbours that are
+        ``known`` (boolean per key), or ``fallback`` (per row) where none is."""
+        weights = self.similarity[rows].multiply(known[None, :]).tocsr()
+        total = np.asarray(weights.sum(axis=1)).ravel()
+        return (weights @ values + SHRINKAGE * fallback) / (total + SHRINKAGE)
+
+
+def _top_k(matrix: sp.csr_matrix, k: int) -> sp.csr_matrix:
+    """Keep the ``k`` largest entries of each row."""
+    rows, columns, data = [], [], []
+    for row in range(matrix.shape[0]):
+        start, end = matrix.indptr[row], matrix.indptr[row + 1]
+        keep = np.argsort(-matrix.data[start:end], kind="stable")[:k]
+        rows.extend([row] * len(keep))
+        columns.extend(matrix.indices[start:end][keep].tolist())
+        data.extend(matrix.data[start:end][keep].tolist())
+    return sp.csr_matrix((data, (rows, columns)), shape=matrix.shape)

@@ -1,0 +1,43 @@
+import numpy as np
+import pytest
+
+from metamodel.ml.text import SHRINKAGE, TextNeighbours
+
+STEPS = {
+    "a": "tutor_08_10_q2_C UpdateComboBox",
+    "b": "tutor_08_10_q2_D UpdateComboBox",
+    "c": "tutor_08_11_q3_C UpdateComboBox",
+    "d": "_m6_assess_q5_i1 UpdateRadioButton",
+    "e": "",
+}
+
+
+def test_the_steps_of_one_problem_are_each_others_nearest_texts():
+    neighbours = TextNeighbours(list(STEPS), STEPS)
+    similarity = neighbours.similarity.toarray()
+    assert similarity[0].argmax() == 1 and similarity[1].argmax() == 0
+    assert similarity[0, 1] > similarity[0, 2] > similarity[0, 3]
+    assert not similarity[4].any() and not similarity[:, 4].any()  # an empty text has no neighbour
+    assert np.all(np.diag(similarity) == 0)  # an exercise is not its own neighbour
+
+
+def test_an_untried_exercise_borrows_its_tried_neighbours_value_shrunk_towards_the_fallback():
+    neighbours = TextNeighbours(list(STEPS), STEPS)
+    values = np.array([0.0, -2.0, 1.0, 3.0, 0.0])
+    tried = np.array([False, True, True, True, False])
+    estimate = neighbours.estimate(np.array([0, 4]), values, tried, np.array([0.5, 0.5]))
+    s = neighbours.similarity.toarray()[0]
+    expected = (s[1] * -2.0 + s[2] * 1.0 + s[3] * 3.0 + SHRINKAGE * 0.5) / (s[1] + s[2] + s[3] + SHRINKAGE)
+    assert estimate[0] == pytest.approx(expected)
+    assert estimate[0] < 0  # pulled most by its sibling step, the hardest
+    assert estimate[1] == 0.5  # no text: the fallback
+
+
+def test_without_any_text_every_estimate_is_the_fallback():
+    neighbours = TextNeighbours(["a", "b"], {})
+    assert neighbours.estimate(
+        np.array([0, 1]), np.ones(2), np.ones(2, bool), np.array([0.2, 0.3])
+    ).tolist() == [
+        0.2,
+        0.3,
+    ]
