@@ -11,7 +11,8 @@ is predicted before it is seen, then learned from:
   (Pelánek 2016); an exercise's offset (or, before its first attempt, the mean of its skills' offsets)
   is added to the network's logit. Where the exercises have texts, an exercise before its first attempt
   takes what its most similar texts' tried exercises learned instead, shrunk towards its skills' mean
-  (:mod:`metamodel.ml.text`);
+  (:mod:`metamodel.ml.text`). An exercise's first step starts from that prior, as Elo's first rating of
+  an item starts from its fallback;
 - periodic re-meta-training: after 5,000 attempts, then each time twice as many (5k, 10k, 20k, 40k,
   ...), the network is meta-trained again, warm-started, for one epoch on the course's attempts seen so
   far, with the course's exercises and skills added to its vocabulary; the online offsets then restart
@@ -128,9 +129,12 @@ class OnlineOffsets:
         self.exercise_value[:] = 0.0
         self.skill_value[:] = 0.0
 
-    def _learn(self, row: int, error: float) -> None:
+    def _learn(self, row: int, offset: float, error: float) -> None:
+        """One Elo step from the row's ``offset`` as predicted (for an exercise's first attempt, the prior
+        it started from) and its error."""
         exercise = self.exercise[row]
-        self.exercise_value[exercise] += ONLINE_K / (1 + ONLINE_DECAY * self.exercise_count[exercise]) * error
+        step = ONLINE_K / (1 + ONLINE_DECAY * self.exercise_count[exercise]) * error
+        self.exercise_value[exercise] = offset + step
         self.exercise_count[exercise] += 1
         for skill in self.skill[row]:
             if skill >= 0:
@@ -142,8 +146,9 @@ class OnlineOffsets:
         every earlier row left it, each row learned from once predicted, as Elo does attempt by attempt."""
         p = np.empty(len(rows))
         for i, row in enumerate(rows.tolist()):
-            p[i] = 1.0 / (1.0 + math.exp(-(logit[i] + self.prior(rows[i : i + 1])[0])))
-            self._learn(row, correct[i] - p[i])
+            offset = float(self.prior(rows[i : i + 1])[0])
+            p[i] = 1.0 / (1.0 + math.exp(-(logit[i] + offset)))
+            self._learn(row, offset, correct[i] - p[i])
         return p
 
 

@@ -122,6 +122,25 @@ def test_replay_learns_an_exercise_from_each_attempt_before_the_next_one_in_the_
     assert offsets.prior(rows[:1])[0] > 0.5
 
 
+def test_an_exercise_learns_from_its_first_attempt_onwards_from_the_prior_it_was_predicted_with(synthetic):
+    """Learners find e1 hard; e2, of the same skill, is first predicted from the skill's offset, and its
+    first Elo step starts there (as online Elo starts an unrated item from its fallback), not from 0."""
+    records = [
+        dataclasses.replace(r, exercise="e1", skills=("s1",), correct=0)
+        for r in synthetic(n_learners=4, length=1)
+    ]
+    records.append(dataclasses.replace(records[0], learner="late", exercise="e2", correct=1))
+    table = build_feature_table([("c", records)])
+    rows = replay_order(table)
+    offsets = OnlineOffsets(table)
+    offsets.predict_and_learn(rows[:4], np.zeros(4), table.correct[rows[:4]])
+    skill_prior = offsets.prior(rows[4:])[0]
+    assert skill_prior < -1.0
+    p = offsets.predict_and_learn(rows[4:], np.zeros(1), table.correct[rows[4:]])[0]
+    assert p == pytest.approx(1 / (1 + np.exp(-skill_prior)))
+    assert offsets.prior(rows[4:])[0] == pytest.approx(skill_prior + (1 - p))  # K(0) = 1
+
+
 def test_an_untried_exercise_starts_from_its_text_neighbours_learned_offset(synthetic):
     """Two steps of one problem: after learners found the first hard, the second, never tried, starts
     from the first's offset (shrunk towards its skill's), where without texts it starts from the skill's."""
