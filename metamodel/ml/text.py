@@ -29,16 +29,16 @@ class TextNeighbours:
     """The most similar other texts of each of ``keys``; keys with an empty text have no neighbours."""
 
     def __init__(self, keys: Sequence[str], texts: Mapping[str, str]) -> None:
-        self.keys = list(keys)
-        self.index = {key: i for i, key in enumerate(self.keys)}
-        documents = [texts.get(key, "") for key in self.keys]
-        n = len(self.keys)
-        if not any(document.strip() for document in documents):
-            self.similarity = sp.csr_matrix((n, n))
-            return
-        vectors = TfidfVectorizer(
+        documents = [texts.get(key, "") for key in keys]
+        n = len(documents)
+        self.similarity = sp.csr_matrix((n, n))
+        vectorizer = TfidfVectorizer(
             lowercase=True, token_pattern=r"[^\W_]+", ngram_range=(1, 4), binary=True
-        ).fit_transform(documents)
+        )
+        try:
+            vectors = vectorizer.fit_transform(documents)
+        except ValueError:  # not one word in any text (empty, or symbols only): no neighbours
+            return
         similarity = (vectors @ vectors.T).tocsr()
         similarity.setdiag(0.0)
         similarity.eliminate_zeros()

@@ -33,11 +33,11 @@ def test_an_untried_exercise_borrows_its_tried_neighbours_value_shrunk_towards_t
     assert estimate[1] == 0.5  # no text: the fallback
 
 
-def test_without_any_text_every_estimate_is_the_fallback():
-    neighbours = TextNeighbours(["a", "b"], {})
-    assert neighbours.estimate(
-        np.array([0, 1]), np.ones(2), np.ones(2, bool), np.array([0.2, 0.3])
-    ).tolist() == [
+@pytest.mark.parametrize("texts", [{}, {"a": "", "b": "  "}, {"a": "● ● ●", "b": "∑ = ?"}])
+def test_without_a_word_in_any_text_every_estimate_is_the_fallback(texts):
+    neighbours = TextNeighbours(["a", "b"], texts)
+    fallback = np.array([0.2, 0.3])
+    assert neighbours.estimate(np.array([0, 1]), np.ones(2), np.ones(2, bool), fallback).tolist() == [
         0.2,
         0.3,
     ]
