@@ -24,7 +24,8 @@ before c, query = the next ``query_block`` attempts. The inner loop uses ``torch
 the summed loss of a batch of episodes. With ``inner_steps = 0`` the same network is trained plainly: that is
 the ablation.
 
-Exercises never seen in training fall back on their skills and the caller's difficulty prior; skills
+Exercises never seen in training fall back on their skills and the caller's difficulty prior (which
+``TrainedModel.text_priors`` can draw from the exercises of similar text, ``metamodel.ml.text``); skills
 never seen fall back on the shared count weights; a course never seen falls back on both. Training
 randomly hides exercise ids (and, per sequence, all ids) so that the network learns those regimes.
 """
