@@ -32,6 +32,11 @@ class CourseGraph:
     skill_keys: dict[int, tuple[str, ...]]  # the same, as sorted namespaced keys
 
 
+def _skill_keys(skill_ids: dict[int, tuple[int, ...]], key_of: dict[int, str]) -> dict[int, tuple[str, ...]]:
+    """Each exercise's skill keys (``key_of`` each skill id), sorted."""
+    return {exercise: tuple(sorted(key_of[s] for s in ids)) for exercise, ids in skill_ids.items()}
+
+
 def course_graph(course: Course) -> CourseGraph:
     """Read the course's graph in four queries: the exercise-skill links, the skills, the prerequisite
     edges and the practisable exercises.
@@ -41,8 +46,7 @@ def course_graph(course: Course) -> CourseGraph:
     """
     skill_ids = course.skill_ids_by_exercise()
     skill_rows = list(course.skills.order_by("key"))
-    key_of = {skill.pk: f"{course.slug}/{skill.key}" for skill in skill_rows}
-    skill_keys = {pk: tuple(sorted(key_of[s] for s in ids)) for pk, ids in skill_ids.items()}
+    skill_keys = _skill_keys(skill_ids, {skill.pk: f"{course.slug}/{skill.key}" for skill in skill_rows})
     pairs = course.prerequisite_pairs()
     prerequisites: dict[int, list[int]] = {}
     for skill_id, prerequisite_id in pairs:
@@ -124,11 +128,7 @@ def course_logs() -> Iterator[tuple[str, list[AttemptRecord]]]:
     them by the course's slug, into the keys the platform then predicts with (``"<slug>/<key>"``).
     """
     for course in Course.objects.order_by("slug"):
-        key_of = dict(course.skills.values_list("pk", "key"))
-        skills = {
-            exercise: tuple(sorted(key_of[s] for s in ids))
-            for exercise, ids in course.skill_ids_by_exercise().items()
-        }
+        skills = _skill_keys(course.skill_ids_by_exercise(), dict(course.skills.values_list("pk", "key")))
         rows = (
             Attempt.objects.filter(course=course)
             .order_by("learner_id", "created_at", "id")

@@ -61,10 +61,7 @@ def parse_attempt_log(lines: Iterable[str], source: str) -> list[AttemptRecord]:
     learner whose block is not contiguous, or a timestamp earlier than the learner's previous one.
     """
     reader = csv.reader(lines)
-    try:
-        header = next(reader, None)
-    except (csv.Error, UnicodeDecodeError) as exc:
-        raise AttemptLogError(source, 1, f"unreadable: {exc}") from exc
+    header = _header(reader, source)
     if header is None:
         raise AttemptLogError(source, 1, "the file is empty; expected the header " + ",".join(HEADER))
     if tuple(header) != HEADER:
@@ -112,6 +109,14 @@ def parse_attempt_log(lines: Iterable[str], source: str) -> list[AttemptRecord]:
         last_time = timestamp
         records.append(AttemptRecord(learner, exercise, skills, int(correct_text), timestamp, line))
     return records
+
+
+def _header(reader: Iterator[list[str]], source: str) -> list[str] | None:
+    """The first row of a file (line 1), None for an empty file."""
+    try:
+        return next(reader, None)
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise AttemptLogError(source, 1, f"unreadable: {exc}") from exc
 
 
 def _rows_with_lines(reader: Iterator[list[str]], source: str) -> Iterator[tuple[int, list[str]]]:
@@ -168,10 +173,7 @@ def read_exercise_texts(path: str | PathLike[str]) -> dict[str, str]:
     texts: dict[str, str] = {}
     with Path(path).open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-        try:
-            header = next(reader, None)
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise AttemptLogError(name, 1, f"unreadable: {exc}") from exc
+        header = _header(reader, name)
         if header is None or len(header) != 2 or header[0].strip() != "exercise":
             raise AttemptLogError(
                 name, 1, "the header must be two tab-separated columns, the first 'exercise'"

@@ -64,8 +64,8 @@ def evaluate_split(
     texts: Mapping[str, str] | None = None,
 ) -> Outcome:
     """Train ``model`` on the training learners of ``data`` plus ``pretrain``; predict the test learners.
-    ``texts`` (exercise id to text) gives the meta model and its ablation a prior for test exercises that
-    no training learner tried; the baselines do not read them."""
+    ``texts`` (namespaced exercise key to text) gives the meta model and its ablation a prior for test
+    exercises that no training learner tried; the baselines do not read them."""
     train = [r for r in data if not is_test_learner(r.learner, fold)]
     test = [r for r in data if is_test_learner(r.learner, fold)]
     courses = [*pretrain, (course, train)]
@@ -75,8 +75,7 @@ def evaluate_split(
         config = MetaConfig() if model == "meta" else ablation_config()
         trained = meta_train(courses, config, seed, log)
         training_seconds = time.perf_counter() - started
-        keyed = {f"{course}/{key}": text for key, text in (texts or {}).items()}
-        p = trained.predict_courses([(course, test)], keyed)
+        p = trained.predict_courses([(course, test)], texts)
         return Outcome(test_table, p, training_seconds)
     baseline = {"elo": OnlineElo, "best-lr": BestLR, "bkt": PerSkillBKT}[model]()
     baseline.fit(build_feature_table(courses))
@@ -138,7 +137,12 @@ def run_evaluation(
     records = read_attempt_log(data)
     course = course_name(data)
     others = [(course_name(path), read_attempt_log(path)) for path in pretrain]
-    texts = read_exercise_texts(exercise_texts) if exercise_texts else None
+    # Keyed as the feature table keys exercises, "course/id".
+    texts = (
+        {f"{course}/{key}": text for key, text in read_exercise_texts(exercise_texts).items()}
+        if exercise_texts
+        else None
+    )
     if protocol == "split":
         outcome = evaluate_split(records, course, others, model, fold, seed, log, texts)
         extra: dict[str, object] = {}

@@ -112,14 +112,14 @@ class OnlineOffsets:
         exercise = self.exercise[rows]
         skill = self.skill[rows]
         present = skill >= 0
-        skill_mean = self.skill_value[skill].sum(1, where=present) / np.maximum(present.sum(1), 1)
+        start = self.skill_value[skill].sum(1, where=present) / np.maximum(present.sum(1), 1)
         tried = self.exercise_count > 0
         untried = ~tried[exercise]
         if self.text is not None and untried.any():
-            skill_mean[untried] = self.text.estimate(
-                exercise[untried], self.network_bias + self.exercise_value, tried, skill_mean[untried]
+            start[untried] = self.text.estimate(
+                exercise[untried], self.network_bias + self.exercise_value, tried, start[untried]
             )
-        return np.where(tried[exercise], self.exercise_value[exercise], skill_mean)
+        return np.where(tried[exercise], self.exercise_value[exercise], start)
 
     def absorbed(self, network_bias: np.ndarray) -> None:
         """The network has just learned the course's exercises and skills (``network_bias``: its bias of
@@ -239,9 +239,9 @@ def evaluate_replay(
     log: Callable[[str], None] | None = None,
     texts: Mapping[str, str] | None = None,
 ) -> tuple[FeatureTable, np.ndarray, float, dict[str, object]]:
-    """Replay ``records`` as a new course for ``model`` ("meta", "ablation" or "elo"). ``texts`` (exercise
-    id to text) gives the meta model and its ablation a start for untried exercises; Elo, a baseline as
-    issue 3 defines it, does not read them.
+    """Replay ``records`` as a new course for ``model`` ("meta", "ablation" or "elo"). ``texts``
+    (namespaced exercise key to text) gives the meta model and its ablation a start for untried exercises;
+    Elo, a baseline as issue 3 defines it, does not read them.
 
     Returns the table, P(correct) per row, training seconds, and extra report entries: the metrics of
     the first 1,000 attempts of the replay, the replay order rule and when re-training happened.
@@ -259,8 +259,7 @@ def evaluate_replay(
         config = MetaConfig() if model == "meta" else ablation_config()
         trained = meta_train(pretrain, config, seed, log)
         training_seconds = time.perf_counter() - started
-        keyed = {f"{course}/{key}": text for key, text in (texts or {}).items()}
-        p, retrained_at = replay_meta(trained, table, order, seed, log, keyed)
+        p, retrained_at = replay_meta(trained, table, order, seed, log, texts)
         extra["retrained_after_attempts"] = retrained_at
     else:
         raise ValueError(f"model {model!r} has no replay protocol; use meta, ablation or elo")

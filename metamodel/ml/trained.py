@@ -166,8 +166,10 @@ class TrainedModel:
         of those)."""
         index = self.vocabulary.exercises
         untried = sorted({e for e in exercises if e not in index and texts.get(e)})
+        if not untried:  # the usual case in the platform: every candidate has been trained on
+            return fallback
         tried = sorted(k for k, text in texts.items() if k in index and text)
-        if not untried or not tried:
+        if not tried:
             return fallback
         keys = (*untried, *tried)
         content = tuple((key, texts[key]) for key in keys)
