@@ -29,6 +29,8 @@ N_GLOBAL = 10
 # the current run of correct answers (ASSISTments skill builders end after three in a row).
 N_SKILL = 4
 MAX_SKILLS = 8
+# How many of a learner's latest attempts the model's skill-transfer term reads.
+RECENT = 8
 
 
 @dataclass
@@ -54,6 +56,8 @@ class KnowledgeState:
     last_time: int | None = None
     skills: dict[str, _SkillTrace] = field(default_factory=dict)
     exercises: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # The latest RECENT attempts, oldest first: (first skill, or "" for none; +1 right, -1 wrong).
+    recent: list[tuple[str, int]] = field(default_factory=list)
 
     def features(self, exercise: str, skills: Sequence[str], time: int) -> tuple[list[float], list[float]]:
         """Global features (N_GLOBAL) and per-skill ones (N_SKILL per skill, flattened) before an attempt."""
@@ -152,6 +156,7 @@ class KnowledgeState:
             trace.streak = trace.streak + 1 if correct else 0
         seen, _ = self.exercises.get(exercise, (0, 0))
         self.exercises[exercise] = (seen + 1, int(centred))
+        self.recent = [*self.recent[1 - RECENT :], (skills[0] if skills else "", int(centred))]
 
 
 @dataclass

@@ -5,7 +5,12 @@ P(correct) of an attempt is sigma(base + learner), where
 - ``base`` (shared weights theta) reads the exercise (a difficulty and an embedding, learned per exercise
   id), its skills (difficulty, embedding, per-skill weights of the Best-LR count features), the
   learner's history summarised by :class:`~metamodel.ml.features.KnowledgeState` (log counts, recency
-  EMAs, same-exercise history, time gaps) and a small MLP over those features;
+  EMAs, same-exercise history, time gaps), a small MLP over those features, and a skill-transfer term:
+  for each of the learner's last :data:`~metamodel.ml.features.RECENT` attempts, +1 if right or -1 if
+  wrong, times a learned weight of its lag, times the dot product of a query vector of the attempt's
+  skills and a key vector of that earlier attempt's (first) skill, so that what a learner just showed on
+  one skill informs the prediction on another (the cross-skill information a recurrent model such as
+  DKT reads from the sequence, which the per-skill features cannot carry);
 - ``learner`` (learner parameters phi) is an ability, per-skill offsets and a vector that meets the
   exercise's embedding (a multidimensional IRT term).
 
@@ -42,7 +47,7 @@ import torch
 from torch import nn
 from torch.func import grad
 
-from metamodel.ml.features import N_GLOBAL, N_SKILL, FeatureTable, select_rows
+from metamodel.ml.features import N_GLOBAL, N_SKILL, RECENT, FeatureTable, select_rows
 from metamodel.ml.metrics import auc, log_loss
 
 # The groups of the learner parameters phi, each with its own pseudo-count n0.
@@ -73,6 +78,7 @@ class MetaConfig:
     hide_exercise: float = 0.05
     hide_course: float = 0.05
     validation_fraction: float = 0.1
+    transfer_dim: int = 8
 
 
 def ablation_config() -> MetaConfig:
@@ -120,6 +126,8 @@ class EncodedRows:
     prior: torch.Tensor  # (N,) difficulty prior of an unseen exercise (logit units), else 0
     global_features: torch.Tensor  # (N, N_GLOBAL)
     skill_features: torch.Tensor  # (N, S, N_SKILL)
+    history_skill: torch.Tensor  # (N, K) vocabulary index of the first skill of each of the K attempts before
+    history_sign: torch.Tensor  # (N, K) +1 right, -1 wrong, 0 where there is no such attempt
 
     def take(self, rows: torch.Tensor) -> EncodedRows:
         return EncodedRows(*(getattr(self, name)[rows] for name in self.__dataclass_fields__))
@@ -146,6 +154,12 @@ class KnowledgeTracingNet(nn.Module):
         self.mlp = nn.Sequential(
             nn.Linear(N_GLOBAL + N_SKILL, config.hidden), nn.Tanh(), nn.Linear(config.hidden, 1)
         )
+        self.transfer_query = nn.Embedding(n_skills + 1, config.transfer_dim, padding_idx=0)
+        self.transfer_key = nn.Embedding(n_skills + 1, config.transfer_dim, padding_idx=0)
+        nn.init.normal_(self.transfer_query.weight, std=0.1)
+        self.transfer_query.weight.data[0] = 0.0
+        nn.init.zeros_(self.transfer_key.weight)
+        self.lag_weight = nn.Parameter(torch.ones(RECENT))
         self.ability_init = nn.Parameter(torch.zeros(()))
         self.vector_init = nn.Parameter(torch.zeros(d))
         steps = max(config.inner_steps, 1)
@@ -164,6 +178,9 @@ class KnowledgeTracingNet(nn.Module):
         count_term = ((weights * rows.skill_features).sum(-1) * mask).sum(-1) / n_skills
         skill_mean_features = mean(rows.skill_features)
         seen = (rows.exercise > 0).float()
+        query = mean(self.transfer_query(rows.skill))
+        keys = self.transfer_key(rows.history_skill)
+        transfer = ((keys @ query.unsqueeze(-1)).squeeze(-1) * rows.history_sign * self.lag_weight).sum(-1)
         logit = (
             self.exercise_bias(rows.exercise).squeeze(-1)
             + mean(self.skill_bias(rows.skill)).squeeze(-1)
@@ -171,6 +188,7 @@ class KnowledgeTracingNet(nn.Module):
             + count_term
             + self.linear(rows.global_features).squeeze(-1)
             + self.mlp(torch.cat([rows.global_features, skill_mean_features], -1)).squeeze(-1)
+            + transfer
         )
         vector = self.exercise_vector(rows.exercise) + mean(self.skill_vector(rows.skill))
         return logit, vector
@@ -286,7 +304,24 @@ def encode(table: FeatureTable, vocabulary: Vocabulary, prior: np.ndarray | None
         prior=torch.zeros(n) if prior is None else torch.as_tensor(prior, dtype=torch.float32),
         global_features=torch.from_numpy(table.global_features),
         skill_features=torch.from_numpy(np.ascontiguousarray(table.skill_features[:, :width])),
+        **recent_history(skill[:, 0], table.correct, table.position),
     )
+
+
+def recent_history(
+    first_skill: np.ndarray, correct: np.ndarray, position: np.ndarray
+) -> dict[str, torch.Tensor]:
+    """The ``history_skill`` and ``history_sign`` of :class:`EncodedRows` for rows that are whole sequences'
+    prefixes: each row's first skill (vocabulary index), outcome (0 or 1) and position in its sequence."""
+    lags = np.arange(1, RECENT + 1)
+    earlier = np.maximum(np.arange(len(first_skill))[:, None] - lags, 0)
+    valid = position[:, None] > lags
+    return {
+        "history_skill": torch.from_numpy(np.where(valid, first_skill[earlier], 0)),
+        "history_sign": torch.from_numpy(
+            np.where(valid, 2.0 * correct[earlier] - 1.0, 0.0).astype(np.float32)
+        ),
+    }
 
 
 @dataclass
@@ -450,6 +485,7 @@ def prior_penalty(net: KnowledgeTracingNet, config: MetaConfig) -> torch.Tensor:
     biases = net.exercise_bias.weight.square().sum() + net.skill_bias.weight.square().sum()
     biases = biases + net.skill_weights.weight.square().sum()
     vectors = net.exercise_vector.weight.square().sum() + net.skill_vector.weight.square().sum()
+    vectors = vectors + net.transfer_query.weight.square().sum() + net.transfer_key.weight.square().sum()
     return biases / (2 * config.bias_prior_var) + vectors / (2 * config.embedding_prior_var)
 
 
@@ -616,4 +652,6 @@ def _hide_ids(
         rows.prior,
         rows.global_features,
         rows.skill_features,
+        rows.history_skill.masked_fill(torch.from_numpy(hide_course)[:, None], 0),
+        rows.history_sign,
     )

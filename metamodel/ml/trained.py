@@ -17,6 +17,7 @@ import torch
 from metamodel.ml.features import (
     N_GLOBAL,
     N_SKILL,
+    RECENT,
     KnowledgeState,
     SkillSlots,
     _SkillTrace,
@@ -30,12 +31,13 @@ from metamodel.ml.model import (
     encode,
     fit_pseudo_counts,
     predict_sequences,
+    recent_history,
     split_validation,
     train_network,
 )
 from metamodel.ml.text import TextNeighbours
 
-PARAMS_FORMAT = 1
+PARAMS_FORMAT = 2
 # Text-neighbour indexes kept per model, keyed by the texts themselves (so never stale).
 NEIGHBOUR_CACHE = 32
 
@@ -103,6 +105,7 @@ class LearnerParams:
                     for k, t in state.skills.items()
                 },
                 "exercises": {k: list(v) for k, v in state.exercises.items()},
+                "recent": [list(attempt) for attempt in state.recent],
             },
         }
 
@@ -122,6 +125,7 @@ class LearnerParams:
                 for k, (a, w, e, t, r) in s["skills"].items()
             },
             exercises={k: (int(n), int(o)) for k, (n, o) in s["exercises"].items()},
+            recent=[(str(k), int(o)) for k, o in s["recent"]],
         )
         return cls(
             float(data["ability"]), [float(x) for x in data["vector"]], dict(data["skill_offsets"]), state
@@ -189,10 +193,17 @@ class TrainedModel:
         return out
 
     def _base(
-        self, exercises: Sequence[str], slots: SkillSlots, prior: np.ndarray, g: np.ndarray, f: np.ndarray
+        self,
+        exercises: Sequence[str],
+        slots: SkillSlots,
+        prior: np.ndarray,
+        g: np.ndarray,
+        f: np.ndarray,
+        history: dict[str, torch.Tensor],
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The shared part of the logit and the exercise embeddings of some attempts, and the share of
-        each skill slot in the mean over the attempt's skills (0 for padding)."""
+        """The shared part of the logit and the exercise embeddings of some attempts (``history``: their
+        recent attempts, as :func:`~metamodel.ml.model.recent_history` gives them), and the share of each
+        skill slot in the mean over the attempt's skills (0 for padding)."""
         n = len(exercises)
         skill = np.zeros((n, slots.width), dtype=np.int64)
         vocab_skills = self.vocabulary.skills
@@ -208,11 +219,17 @@ class TrainedModel:
             prior=torch.from_numpy(prior.astype(np.float32)),
             global_features=torch.from_numpy(g),
             skill_features=torch.from_numpy(f),
+            **history,
         )
         with torch.no_grad():
             base, vector = self.net.base(rows)
         share = mask / np.maximum(slots.counts, 1)[:, None]
         return base.numpy().astype(np.float64), vector.numpy().astype(np.float64), share
+
+    def _first_skill(self, skills: Sequence[str]) -> int:
+        """The vocabulary index of an attempt's first skill, as :func:`~metamodel.ml.model.encode` takes it
+        (0 for none, or one the network has never seen)."""
+        return self.vocabulary.skills.get(skills[0], 0) if skills else 0
 
     def adapt(self, history: Sequence[AttemptLike]) -> LearnerParams:
         """Adapt phi to a learner's attempts in one course, oldest first: ``config.inner_steps`` Meta-SGD
@@ -240,7 +257,15 @@ class TrainedModel:
         ability, vector_params = self._ability_init, self._vector_init.copy()
         offsets: dict[str, float] = {}
         if recent:
-            base, vector, share = self._base([a.exercise for a in recent], slots, np.zeros(len(recent)), g, f)
+            history_rows = recent_history(
+                np.array([self._first_skill(a.skills) for a in history], dtype=np.int64),
+                np.array([a.correct for a in history], dtype=np.float64),
+                np.arange(1, len(history) + 1),
+            )
+            history_rows = {name: value[recent_from:] for name, value in history_rows.items()}
+            base, vector, share = self._base(
+                [a.exercise for a in recent], slots, np.zeros(len(recent)), g, f, history_rows
+            )
             local_keys: dict[str, int] = {}
             local = np.zeros(share.shape, dtype=np.int64)
             local[slots.row, slots.slot] = [local_keys.setdefault(k, len(local_keys) + 1) for k in slots.keys]
@@ -274,7 +299,13 @@ class TrainedModel:
         prior = -np.array([c.difficulty for c in candidates], dtype=np.float64)
         if any(c.text for c in candidates):
             prior = self.text_priors(exercises, {c.exercise: c.text for c in candidates}, prior)
-        base, vector, share = self._base(exercises, slots, prior, g, f)
+        latest = params.state.recent[::-1]  # lag 1 first
+        skill = np.zeros((len(candidates), RECENT), dtype=np.int64)
+        sign = np.zeros((len(candidates), RECENT), dtype=np.float32)
+        skill[:, : len(latest)] = [self._first_skill((key,) if key else ()) for key, _ in latest]
+        sign[:, : len(latest)] = [outcome for _, outcome in latest]
+        history = {"history_skill": torch.from_numpy(skill), "history_sign": torch.from_numpy(sign)}
+        base, vector, share = self._base(exercises, slots, prior, g, f, history)
         offsets = np.zeros(share.shape)
         learned = params.skill_offsets
         offsets[slots.row, slots.slot] = [learned.get(k, 0.0) for k in slots.keys]

@@ -221,3 +221,32 @@ def test_an_unseen_exercise_takes_the_difficulty_learned_for_the_exercises_of_si
     # Only unseen exercises take a text prior; a seen one keeps what the network learned for it.
     first = trained.predict(params, seen, 1)
     assert np.allclose(first, trained.predict(params, [c._replace(text="") for c in seen], 1))
+
+
+def test_one_skills_answers_inform_another_through_the_transfer_term():
+    # Skill b is answered right with P 0.85 after a right answer at skill a, 0.2 after a wrong one; answers
+    # at a and c are coin flips. Only the transfer term tells a's answers from c's.
+    def log(n_learners, seed):
+        rng = np.random.default_rng(seed)
+        records = []
+        for learner in range(n_learners):
+            last_a = None
+            for position in range(1, 41):
+                skill = "abc"[rng.integers(3)]
+                p = (0.85 if last_a else 0.2) if skill == "b" and last_a is not None else 0.5
+                correct = int(rng.random() < p)
+                last_a = correct if skill == "a" else last_a
+                exercise = f"{skill}{rng.integers(5)}"
+                records.append(AttemptRecord(f"{seed}-{learner}", exercise, (skill,), correct, position))
+        return records
+
+    model = meta_train({"c": log(200, 0)}, FAST, seed=0)
+    held_out = log(80, 1)
+    correct = np.array([r.correct for r in held_out])
+    at_b = np.array([r.skills == ("b",) for r in held_out])
+    with_term = auc(correct[at_b], model.predict_courses([("c", held_out)])[at_b])
+    with torch.no_grad():
+        model.net.lag_weight.zero_()
+    without = auc(correct[at_b], model.predict_courses([("c", held_out)])[at_b])
+    assert with_term > 0.75
+    assert with_term > without + 0.08
