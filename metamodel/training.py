@@ -155,7 +155,9 @@ def run_training(run_id: int, config: MetaConfig | None = None) -> ModelVersion 
         run.attempts_used = sum(len(records) for _, records in logs)
         run.save(update_fields=["data_fingerprint", "attempts_used"])
         parent = active_version()
-        if run.trigger == "schedule" and parent and parent.data_fingerprint == run.data_fingerprint:
+        # An active version of an earlier artifact format (before an upgrade) cannot be served: retrain.
+        unchanged = parent and parent.data_fingerprint == run.data_fingerprint
+        if run.trigger == "schedule" and unchanged and parent.format_version == FORMAT_VERSION:
             TrainingRun.objects.filter(pk=run_id).update(
                 status=TrainingRun.Status.SUCCEEDED,
                 finished_at=timezone.now(),

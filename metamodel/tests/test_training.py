@@ -1,5 +1,7 @@
 """Training runs end in a promoted or rejected version, never in a half-written or unverified one."""
 
+import hashlib
+import io
 from pathlib import Path
 
 import pytest
@@ -8,6 +10,7 @@ import torch
 from conftest import train_on_simulated_learners
 from learners.models import Attempt
 from metamodel.histories import course_graph
+from metamodel.ml.artifact import FORMAT_VERSION
 from metamodel.ml.model import MetaConfig
 from metamodel.models import ModelVersion, TrainingRun
 from metamodel.training import load_version, run_training
@@ -96,3 +99,22 @@ def test_the_nightly_run_skips_when_nothing_changed(course):
     assert nightly.status == TrainingRun.Status.SUCCEEDED
     assert nightly.result == f"skipped: no new attempts since {active} was trained"
     assert ModelVersion.objects.count() == 1
+
+
+def test_the_nightly_run_replaces_a_version_of_an_earlier_artifact_format(course):
+    """After an upgrade that changed the artifact format the active version cannot be loaded; the nightly
+    run trains a new one even though no attempt changed, so the platform does not stay on the rule."""
+    active = train_on_simulated_learners().model_version
+    payload = torch.load(active.artifact, weights_only=True)
+    payload["format_version"] = FORMAT_VERSION - 1
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    Path(active.artifact).write_bytes(buffer.getvalue())
+    sha256 = hashlib.sha256(buffer.getvalue()).hexdigest()
+    ModelVersion.objects.filter(pk=active.pk).update(format_version=FORMAT_VERSION - 1, sha256=sha256)
+    nightly = TrainingRun.objects.create(trigger="schedule")
+    version = run_training(nightly.pk)
+    assert version is not None and version.status == ModelVersion.Status.ACTIVE
+    assert version.format_version == FORMAT_VERSION
+    assert "the active version's artifact is unusable" in version.reason
+    assert ModelVersion.objects.get(pk=active.pk).status == ModelVersion.Status.RETIRED
