@@ -183,8 +183,9 @@ def train_on_simulated_learners(course_slug: str = "arithmetic", seed: int = 0):
     return run
 
 
-def wait_for(condition, seconds: float = 60.0):
-    """Poll ``condition`` until it returns something truthy, failing after ``seconds``."""
+def wait_for(condition, seconds: float = 180.0):
+    """Poll ``condition`` until it returns something truthy, failing after ``seconds`` (generous: a worker
+    process booting Django and torch on a loaded 2-core machine once took more than 60 s)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if value := condition():
