@@ -302,7 +302,7 @@ class TrainedModel:
         latest = params.state.recent[::-1]  # lag 1 first
         skill = np.zeros((len(candidates), RECENT), dtype=np.int64)
         sign = np.zeros((len(candidates), RECENT), dtype=np.float32)
-        skill[:, : len(latest)] = [self._first_skill((key,) if key else ()) for key, _ in latest]
+        skill[:, : len(latest)] = [self.vocabulary.skills.get(key, 0) for key, _ in latest]  # "": no skill
         sign[:, : len(latest)] = [outcome for _, outcome in latest]
         history = {"history_skill": torch.from_numpy(skill), "history_sign": torch.from_numpy(sign)}
         base, vector, share = self._base(exercises, slots, prior, g, f, history)
