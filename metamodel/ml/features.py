@@ -56,7 +56,7 @@ class KnowledgeState:
     last_time: int | None = None
     skills: dict[str, _SkillTrace] = field(default_factory=dict)
     exercises: dict[str, tuple[int, int]] = field(default_factory=dict)
-    # The latest RECENT attempts, oldest first: (first skill, or "" for none; +1 right, -1 wrong).
+    # The latest RECENT attempts, oldest first: (first skill, or "" for none; 1 right, 0 wrong).
     recent: list[tuple[str, int]] = field(default_factory=list)
 
     def features(self, exercise: str, skills: Sequence[str], time: int) -> tuple[list[float], list[float]]:
@@ -156,7 +156,7 @@ class KnowledgeState:
             trace.streak = trace.streak + 1 if correct else 0
         seen, _ = self.exercises.get(exercise, (0, 0))
         self.exercises[exercise] = (seen + 1, int(centred))
-        self.recent = [*self.recent[1 - RECENT :], (skills[0] if skills else "", int(centred))]
+        self.recent = [*self.recent[1 - RECENT :], (skills[0] if skills else "", int(correct))]
 
 
 @dataclass

@@ -257,12 +257,15 @@ class TrainedModel:
         ability, vector_params = self._ability_init, self._vector_init.copy()
         offsets: dict[str, float] = {}
         if recent:
+            # Only the support rows and the RECENT attempts before them (recent_history reads earlier
+            # rows of the same array), not the whole history.
+            start = max(0, recent_from - RECENT)
             history_rows = recent_history(
-                np.array([self._first_skill(a.skills) for a in history], dtype=np.int64),
-                np.array([a.correct for a in history], dtype=np.float64),
-                np.arange(1, len(history) + 1),
+                np.array([self._first_skill(a.skills) for a in history[start:]], dtype=np.int64),
+                np.array([a.correct for a in history[start:]], dtype=np.float64),
+                np.arange(start + 1, len(history) + 1),
             )
-            history_rows = {name: value[recent_from:] for name, value in history_rows.items()}
+            history_rows = {name: value[recent_from - start :] for name, value in history_rows.items()}
             base, vector, share = self._base(
                 [a.exercise for a in recent], slots, np.zeros(len(recent)), g, f, history_rows
             )
@@ -299,12 +302,14 @@ class TrainedModel:
         prior = -np.array([c.difficulty for c in candidates], dtype=np.float64)
         if any(c.text for c in candidates):
             prior = self.text_priors(exercises, {c.exercise: c.text for c in candidates}, prior)
-        latest = params.state.recent[::-1]  # lag 1 first
-        skill = np.zeros((len(candidates), RECENT), dtype=np.int64)
-        sign = np.zeros((len(candidates), RECENT), dtype=np.float32)
-        skill[:, : len(latest)] = [self.vocabulary.skills.get(key, 0) for key, _ in latest]  # "": no skill
-        sign[:, : len(latest)] = [outcome for _, outcome in latest]
-        history = {"history_skill": torch.from_numpy(skill), "history_sign": torch.from_numpy(sign)}
+        # The candidates' recent history is the row after the learner's last RECENT answers.
+        recent = params.state.recent
+        after_recent = recent_history(
+            np.array([self._first_skill((key,) if key else ()) for key, _ in recent] + [0], dtype=np.int64),
+            np.array([right for _, right in recent] + [0], dtype=np.float64),
+            np.arange(1, len(recent) + 2),
+        )
+        history = {name: value[-1:].expand(len(candidates), -1) for name, value in after_recent.items()}
         base, vector, share = self._base(exercises, slots, prior, g, f, history)
         offsets = np.zeros(share.shape)
         learned = params.skill_offsets
