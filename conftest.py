@@ -184,8 +184,8 @@ def train_on_simulated_learners(course_slug: str = "arithmetic", seed: int = 0):
 
 
 def wait_for(condition, seconds: float = 180.0):
-    """Poll ``condition`` until it returns something truthy, failing after ``seconds`` (generous: a worker
-    process booting Django and torch on a loaded 2-core machine once took more than 60 s)."""
+    """Poll ``condition`` until it returns something truthy, failing after ``seconds`` (generous, so that
+    only a worker that never does the work fails a test, not a slow start on a loaded 2-core machine)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if value := condition():
