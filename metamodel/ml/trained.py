@@ -8,7 +8,7 @@ ids of each course it is given that way, and callers of :meth:`TrainedModel.adap
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple, Protocol
 
 import numpy as np
@@ -40,6 +40,9 @@ from metamodel.ml.text import TextNeighbours
 PARAMS_FORMAT = 2
 # Text-neighbour indexes kept per model, keyed by the texts themselves (so never stale).
 NEIGHBOUR_CACHE = 32
+# Encoded candidate sets kept per model, keyed by the candidates themselves (so never stale): a course's
+# candidates are the same from one choice to the next, and encoding them is a third of a scoring.
+CANDIDATE_CACHE = 32
 
 
 class AttemptLike(Protocol):
@@ -132,6 +135,27 @@ class LearnerParams:
         )
 
 
+@dataclass(frozen=True)
+class _Indices:
+    """Attempts' exercises and skills as vocabulary indices, with each skill slot's share in the mean over
+    its attempt's skills (0 for padding)."""
+
+    exercise: torch.Tensor
+    skill: torch.Tensor
+    mask: torch.Tensor
+    share: np.ndarray
+
+
+@dataclass(frozen=True)
+class _CandidateSet:
+    """A set of candidates encoded for scoring (:meth:`TrainedModel._candidate_set`)."""
+
+    exercises: list[str]
+    slots: SkillSlots
+    indices: _Indices
+    prior: np.ndarray
+
+
 class TrainedModel:
     """A meta-trained network with its vocabulary; adapts to learners and scores exercises.
 
@@ -159,6 +183,7 @@ class TrainedModel:
             self._decay = float(net.log_decay.exp())
             self._exercise_bias = net.exercise_bias.weight[:, 0].numpy().astype(np.float64)
         self._neighbours: dict[tuple[tuple[str, str], ...], TextNeighbours] = {}
+        self._candidate_sets: dict[tuple[Candidate, ...], _CandidateSet] = {}
 
     def text_priors(
         self, exercises: Sequence[str], texts: Mapping[str, str], fallback: np.ndarray
@@ -192,18 +217,8 @@ class TrainedModel:
             out[rows] = neighbours.estimate(at, values, known, out[rows])
         return out
 
-    def _base(
-        self,
-        exercises: Sequence[str],
-        slots: SkillSlots,
-        prior: np.ndarray,
-        g: np.ndarray,
-        f: np.ndarray,
-        history: dict[str, torch.Tensor],
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The shared part of the logit and the exercise embeddings of some attempts (``history``: their
-        recent attempts, as :func:`~metamodel.ml.model.recent_history` gives them), and the share of each
-        skill slot in the mean over the attempt's skills (0 for padding)."""
+    def _indices(self, exercises: Sequence[str], slots: SkillSlots) -> _Indices:
+        """Some attempts' exercises and skills as the network's vocabulary indices."""
         n = len(exercises)
         skill = np.zeros((n, slots.width), dtype=np.int64)
         vocab_skills = self.vocabulary.skills
@@ -211,11 +226,28 @@ class TrainedModel:
         mask = np.zeros((n, slots.width), dtype=np.float32)
         mask[slots.row, slots.slot] = 1.0
         exercise_index = self.vocabulary.exercises
-        rows = EncodedRows(
+        return _Indices(
             exercise=torch.tensor([exercise_index.get(e, 0) for e in exercises], dtype=torch.int64),
             skill=torch.from_numpy(skill),
-            skill_local=torch.from_numpy(skill),
-            skill_mask=torch.from_numpy(mask),
+            mask=torch.from_numpy(mask),
+            share=mask / np.maximum(slots.counts, 1)[:, None],
+        )
+
+    def _base(
+        self,
+        indices: _Indices,
+        prior: np.ndarray,
+        g: np.ndarray,
+        f: np.ndarray,
+        history: dict[str, torch.Tensor],
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The shared part of the logit and the exercise embeddings of some attempts (``history``: their
+        recent attempts, as :func:`~metamodel.ml.model.recent_history` gives them)."""
+        rows = EncodedRows(
+            exercise=indices.exercise,
+            skill=indices.skill,
+            skill_local=indices.skill,
+            skill_mask=indices.mask,
             prior=torch.from_numpy(prior.astype(np.float32)),
             global_features=torch.from_numpy(g),
             skill_features=torch.from_numpy(f),
@@ -223,8 +255,26 @@ class TrainedModel:
         )
         with torch.no_grad():
             base, vector = self.net.base(rows)
-        share = mask / np.maximum(slots.counts, 1)[:, None]
-        return base.numpy().astype(np.float64), vector.numpy().astype(np.float64), share
+        return base.numpy().astype(np.float64), vector.numpy().astype(np.float64)
+
+    def _candidate_set(self, candidates: Sequence[Candidate]) -> _CandidateSet:
+        """The candidates encoded for scoring, whatever the learner: keys, skill slots, vocabulary indices
+        and difficulty priors (from their texts where the network has no parameter for them)."""
+        key = tuple(candidates)
+        cached = self._candidate_sets.get(key)
+        if cached is not None:
+            return cached
+        exercises = [c.exercise for c in candidates]
+        slots = SkillSlots.of([c.skills for c in candidates])
+        prior = -np.array([c.difficulty for c in candidates], dtype=np.float64)
+        if any(c.text for c in candidates):
+            prior = self.text_priors(exercises, {c.exercise: c.text for c in candidates}, prior)
+        if len(self._candidate_sets) >= CANDIDATE_CACHE:
+            self._candidate_sets.clear()
+        encoded = self._candidate_sets[key] = _CandidateSet(
+            exercises, slots, self._indices(exercises, slots), prior
+        )
+        return encoded
 
     def _first_skill(self, skills: Sequence[str]) -> int:
         """The vocabulary index of an attempt's first skill, as :func:`~metamodel.ml.model.encode` takes it
@@ -266,9 +316,9 @@ class TrainedModel:
                 np.arange(start + 1, len(history) + 1),
             )
             history_rows = {name: value[recent_from - start :] for name, value in history_rows.items()}
-            base, vector, share = self._base(
-                [a.exercise for a in recent], slots, np.zeros(len(recent)), g, f, history_rows
-            )
+            indices = self._indices([a.exercise for a in recent], slots)
+            base, vector = self._base(indices, np.zeros(len(recent)), g, f, history_rows)
+            share = indices.share
             local_keys: dict[str, int] = {}
             local = np.zeros(share.shape, dtype=np.int64)
             local[slots.row, slots.slot] = [local_keys.setdefault(k, len(local_keys) + 1) for k in slots.keys]
@@ -296,12 +346,9 @@ class TrainedModel:
         skills and courses the model has never seen."""
         if not candidates:
             return np.zeros(0)
-        exercises = [c.exercise for c in candidates]
-        slots = SkillSlots.of([c.skills for c in candidates], now)
-        g, f = params.state.candidate_features(exercises, slots)
-        prior = -np.array([c.difficulty for c in candidates], dtype=np.float64)
-        if any(c.text for c in candidates):
-            prior = self.text_priors(exercises, {c.exercise: c.text for c in candidates}, prior)
+        encoded = self._candidate_set(candidates)
+        slots = replace(encoded.slots, time=now)
+        g, f = params.state.candidate_features(encoded.exercises, slots)
         # The candidates' recent history is the row after the learner's last RECENT answers.
         recent = params.state.recent
         after_recent = recent_history(
@@ -310,7 +357,8 @@ class TrainedModel:
             np.arange(1, len(recent) + 2),
         )
         history = {name: value[-1:].expand(len(candidates), -1) for name, value in after_recent.items()}
-        base, vector, share = self._base(exercises, slots, prior, g, f, history)
+        base, vector = self._base(encoded.indices, encoded.prior, g, f, history)
+        share = encoded.indices.share
         offsets = np.zeros(share.shape)
         learned = params.skill_offsets
         offsets[slots.row, slots.slot] = [learned.get(k, 0.0) for k in slots.keys]

@@ -75,6 +75,18 @@ def test_it_scores_unseen_exercises_skills_and_courses(trained):
     assert p[3] < p[4]  # a harder prior lowers P(correct) of an unseen exercise
 
 
+def test_a_course_edited_between_two_scorings_is_scored_as_edited(trained):
+    # The model keeps the candidate sets it has encoded; an author's change must still count at once.
+    params = trained.adapt([Attempt("geometry/q1", ("geometry/angles",), 1, 1)])
+    course = [Candidate("geometry/q2", ("geometry/angles",)), Candidate("geometry/q3", ("geometry/lines",))]
+    before = trained.predict(params, course, 2)
+    harder = [course[0], course[1]._replace(difficulty=2.0)]
+    retagged = [course[0], course[1]._replace(skills=("geometry/angles",))]
+    assert trained.predict(params, harder, 2)[1] < before[1]
+    assert trained.predict(params, retagged, 2)[1] != before[1]
+    assert np.array_equal(trained.predict(params, [Candidate(*c) for c in course], 2), before)
+
+
 def test_learner_params_survive_a_json_round_trip(trained):
     import json
 
