@@ -38,10 +38,9 @@ from metamodel.ml.model import (
 from metamodel.ml.text import TextNeighbours
 
 PARAMS_FORMAT = 2
-# Text-neighbour indexes kept per model, keyed by the texts themselves (so never stale).
-NEIGHBOUR_CACHE = 32
 # Encoded candidate sets kept per model, keyed by the candidates themselves (so never stale): a course's
-# candidates are the same from one choice to the next, and encoding them is a third of a scoring.
+# candidates are the same from one choice to the next, and encoding them (with their texts' neighbours)
+# is a third of a scoring.
 CANDIDATE_CACHE = 32
 
 
@@ -182,7 +181,6 @@ class TrainedModel:
             self._pseudo_count = net.log_pseudo_count.exp().numpy().astype(np.float64)
             self._decay = float(net.log_decay.exp())
             self._exercise_bias = net.exercise_bias.weight[:, 0].numpy().astype(np.float64)
-        self._neighbours: dict[tuple[tuple[str, str], ...], TextNeighbours] = {}
         self._candidate_sets: dict[tuple[Candidate, ...], _CandidateSet] = {}
 
     def text_priors(
@@ -201,12 +199,7 @@ class TrainedModel:
         if not tried:
             return fallback
         keys = (*untried, *tried)
-        content = tuple((key, texts[key]) for key in keys)
-        neighbours = self._neighbours.get(content)
-        if neighbours is None:
-            if len(self._neighbours) >= NEIGHBOUR_CACHE:
-                self._neighbours.clear()
-            neighbours = self._neighbours[content] = TextNeighbours(keys, texts)
+        neighbours = TextNeighbours(keys, texts)
         values = np.concatenate([np.zeros(len(untried)), self._exercise_bias[[index[k] for k in tried]]])
         known = np.arange(len(keys)) >= len(untried)
         position = {key: i for i, key in enumerate(untried)}
