@@ -3,10 +3,12 @@ hidden from training.
 
 A seeded share of the exercises (``--hide``, by SHA-256 of the id, so the same ones every run) is removed
 from the training learners' attempts, as if they had been added to the course after training. The meta
-model is trained once on what remains (fold ``--fold``'s training learners), and every test learner's
-attempts are predicted twice, from their earlier attempts only: with the exercise texts (an untried
-exercise takes the bias the model learned for the exercises of most similar text, ``metamodel.ml.text``)
-and without (its skills alone). Prints the AUC on the test attempts at hidden exercises, and on all.
+model is trained once on what remains (fold ``--fold``'s training learners, with the texts, for the
+text-transfer term), and every test learner's attempts are predicted twice, from their earlier attempts
+only: with the exercise texts (an untried exercise takes the bias the model learned for the exercises of
+most similar text, ``metamodel.ml.text``, and the text-transfer term reads its similarity to the
+learner's recent exercises) and without (its skills alone, the term silent). Prints the AUC on the test
+attempts at hidden exercises, and on all.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/text_cold_start.py \
         --data ../shared/datasets/statics2011.csv --texts ../shared/datasets/statics2011_exercises.tsv
@@ -50,7 +52,7 @@ def main() -> None:
     ]
     test = [r for r in records if is_test_learner(r.learner, args.fold)]
     started = time.perf_counter()
-    model = meta_train([(course, train)], seed=args.seed)
+    model = meta_train([(course, train)], seed=args.seed, texts=texts)
     print(f"trained on {len(train)} attempts in {time.perf_counter() - started:.0f} s")
     y = np.array([r.correct for r in test])
     new = np.array([hidden(r.exercise, args.hide) for r in test])

@@ -1,6 +1,7 @@
 """Time and peak memory of meta-training on a whole attempt log (default: assist2009, all learners).
 
-    .venv/bin/python benchmarks/train_cost.py [--data FILE] [--save benchmarks/out/model.pt]
+    .venv/bin/python benchmarks/train_cost.py [--data FILE] [--exercise-text FILE.tsv] \
+        [--save benchmarks/out/model.pt]
 
 Prints wall-clock seconds (reading, features and meta-training) and the process's peak resident memory.
 ``--save`` writes the artifact that ``serving_latency.py`` loads.
@@ -17,7 +18,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from metamodel.ml.artifact import save_artifact
-from metamodel.ml.data import read_attempt_log
+from metamodel.ml.data import read_attempt_log, read_exercise_texts
 from metamodel.ml.evaluation import course_name
 from metamodel.ml.trained import meta_train
 
@@ -27,11 +28,18 @@ DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "as
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(DEFAULT_DATA))
+    parser.add_argument("--exercise-text", help="TSV of exercise texts, for the text-transfer term")
     parser.add_argument("--save", help="where to write the trained artifact")
     args = parser.parse_args()
     started = time.perf_counter()
     records = read_attempt_log(args.data)
-    model = meta_train({course_name(args.data): records}, log=lambda line: print(line, flush=True))
+    course = course_name(args.data)
+    texts = read_exercise_texts(args.exercise_text) if args.exercise_text else {}
+    model = meta_train(
+        {course: records},
+        log=lambda line: print(line, flush=True),
+        texts={f"{course}/{key}": text for key, text in texts.items()},
+    )
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"attempts: {len(records)}; torch threads: {torch.get_num_threads()}")

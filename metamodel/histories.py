@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from courses.models import Course, topological_order
+from courses.models import Course, Exercise, topological_order
 from learners.models import Attempt
 from metamodel.ml.data import AttemptRecord
 from metamodel.ml.trained import Attempt as ModelAttempt
@@ -30,6 +30,7 @@ class CourseGraph:
     keys: dict[int, str]  # the same exercises' keys, by id
     skill_ids: dict[int, tuple[int, ...]]  # every exercise of the course, practisable or not
     skill_keys: dict[int, tuple[str, ...]]  # the same, as sorted namespaced keys
+    texts: dict[str, str]  # the practisable exercises' prompts, by namespaced key (for the model)
 
 
 def _skill_keys(skill_ids: dict[int, tuple[int, ...]], key_of: dict[int, str]) -> dict[int, tuple[str, ...]]:
@@ -62,10 +63,12 @@ def course_graph(course: Course) -> CourseGraph:
     for pk, key, difficulty, prompt in rows:
         exercises.append(CandidateExercise(pk, skill_ids.get(pk, ()), difficulty))
         # The prompt lets an exercise the model has not been trained on borrow what it learned of the
-        # exercises of most similar text (metamodel.ml.text).
+        # exercises of most similar text, and the model read an answer as evidence on the exercises
+        # most like it (metamodel.ml.text).
         candidates.append(Candidate(f"{course.slug}/{key}", skill_keys.get(pk, ()), difficulty, prompt))
         keys[pk] = key
-    return CourseGraph(course, skills, exercises, candidates, keys, skill_ids, skill_keys)
+    texts = {c.exercise: c.text for c in candidates if c.text}
+    return CourseGraph(course, skills, exercises, candidates, keys, skill_ids, skill_keys, texts)
 
 
 # A timestamp this large is real Unix time (after 2001-09-09); smaller ones are positions in a sequence.
@@ -151,8 +154,18 @@ def course_logs() -> Iterator[tuple[str, list[AttemptRecord]]]:
             yield course.slug, records
 
 
-def fingerprint(logs: list[tuple[str, list[AttemptRecord]]]) -> str:
-    """SHA-256 of the training data, so a run on unchanged data can be recognised."""
+def exercise_texts() -> dict[str, str]:
+    """The prompts of every course's practisable exercises (those a choice scores, so the model trains
+    with the texts it is served with), by namespaced key (``"<course slug>/<key>"``)."""
+    rows = Exercise.objects.filter(active=True, imported=False).exclude(prompt="")
+    return {
+        f"{slug}/{key}": prompt for slug, key, prompt in rows.values_list("course__slug", "key", "prompt")
+    }
+
+
+def fingerprint(logs: list[tuple[str, list[AttemptRecord]]], texts: dict[str, str]) -> str:
+    """SHA-256 of the training data (attempts and exercise texts), so a run on unchanged data can be
+    recognised."""
     digest = hashlib.sha256()
     for slug, records in logs:
         digest.update(slug.encode())
@@ -160,4 +173,6 @@ def fingerprint(logs: list[tuple[str, list[AttemptRecord]]]) -> str:
             digest.update(
                 f"{r.learner},{r.exercise},{';'.join(r.skills)},{r.correct},{r.timestamp}\n".encode()
             )
+    for key in sorted(texts):
+        digest.update(f"{key}\t{texts[key]}\n".encode())
     return digest.hexdigest()

@@ -28,12 +28,15 @@ class NothingToPractise(Exception):
     """The course has no active exercise with a skill; there is nothing to recommend."""
 
 
-def _adapted_state(learner_id: int, course: Course, version: ModelVersion, history: History) -> LearnerState:
+def _adapted_state(
+    learner_id: int, graph: CourseGraph, version: ModelVersion, history: History
+) -> LearnerState:
     """The learner's stored state, brought up to date with their latest attempt when it is behind."""
+    course = graph.course
     stored = LearnerState.objects.filter(learner_id=learner_id, course=course).first()
     if stored and stored.model_version_id == version.pk and stored.last_attempt_id >= history.last_attempt_id:
         return stored
-    params = load_version(version).adapt(history.model)
+    params = load_version(version).adapt(history.model, graph.texts)
     with transaction.atomic():
         state, _ = LearnerState.objects.select_for_update().get_or_create(
             learner_id=learner_id,
@@ -62,8 +65,9 @@ def adapt_learner(learner_id: int, course_id: int) -> LearnerState | None:
     if version is None or course is None or learner is None:
         return None
     since = steering_for(learner, course)[1]
+    graph = course_graph(course)
     return _adapted_state(
-        learner_id, course, version, learner_history(learner_id, course_graph(course), HISTORY_LIMIT, since)
+        learner_id, graph, version, learner_history(learner_id, graph, HISTORY_LIMIT, since)
     )
 
 
@@ -75,7 +79,7 @@ def predict_exercises(
     When the worker has not caught up with the history's latest attempt, this adapts inline (the history
     is bounded by HISTORY_LIMIT), so a learner never waits on the queue.
     """
-    state = _adapted_state(learner_id, graph.course, version, history)
+    state = _adapted_state(learner_id, graph, version, history)
     p = load_version(version).predict(
         LearnerParams.from_dict(state.params), graph.candidates, prediction_time(history.model, now)
     )

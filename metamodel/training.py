@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from metamodel.histories import course_logs, fingerprint
+from metamodel.histories import course_logs, exercise_texts, fingerprint
 from metamodel.ml.artifact import FORMAT_VERSION, ArtifactError, load_artifact, save_artifact
 from metamodel.ml.data import AttemptRecord
 from metamodel.ml.metrics import score_predictions
@@ -98,11 +98,13 @@ def _json_safe(value):
     return value
 
 
-def validation_metrics(model: TrainedModel, validation: list[tuple[str, list[AttemptRecord]]]) -> dict:
+def validation_metrics(
+    model: TrainedModel, validation: list[tuple[str, list[AttemptRecord]]], texts: dict[str, str]
+) -> dict:
     """The scorer's figures for the held-out learners, each attempt predicted from earlier ones only."""
     if not validation:
         return {}
-    p = model.predict_courses(validation)
+    p = model.predict_courses(validation, texts)
     correct = np.array([r.correct for _, records in validation for r in records])
     positions, last, count = [], None, 0
     for course, records in validation:
@@ -151,7 +153,8 @@ def run_training(run_id: int, config: MetaConfig | None = None) -> ModelVersion 
     version = None
     try:
         logs = list(course_logs())
-        run.data_fingerprint = fingerprint(logs)
+        texts = exercise_texts()
+        run.data_fingerprint = fingerprint(logs, texts)
         run.attempts_used = sum(len(records) for _, records in logs)
         run.save(update_fields=["data_fingerprint", "attempts_used"])
         parent = active_version()
@@ -161,14 +164,14 @@ def run_training(run_id: int, config: MetaConfig | None = None) -> ModelVersion 
             TrainingRun.objects.filter(pk=run_id).update(
                 status=TrainingRun.Status.SUCCEEDED,
                 finished_at=timezone.now(),
-                result=f"skipped: no new attempts since {parent} was trained",
+                result=f"skipped: no new attempts or exercise texts since {parent} was trained",
             )
             return None
         train, validation = _split(logs)
         if not train:
             raise ValueError("there are no attempts to train on")
         with deterministic_torch():
-            model = meta_train(train, config=config, seed=run.seed, log=log.info)
+            model = meta_train(train, config=config, seed=run.seed, log=log.info, texts=texts)
         # Content-addressed: the file is named by its SHA-256, so no two databases or runs sharing the
         # folder can overwrite each other's artifact.
         written = Path(settings.MODEL_ARTIFACT_DIR) / f".run{run.pk}-{uuid.uuid4().hex}.pt"
@@ -183,9 +186,9 @@ def run_training(run_id: int, config: MetaConfig | None = None) -> ModelVersion 
             sha256=sha256,
             format_version=FORMAT_VERSION,
             data_fingerprint=run.data_fingerprint,
-            metrics=validation_metrics(model, validation),
+            metrics=validation_metrics(model, validation, texts),
         )
-        _decide(version, parent, validation)
+        _decide(version, parent, validation, texts)
     except Exception as error:
         log.exception("training run %s failed", run_id)
         if version is not None:
@@ -200,7 +203,9 @@ def run_training(run_id: int, config: MetaConfig | None = None) -> ModelVersion 
 
 
 @transaction.atomic
-def _decide(version: ModelVersion, parent: ModelVersion | None, validation: list) -> None:
+def _decide(
+    version: ModelVersion, parent: ModelVersion | None, validation: list, texts: dict[str, str]
+) -> None:
     """Promote the candidate or reject it, with the reason, in one transaction."""
     current = ModelVersion.objects.select_for_update().filter(status=ModelVersion.Status.ACTIVE).first()
     if current is not None and current.pk != getattr(parent, "pk", None):
@@ -209,7 +214,8 @@ def _decide(version: ModelVersion, parent: ModelVersion | None, validation: list
         wins, reason = True, "no active version yet"
     else:
         try:
-            wins, reason = _better(version.metrics, validation_metrics(load_version(parent), validation))
+            active = validation_metrics(load_version(parent), validation, texts)
+            wins, reason = _better(version.metrics, active)
         except ArtifactError as error:
             wins, reason = True, f"the active version's artifact is unusable ({error})"
     now = timezone.now()

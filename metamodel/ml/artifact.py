@@ -22,7 +22,7 @@ import torch
 from metamodel.ml.model import KnowledgeTracingNet, MetaConfig, Vocabulary
 from metamodel.ml.trained import TrainedModel
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 
 
 class ArtifactError(Exception):

@@ -64,8 +64,8 @@ def evaluate_split(
     texts: Mapping[str, str] | None = None,
 ) -> Outcome:
     """Train ``model`` on the training learners of ``data`` plus ``pretrain``; predict the test learners.
-    ``texts`` (namespaced exercise key to text) gives the meta model and its ablation a prior for test
-    exercises that no training learner tried; the baselines do not read them."""
+    ``texts`` (namespaced exercise key to text) gives the meta model and its ablation their text-transfer
+    term and a prior for test exercises that no training learner tried; the baselines do not read them."""
     train = [r for r in data if not is_test_learner(r.learner, fold)]
     test = [r for r in data if is_test_learner(r.learner, fold)]
     courses = [*pretrain, (course, train)]
@@ -73,7 +73,7 @@ def evaluate_split(
     started = time.perf_counter()
     if model in ("meta", "ablation"):
         config = MetaConfig() if model == "meta" else ablation_config()
-        trained = meta_train(courses, config, seed, log)
+        trained = meta_train(courses, config, seed, log, texts)
         training_seconds = time.perf_counter() - started
         p = trained.predict_courses([(course, test)], texts)
         return Outcome(test_table, p, training_seconds)

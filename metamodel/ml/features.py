@@ -15,10 +15,13 @@ and for one learner at serving time, so the two can never disagree.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
+
+from metamodel.ml.text import lagged_similarity, text_vectors
 
 OVERALL_DECAYS = (0.5, 0.8, 0.95)
 SKILL_DECAY = 0.7
@@ -56,8 +59,8 @@ class KnowledgeState:
     last_time: int | None = None
     skills: dict[str, _SkillTrace] = field(default_factory=dict)
     exercises: dict[str, tuple[int, int]] = field(default_factory=dict)
-    # The latest RECENT attempts, oldest first: (first skill, or "" for none; 1 right, 0 wrong).
-    recent: list[tuple[str, int]] = field(default_factory=list)
+    # The latest RECENT attempts, oldest first: (first skill, or "" for none; 1 right, 0 wrong; exercise).
+    recent: list[tuple[str, int, str]] = field(default_factory=list)
 
     def features(self, exercise: str, skills: Sequence[str], time: int) -> tuple[list[float], list[float]]:
         """Global features (N_GLOBAL) and per-skill ones (N_SKILL per skill, flattened) before an attempt."""
@@ -156,7 +159,7 @@ class KnowledgeState:
             trace.streak = trace.streak + 1 if correct else 0
         seen, _ = self.exercises.get(exercise, (0, 0))
         self.exercises[exercise] = (seen + 1, int(centred))
-        self.recent = [*self.recent[1 - RECENT :], (skills[0] if skills else "", int(correct))]
+        self.recent = [*self.recent[1 - RECENT :], (skills[0] if skills else "", int(correct), exercise)]
 
 
 @dataclass
@@ -208,17 +211,23 @@ class FeatureTable:
     starts: np.ndarray
     learners: list[tuple[str, str]]
     time: np.ndarray
+    # (N, RECENT): the text similarity of each attempt's exercise with that of each of the RECENT
+    # attempts before it (lag 1 first), 0 where either has no text (metamodel.ml.text.lagged_similarity).
+    similarity: np.ndarray
 
     def __len__(self) -> int:
         return len(self.exercises)
 
 
-def build_feature_table(courses: Sequence[tuple[str, Sequence]]) -> FeatureTable:
+def build_feature_table(
+    courses: Sequence[tuple[str, Sequence]], texts: Mapping[str, str] | None = None
+) -> FeatureTable:
     """Compute every attempt's features from its learner's earlier attempts.
 
     ``courses`` is a sequence of ``(course id, records)``, each record having ``learner``, ``exercise``,
     ``skills``, ``correct`` and ``timestamp`` (e.g. :class:`metamodel.ml.data.AttemptRecord`), grouped by
-    learner and chronological within a learner.
+    learner and chronological within a learner. ``texts`` maps namespaced exercise keys to their texts,
+    for the similarities between an attempt's exercise and the recent ones'.
     """
     task: list[int] = []
     position: list[int] = []
@@ -262,9 +271,10 @@ def build_feature_table(courses: Sequence[tuple[str, Sequence]]) -> FeatureTable
                 row += 1
             index = end
     starts.append(row)
+    positions = np.asarray(position, dtype=np.int64)
     return FeatureTable(
         task=np.asarray(task, dtype=np.int64),
-        position=np.asarray(position, dtype=np.int64),
+        position=positions,
         exercises=exercises,
         skills=skills_out,
         correct=np.asarray(correct, dtype=np.int8),
@@ -273,7 +283,25 @@ def build_feature_table(courses: Sequence[tuple[str, Sequence]]) -> FeatureTable
         starts=np.asarray(starts, dtype=np.int64),
         learners=learners,
         time=np.asarray(times, dtype=np.int64),
+        similarity=recent_similarity(exercises, positions, texts or {}),
     )
+
+
+def recent_similarity(
+    exercises: Sequence[str],
+    position: np.ndarray,
+    texts: Mapping[str, str],
+    vectorise: Callable[[Sequence[str]], sp.csr_matrix] = text_vectors,
+) -> np.ndarray:
+    """The ``similarity`` of :class:`FeatureTable` for attempts at ``exercises`` (contiguous sequences,
+    ``position`` counting from 1 in each): all zero when no exercise has a text. ``vectorise`` gives the
+    texts' vectors (:func:`~metamodel.ml.text.text_vectors`, or a cache of it)."""
+    keys = [key for key in dict.fromkeys(exercises) if texts.get(key)]
+    if not keys:
+        return np.zeros((len(exercises), RECENT), dtype=np.float32)
+    index = {key: i for i, key in enumerate(keys)}
+    ids = np.fromiter((index.get(key, -1) for key in exercises), dtype=np.int64, count=len(exercises))
+    return lagged_similarity(vectorise([texts[key] for key in keys]), ids, position, RECENT)
 
 
 def select_rows(table: FeatureTable, rows: np.ndarray) -> FeatureTable:
@@ -293,4 +321,5 @@ def select_rows(table: FeatureTable, rows: np.ndarray) -> FeatureTable:
         starts=starts,
         learners=[table.learners[t] for t in kept_tasks],
         time=table.time[rows],
+        similarity=table.similarity[rows],
     )

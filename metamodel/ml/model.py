@@ -10,7 +10,10 @@ P(correct) of an attempt is sigma(base + learner), where
   wrong, times a learned weight of its lag, times the dot product of a query vector of the attempt's
   skills and a key vector of that earlier attempt's (first) skill, so that what a learner just showed on
   one skill informs the prediction on another (the cross-skill information a recurrent model such as
-  DKT reads from the sequence, which the per-skill features cannot carry);
+  DKT reads from the sequence, which the per-skill features cannot carry); and a text-transfer term:
+  for the same attempts, +1 or -1 times a learned weight of the lag times the cosine similarity of the
+  two exercises' texts (:func:`metamodel.ml.text.lagged_similarity`), so that an answer tells most about
+  the exercises most like it (the steps of one problem, say) whatever their skills; without texts it is 0;
 - ``learner`` (learner parameters phi) is an ability, per-skill offsets and a vector that meets the
   exercise's embedding (a multidimensional IRT term).
 
@@ -128,6 +131,7 @@ class EncodedRows:
     skill_features: torch.Tensor  # (N, S, N_SKILL)
     history_skill: torch.Tensor  # (N, K) vocabulary index of the first skill of each of the K attempts before
     history_sign: torch.Tensor  # (N, K) +1 right, -1 wrong, 0 where there is no such attempt
+    history_similarity: torch.Tensor  # (N, K) text similarity of the exercise with each of those attempts'
 
     def take(self, rows: torch.Tensor) -> EncodedRows:
         return EncodedRows(*(getattr(self, name)[rows] for name in self.__dataclass_fields__))
@@ -160,6 +164,8 @@ class KnowledgeTracingNet(nn.Module):
         self.transfer_query.weight.data[0] = 0.0
         nn.init.zeros_(self.transfer_key.weight)
         self.lag_weight = nn.Parameter(torch.ones(RECENT))
+        # Starts silent, and stays exactly 0 where exercises have no texts (its gradient is then 0).
+        self.text_lag_weight = nn.Parameter(torch.zeros(RECENT))
         self.ability_init = nn.Parameter(torch.zeros(()))
         self.vector_init = nn.Parameter(torch.zeros(d))
         steps = max(config.inner_steps, 1)
@@ -181,6 +187,7 @@ class KnowledgeTracingNet(nn.Module):
         query = mean(self.transfer_query(rows.skill))
         keys = self.transfer_key(rows.history_skill)
         transfer = ((keys @ query.unsqueeze(-1)).squeeze(-1) * rows.history_sign * self.lag_weight).sum(-1)
+        text_transfer = (rows.history_sign * rows.history_similarity * self.text_lag_weight).sum(-1)
         logit = (
             self.exercise_bias(rows.exercise).squeeze(-1)
             + mean(self.skill_bias(rows.skill)).squeeze(-1)
@@ -189,6 +196,7 @@ class KnowledgeTracingNet(nn.Module):
             + self.linear(rows.global_features).squeeze(-1)
             + self.mlp(torch.cat([rows.global_features, skill_mean_features], -1)).squeeze(-1)
             + transfer
+            + text_transfer
         )
         vector = self.exercise_vector(rows.exercise) + mean(self.skill_vector(rows.skill))
         return logit, vector
@@ -305,6 +313,7 @@ def encode(table: FeatureTable, vocabulary: Vocabulary, prior: np.ndarray | None
         global_features=torch.from_numpy(table.global_features),
         skill_features=torch.from_numpy(np.ascontiguousarray(table.skill_features[:, :width])),
         **recent_history(skill[:, 0], table.correct, table.position),
+        history_similarity=torch.from_numpy(table.similarity),
     )
 
 
@@ -654,4 +663,5 @@ def _hide_ids(
         rows.skill_features,
         rows.history_skill.masked_fill(torch.from_numpy(hide_course)[:, None], 0),
         rows.history_sign,
+        rows.history_similarity,
     )

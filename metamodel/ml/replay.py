@@ -240,13 +240,13 @@ def evaluate_replay(
     texts: Mapping[str, str] | None = None,
 ) -> tuple[FeatureTable, np.ndarray, float, dict[str, object]]:
     """Replay ``records`` as a new course for ``model`` ("meta", "ablation" or "elo"). ``texts``
-    (namespaced exercise key to text) gives the meta model and its ablation a start for untried exercises;
-    Elo, a baseline as issue 3 defines it, does not read them.
+    (namespaced exercise key to text) gives the meta model and its ablation their text-transfer term and a
+    start for untried exercises; Elo, a baseline as issue 3 defines it, does not read them.
 
     Returns the table, P(correct) per row, training seconds, and extra report entries: the metrics of
     the first 1,000 attempts of the replay, the replay order rule and when re-training happened.
     """
-    table = build_feature_table([(course, records)])
+    table = build_feature_table([(course, records)], texts)
     order = replay_order(table)
     started = time.perf_counter()
     extra: dict[str, object] = {"replay_order": "timestamp, then position, then file order of learners"}

@@ -1,4 +1,4 @@
-"""Exercise text as evidence of how hard an exercise nobody has tried yet will be.
+"""Exercise text as evidence: how hard an exercise nobody has tried yet will be, and how related two are.
 
 An exercise's text is compared with the texts of exercises that have been tried: TF-IDF over lower-case
 word 1- to 4-grams (scikit-learn), cosine similarity, the ``NEIGHBOURS`` most similar. The estimate for
@@ -11,6 +11,11 @@ offset, in logit units), shrunk towards a fallback (what its skills say) with th
 Word n-grams make texts that share a phrase, or an identifier path such as ``tutor_08_10_q2_C`` and
 ``tutor_08_10_q2_D`` (the steps of one problem), closer than texts that share single words only. Both
 constants were set before any measurement, not tuned (docs/benchmarks.md).
+
+The model's text-transfer term (``metamodel.ml.model``) reads how similar the exercise asked is to each
+of the learner's last answers' exercises (:func:`lagged_similarity`). Those vectors are hashed, not
+fitted (:func:`text_vectors`), so an exercise's vector depends on its text alone: serving one learner
+gives the same similarities as a whole data set vectorised at once.
 """
 
 from __future__ import annotations
@@ -19,10 +24,45 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
 
 NEIGHBOURS = 10
 SHRINKAGE = 1.0
+TOKENS = r"[^\W_]+"
+# Unit-length vectors of binary word 1- to 4-gram counts, hashed into 2^20 buckets (no vocabulary to fit).
+_HASHER = HashingVectorizer(
+    lowercase=True,
+    token_pattern=TOKENS,
+    ngram_range=(1, 4),
+    binary=True,
+    alternate_sign=False,
+    n_features=2**20,
+)
+
+
+def text_vectors(texts: Sequence[str]) -> sp.csr_matrix:
+    """One unit-length row per text (a zero row for a text without words), depending on the text alone."""
+    return _HASHER.transform(texts) if texts else sp.csr_matrix((0, _HASHER.n_features))
+
+
+def lagged_similarity(vectors: sp.csr_matrix, ids: np.ndarray, position: np.ndarray, lags: int) -> np.ndarray:
+    """(N, lags) cosine similarity of each of N attempts' text with that of the attempt k = 1 .. ``lags``
+    before it in the same sequence (0 where there is none): ``ids`` index the attempts' rows of
+    ``vectors`` (-1 for no text) and ``position`` counts from 1 within each sequence, whose attempts are
+    contiguous. Each distinct pair of texts is compared once."""
+    n = len(ids)
+    lag = np.arange(1, lags + 1)
+    earlier = ids[np.maximum(np.arange(n)[:, None] - lag, 0)]
+    here = np.broadcast_to(ids[:, None], earlier.shape)
+    valid = (position[:, None] > lag) & (here >= 0) & (earlier >= 0)
+    out = np.zeros((n, lags), dtype=np.float32)
+    if not valid.any():
+        return out
+    size = np.int64(vectors.shape[0])
+    pairs, inverse = np.unique(here[valid] * size + earlier[valid], return_inverse=True)
+    similarity = vectors[pairs // size].multiply(vectors[pairs % size]).sum(axis=1)
+    out[valid] = np.asarray(similarity, dtype=np.float32).ravel()[inverse]
+    return out
 
 
 class TextNeighbours:
@@ -32,9 +72,7 @@ class TextNeighbours:
         documents = [texts.get(key, "") for key in keys]
         n = len(documents)
         self.similarity = sp.csr_matrix((n, n))
-        vectorizer = TfidfVectorizer(
-            lowercase=True, token_pattern=r"[^\W_]+", ngram_range=(1, 4), binary=True
-        )
+        vectorizer = TfidfVectorizer(lowercase=True, token_pattern=TOKENS, ngram_range=(1, 4), binary=True)
         try:
             vectors = vectorizer.fit_transform(documents)
         except ValueError:  # not one word in any text (empty, or symbols only): no neighbours

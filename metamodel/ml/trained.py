@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple, Protocol
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 
 from metamodel.ml.features import (
@@ -22,6 +23,7 @@ from metamodel.ml.features import (
     SkillSlots,
     _SkillTrace,
     build_feature_table,
+    recent_similarity,
 )
 from metamodel.ml.model import (
     EncodedRows,
@@ -35,13 +37,16 @@ from metamodel.ml.model import (
     split_validation,
     train_network,
 )
-from metamodel.ml.text import TextNeighbours
+from metamodel.ml.text import TextNeighbours, text_vectors
 
-PARAMS_FORMAT = 2
+PARAMS_FORMAT = 3
 # Encoded candidate sets kept per model, keyed by the candidates themselves (so never stale): a course's
 # candidates are the same from one choice to the next, and encoding them (with their texts' neighbours)
 # is a third of a scoring.
 CANDIDATE_CACHE = 32
+# Text vectors kept per model, keyed by the text: a learner's recent exercises are the course's, again and
+# again, and vectorising 200 texts would take longer than the whole adaptation.
+TEXT_CACHE = 100_000
 
 
 class AttemptLike(Protocol):
@@ -127,7 +132,7 @@ class LearnerParams:
                 for k, (a, w, e, t, r) in s["skills"].items()
             },
             exercises={k: (int(n), int(o)) for k, (n, o) in s["exercises"].items()},
-            recent=[(str(k), int(o)) for k, o in s["recent"]],
+            recent=[(str(k), int(o), str(e)) for k, o, e in s["recent"]],
         )
         return cls(
             float(data["ability"]), [float(x) for x in data["vector"]], dict(data["skill_offsets"]), state
@@ -153,6 +158,8 @@ class _CandidateSet:
     slots: SkillSlots
     indices: _Indices
     prior: np.ndarray
+    texts: dict[str, str]  # by exercise key, those with a text
+    vectors: sp.csr_matrix | None  # their text vectors, a row per candidate; None when none has a text
 
 
 class TrainedModel:
@@ -182,6 +189,29 @@ class TrainedModel:
             self._decay = float(net.log_decay.exp())
             self._exercise_bias = net.exercise_bias.weight[:, 0].numpy().astype(np.float64)
         self._candidate_sets: dict[tuple[Candidate, ...], _CandidateSet] = {}
+        self._text_rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def _text_vectors(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """:func:`~metamodel.ml.text.text_vectors`, each text vectorised once per model."""
+        rows = self._text_rows
+        missing = [text for text in dict.fromkeys(texts) if text not in rows]
+        if missing:
+            if len(rows) + len(missing) > TEXT_CACHE:
+                rows.clear()
+            vectors = text_vectors(missing)
+            for i, text in enumerate(missing):
+                start, end = vectors.indptr[i], vectors.indptr[i + 1]
+                rows[text] = (vectors.indices[start:end], vectors.data[start:end])
+        found = [rows[text] for text in texts]
+        lengths = np.fromiter((len(indices) for indices, _ in found), dtype=np.int64, count=len(found))
+        return sp.csr_matrix(
+            (
+                np.concatenate([data for _, data in found]) if found else np.zeros(0),
+                np.concatenate([indices for indices, _ in found]) if found else np.zeros(0, dtype=np.int32),
+                np.concatenate(([0], np.cumsum(lengths))),
+            ),
+            shape=(len(texts), text_vectors([]).shape[1]),
+        )
 
     def text_priors(
         self, exercises: Sequence[str], texts: Mapping[str, str], fallback: np.ndarray
@@ -262,10 +292,12 @@ class TrainedModel:
         prior = -np.array([c.difficulty for c in candidates], dtype=np.float64)
         if any(c.text for c in candidates):
             prior = self.text_priors(exercises, {c.exercise: c.text for c in candidates}, prior)
+        texts = {c.exercise: c.text for c in candidates if c.text}
+        vectors = self._text_vectors([c.text for c in candidates]) if texts else None
         if len(self._candidate_sets) >= CANDIDATE_CACHE:
             self._candidate_sets.clear()
         encoded = self._candidate_sets[key] = _CandidateSet(
-            exercises, slots, self._indices(exercises, slots), prior
+            exercises, slots, self._indices(exercises, slots), prior, texts, vectors
         )
         return encoded
 
@@ -274,10 +306,11 @@ class TrainedModel:
         (0 for none, or one the network has never seen)."""
         return self.vocabulary.skills.get(skills[0], 0) if skills else 0
 
-    def adapt(self, history: Sequence[AttemptLike]) -> LearnerParams:
+    def adapt(self, history: Sequence[AttemptLike], texts: Mapping[str, str] | None = None) -> LearnerParams:
         """Adapt phi to a learner's attempts in one course, oldest first: ``config.inner_steps`` Meta-SGD
         steps on the last ``config.window`` attempts (recent ones weighted more, as in meta-training) from
-        the meta-learned initialisation. An empty history gives the initialisation itself."""
+        the meta-learned initialisation. An empty history gives the initialisation itself. ``texts`` maps
+        exercise keys to their texts (the texts of the candidates that :meth:`predict` is given)."""
         timestamps = [a.timestamp for a in history]
         state = KnowledgeState(real_time=not all(t == i for i, t in enumerate(timestamps, start=1)))
         recent_from = max(0, len(history) - self.config.window)
@@ -303,10 +336,16 @@ class TrainedModel:
             # Only the support rows and the RECENT attempts before them (recent_history reads earlier
             # rows of the same array), not the whole history.
             start = max(0, recent_from - RECENT)
+            positions = np.arange(start + 1, len(history) + 1)
             history_rows = recent_history(
                 np.array([self._first_skill(a.skills) for a in history[start:]], dtype=np.int64),
                 np.array([a.correct for a in history[start:]], dtype=np.float64),
-                np.arange(start + 1, len(history) + 1),
+                positions,
+            )
+            history_rows["history_similarity"] = torch.from_numpy(
+                recent_similarity(
+                    [a.exercise for a in history[start:]], positions, texts or {}, self._text_vectors
+                )
             )
             history_rows = {name: value[recent_from - start :] for name, value in history_rows.items()}
             indices = self._indices([a.exercise for a in recent], slots)
@@ -345,11 +384,21 @@ class TrainedModel:
         # The candidates' recent history is the row after the learner's last RECENT answers.
         recent = params.state.recent
         after_recent = recent_history(
-            np.array([self._first_skill((key,) if key else ()) for key, _ in recent] + [0], dtype=np.int64),
-            np.array([right for _, right in recent] + [0], dtype=np.float64),
+            np.array(
+                [self._first_skill((key,) if key else ()) for key, _, _ in recent] + [0], dtype=np.int64
+            ),
+            np.array([right for _, right, _ in recent] + [0], dtype=np.float64),
             np.arange(1, len(recent) + 2),
         )
         history = {name: value[-1:].expand(len(candidates), -1) for name, value in after_recent.items()}
+        similarity = np.zeros((len(candidates), RECENT), dtype=np.float32)
+        if encoded.vectors is not None and recent:
+            # Lag 1 (the latest answer) first, as in FeatureTable.similarity; the candidates' texts.
+            latest = self._text_vectors(
+                [encoded.texts.get(exercise, "") for _, _, exercise in reversed(recent)]
+            )
+            similarity[:, : len(recent)] = (encoded.vectors @ latest.T).toarray()
+        history["history_similarity"] = torch.from_numpy(similarity)
         base, vector = self._base(encoded.indices, encoded.prior, g, f, history)
         share = encoded.indices.share
         offsets = np.zeros(share.shape)
@@ -363,8 +412,9 @@ class TrainedModel:
     ) -> np.ndarray:
         """P(correct) of every attempt of logs in the attempt-log format, each predicted from its learner's
         earlier attempts only (phi re-adapted before every attempt), in input order. ``texts`` (exercise
-        key to text) gives exercises the network has never seen a prior (:meth:`text_priors`)."""
-        table = build_feature_table(courses)
+        key to text) gives the text-transfer term its similarities, and exercises the network has never
+        seen a prior (:meth:`text_priors`)."""
+        table = build_feature_table(courses, texts)
         prior = self.text_priors(table.exercises, texts, np.zeros(len(table))) if texts else None
         encoded = encode(table, self.vocabulary, prior)
         correct = torch.from_numpy(table.correct.astype(np.float32))
@@ -380,16 +430,18 @@ def meta_train(
     config: MetaConfig | None = None,
     seed: int = 0,
     log: Callable[[str], None] | None = None,
+    texts: Mapping[str, str] | None = None,
 ) -> TrainedModel:
     """Meta-train one model across courses: ``courses`` maps each course id to its attempts, grouped by
     learner and chronological within a learner (records with ``learner``, ``exercise``, ``skills``,
     ``correct``, ``timestamp``). The inner loop's pseudo-counts are then fitted to the validation
-    learners that picked the epoch (:func:`~metamodel.ml.model.fit_pseudo_counts`). The same seed and
-    data give the same weights. Raises :class:`~metamodel.ml.model.NonFiniteLossError` when the loss
+    learners that picked the epoch (:func:`~metamodel.ml.model.fit_pseudo_counts`). ``texts`` maps
+    namespaced exercise keys to their texts (for the text-transfer term). The same seed and data give the
+    same weights. Raises :class:`~metamodel.ml.model.NonFiniteLossError` when the loss
     stops being finite."""
     config = config or MetaConfig()
     pairs = list(courses.items()) if isinstance(courses, Mapping) else list(courses)
-    table = build_feature_table(pairs)
+    table = build_feature_table(pairs, texts)
     net, vocabulary, info = train_network(table, config, seed, log)
     validation, _ = split_validation(len(table.starts) - 1, config, np.random.default_rng(seed))
     if config.inner_steps and len(validation):

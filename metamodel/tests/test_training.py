@@ -97,8 +97,17 @@ def test_the_nightly_run_skips_when_nothing_changed(course):
     assert run_training(nightly.pk) is None
     nightly.refresh_from_db()
     assert nightly.status == TrainingRun.Status.SUCCEEDED
-    assert nightly.result == f"skipped: no new attempts since {active} was trained"
+    assert nightly.result == f"skipped: no new attempts or exercise texts since {active} was trained"
     assert ModelVersion.objects.count() == 1
+
+
+def test_the_nightly_run_trains_again_when_an_exercise_text_changed(course):
+    """The model reads the prompts (its text-transfer term), so a reworded exercise is new training data."""
+    active = train_on_simulated_learners().model_version
+    course.exercises.filter(key="add-1").update(prompt="What is two plus two?")
+    nightly = TrainingRun.objects.create(trigger="schedule")
+    version = run_training(nightly.pk)
+    assert version is not None and version.data_fingerprint != active.data_fingerprint
 
 
 def test_the_nightly_run_replaces_a_version_of_an_earlier_artifact_format(course):

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from metamodel.ml.text import SHRINKAGE, TextNeighbours
+from metamodel.ml.text import SHRINKAGE, TextNeighbours, lagged_similarity, text_vectors
 
 STEPS = {
     "a": "tutor_08_10_q2_C UpdateComboBox",
@@ -41,3 +41,31 @@ def test_without_a_word_in_any_text_every_estimate_is_the_fallback(texts):
         0.2,
         0.3,
     ]
+
+
+def test_a_texts_vector_is_the_same_alone_as_among_others():
+    together = text_vectors(list(STEPS.values()))
+    for i, text in enumerate(STEPS.values()):
+        assert (text_vectors([text]) != together[i]).nnz == 0
+    similarity = (together @ together.T).toarray()
+    assert np.allclose(np.diag(similarity)[:4], 1.0) and similarity[4, 4] == 0.0
+    assert similarity[0, 1] > similarity[0, 2] > similarity[0, 3]
+
+
+def test_lagged_similarity_compares_each_attempt_with_the_ones_before_it_in_its_sequence():
+    vectors = text_vectors(list(STEPS.values()))
+    full = (vectors @ vectors.T).toarray()
+    # Two sequences: texts a, b, a, -1 (none), c and then d, a.
+    ids = np.array([0, 1, 0, -1, 2, 3, 0])
+    position = np.array([1, 2, 3, 4, 5, 1, 2])
+    out = lagged_similarity(vectors, ids, position, lags=3)
+    expected = np.zeros((7, 3))
+    for row, (here, at) in enumerate(zip(ids, position, strict=True)):
+        for lag in range(1, 4):
+            earlier = row - lag
+            if at > lag and here >= 0 and ids[earlier] >= 0:
+                expected[row, lag - 1] = full[here, ids[earlier]]
+    assert np.allclose(out, expected)
+    assert out[2, 1] > 0.99  # a two attempts after a
+    assert not out[5].any() and out[6, 1] == 0.0  # nothing is read across sequences
+    assert not out[3].any() and out[4, 0] == 0.0  # nor to or from an attempt without text
