@@ -3,11 +3,11 @@ hidden from training.
 
 A seeded share of the exercises (``--hide``, by SHA-256 of the id, so the same ones every run) is removed
 from the training learners' attempts, as if they had been added to the course after training. The meta
-model is trained once on what remains (fold ``--fold``'s training learners, with the texts, for the
-text-transfer term), and every test learner's attempts are predicted twice, from their earlier attempts
-only: with the exercise texts (an untried exercise takes the bias the model learned for the exercises of
-most similar text, ``metamodel.ml.text``, and the text-transfer term reads its similarity to the
-learner's recent exercises) and without (its skills alone, the term silent). Prints the AUC on the test
+model is trained on what remains (fold ``--fold``'s training learners) twice, and every test learner's
+attempts are predicted from their earlier attempts only: without the exercise texts (an untried exercise
+is scored from its skills alone) and with them, in training and prediction alike (an untried exercise
+takes the bias the model learned for the exercises of most similar text, ``metamodel.ml.text``, and the
+text-transfer term reads how like the learner's recent exercises it is). Prints the AUC on the test
 attempts at hidden exercises, and on all.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/text_cold_start.py \
@@ -51,16 +51,19 @@ def main() -> None:
         r for r in records if not is_test_learner(r.learner, args.fold) and not hidden(r.exercise, args.hide)
     ]
     test = [r for r in records if is_test_learner(r.learner, args.fold)]
-    started = time.perf_counter()
-    model = meta_train([(course, train)], seed=args.seed, texts=texts)
-    print(f"trained on {len(train)} attempts in {time.perf_counter() - started:.0f} s")
     y = np.array([r.correct for r in test])
     new = np.array([hidden(r.exercise, args.hide) for r in test])
     n_hidden = len({r.exercise for r in records if hidden(r.exercise, args.hide)})
     print(f"{n_hidden} exercises hidden; {int(new.sum())} of {len(test)} test attempts are at them")
     for label, given in (("without texts", None), ("with texts", texts)):
+        started = time.perf_counter()
+        model = meta_train([(course, train)], seed=args.seed, texts=given)
+        seconds = time.perf_counter() - started
         p = model.predict_courses([(course, test)], given)
-        print(f"{label}: AUC at hidden exercises {auc(y[new], p[new]):.4f}, all {auc(y, p):.4f}")
+        print(
+            f"{label}: trained on {len(train)} attempts in {seconds:.0f} s; "
+            f"AUC at hidden exercises {auc(y[new], p[new]):.4f}, all {auc(y, p):.4f}"
+        )
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ from metamodel.ml.model import (
     split_validation,
     train_network,
 )
-from metamodel.ml.text import TextNeighbours, text_vectors
+from metamodel.ml.text import SimilarityTo, TextNeighbours, text_vectors
 
 PARAMS_FORMAT = 3
 # Encoded candidate sets kept per model, keyed by the candidates themselves (so never stale): a course's
@@ -159,7 +159,7 @@ class _CandidateSet:
     indices: _Indices
     prior: np.ndarray
     texts: dict[str, str]  # by exercise key, those with a text
-    vectors: sp.csr_matrix | None  # their text vectors, a row per candidate; None when none has a text
+    similarity: SimilarityTo | None  # to the candidates' texts, a row per candidate; None when none has one
 
 
 class TrainedModel:
@@ -293,11 +293,11 @@ class TrainedModel:
         if any(c.text for c in candidates):
             prior = self.text_priors(exercises, {c.exercise: c.text for c in candidates}, prior)
         texts = {c.exercise: c.text for c in candidates if c.text}
-        vectors = self._text_vectors([c.text for c in candidates]) if texts else None
+        similarity = SimilarityTo(self._text_vectors([c.text for c in candidates])) if texts else None
         if len(self._candidate_sets) >= CANDIDATE_CACHE:
             self._candidate_sets.clear()
         encoded = self._candidate_sets[key] = _CandidateSet(
-            exercises, slots, self._indices(exercises, slots), prior, texts, vectors
+            exercises, slots, self._indices(exercises, slots), prior, texts, similarity
         )
         return encoded
 
@@ -392,12 +392,12 @@ class TrainedModel:
         )
         history = {name: value[-1:].expand(len(candidates), -1) for name, value in after_recent.items()}
         similarity = np.zeros((len(candidates), RECENT), dtype=np.float32)
-        if encoded.vectors is not None and recent:
+        if encoded.similarity is not None and recent:
             # Lag 1 (the latest answer) first, as in FeatureTable.similarity; the candidates' texts.
             latest = self._text_vectors(
                 [encoded.texts.get(exercise, "") for _, _, exercise in reversed(recent)]
             )
-            similarity[:, : len(recent)] = (encoded.vectors @ latest.T).toarray()
+            similarity[:, : len(recent)] = encoded.similarity(latest)
         history["history_similarity"] = torch.from_numpy(similarity)
         base, vector = self._base(encoded.indices, encoded.prior, g, f, history)
         share = encoded.indices.share

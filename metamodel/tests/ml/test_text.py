@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from metamodel.ml.text import SHRINKAGE, TextNeighbours, lagged_similarity, text_vectors
+from metamodel.ml.text import SHRINKAGE, SimilarityTo, TextNeighbours, lagged_similarity, text_vectors
 
 STEPS = {
     "a": "tutor_08_10_q2_C UpdateComboBox",
@@ -69,3 +69,11 @@ def test_lagged_similarity_compares_each_attempt_with_the_ones_before_it_in_its_
     assert out[2, 1] > 0.99  # a two attempts after a
     assert not out[5].any() and out[6, 1] == 0.0  # nothing is read across sequences
     assert not out[3].any() and out[4, 0] == 0.0  # nor to or from an attempt without text
+
+
+@pytest.mark.parametrize("others", [["b", "d", "a"], ["e"], []])
+def test_similarity_to_a_set_of_texts_is_the_product_of_their_vectors(others):
+    vectors = text_vectors(list(STEPS.values()))
+    asked = text_vectors([STEPS[key] for key in others] + ["a text that shares no word with any"])
+    assert np.allclose(SimilarityTo(vectors)(asked), (vectors @ asked.T).toarray())
+    assert not SimilarityTo(text_vectors(["", "!"]))(asked).any()  # a set without words
