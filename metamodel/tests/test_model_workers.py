@@ -22,18 +22,27 @@ def predictions(learner, course, version) -> dict[int, float]:
     return predict_exercises(learner.pk, graph, history, version, timezone.now())
 
 
-def test_a_queued_training_run_is_trained_and_promoted_by_the_training_worker(start_worker, course):
+def finished_run(run: TrainingRun) -> TrainingRun:
+    return wait_for(
+        lambda: TrainingRun.objects.filter(pk=run.pk, status=TrainingRun.Status.SUCCEEDED).first(),
+        seconds=180,
+    )
+
+
+def test_queued_training_runs_are_promoted_or_rejected_by_the_training_worker(start_worker, course):
     from django.core.management import call_command
 
     call_command("simulate_histories", "--course", "arithmetic", "--learners", "40", "--steps", "30")
     worker = start_worker("training")
-    run = start_training_run("api")
-    finished = wait_for(
-        lambda: TrainingRun.objects.filter(pk=run.pk, status=TrainingRun.Status.SUCCEEDED).first(),
-        seconds=180,
-    )
-    assert finished.result == "promoted: no active version yet"
-    assert ModelVersion.objects.get(status=ModelVersion.Status.ACTIVE).training_run_id == run.pk
+    first = finished_run(start_training_run("api"))
+    assert first.result == "promoted: no active version yet"
+    assert ModelVersion.objects.get(status=ModelVersion.Status.ACTIVE).training_run_id == first.pk
+    # The same data and seed give the same weights, so the second candidate cannot beat the first on the
+    # same held-out learners: it is rejected with the figures, and the first stays active.
+    second = finished_run(start_training_run("api"))
+    assert second.result.startswith("rejected: auc ") and "on the same held-out learners" in second.result
+    assert ModelVersion.objects.get(training_run=second).status == ModelVersion.Status.REJECTED
+    assert ModelVersion.objects.get(status=ModelVersion.Status.ACTIVE).training_run_id == first.pk
     assert worker.poll() is None
 
 
