@@ -29,20 +29,21 @@ from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
 NEIGHBOURS = 10
 SHRINKAGE = 1.0
 TOKENS = r"[^\W_]+"
-# Unit-length vectors of binary word 1- to 4-gram counts, hashed into 2^20 buckets (no vocabulary to fit).
+BUCKETS = 2**20
+# Unit-length vectors of binary word 1- to 4-gram counts, hashed into BUCKETS (no vocabulary to fit).
 _HASHER = HashingVectorizer(
     lowercase=True,
     token_pattern=TOKENS,
     ngram_range=(1, 4),
     binary=True,
     alternate_sign=False,
-    n_features=2**20,
+    n_features=BUCKETS,
 )
 
 
 def text_vectors(texts: Sequence[str]) -> sp.csr_matrix:
     """One unit-length row per text (a zero row for a text without words), depending on the text alone."""
-    return _HASHER.transform(texts) if texts else sp.csr_matrix((0, _HASHER.n_features))
+    return _HASHER.transform(texts) if texts else sp.csr_matrix((0, BUCKETS))
 
 
 def lagged_similarity(vectors: sp.csr_matrix, ids: np.ndarray, position: np.ndarray, lags: int) -> np.ndarray:

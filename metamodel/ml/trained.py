@@ -37,7 +37,7 @@ from metamodel.ml.model import (
     split_validation,
     train_network,
 )
-from metamodel.ml.text import SimilarityTo, TextNeighbours, text_vectors
+from metamodel.ml.text import BUCKETS, SimilarityTo, TextNeighbours, text_vectors
 
 PARAMS_FORMAT = 3
 # Encoded candidate sets kept per model, keyed by the candidates themselves (so never stale): a course's
@@ -210,7 +210,7 @@ class TrainedModel:
                 np.concatenate([indices for indices, _ in found]) if found else np.zeros(0, dtype=np.int32),
                 np.concatenate(([0], np.cumsum(lengths))),
             ),
-            shape=(len(texts), text_vectors([]).shape[1]),
+            shape=(len(texts), BUCKETS),
         )
 
     def text_priors(
