@@ -80,10 +80,12 @@ class SimilarityTo:
 
     def __call__(self, others: sp.csr_matrix) -> np.ndarray:
         """(n, m): the similarity of each of the set's n texts with each of the m rows of ``others``."""
-        position = np.minimum(np.searchsorted(self.buckets, others.indices), max(len(self.buckets) - 1, 0))
-        found = self.buckets[position] == others.indices if len(self.buckets) else position < 0
-        rows = np.repeat(np.arange(others.shape[0]), np.diff(others.indptr))
         dense = np.zeros((len(self.buckets), others.shape[0]))
+        if not len(self.buckets):  # the set's texts have no words
+            return self.vectors @ dense
+        position = np.minimum(np.searchsorted(self.buckets, others.indices), len(self.buckets) - 1)
+        found = self.buckets[position] == others.indices
+        rows = np.repeat(np.arange(others.shape[0]), np.diff(others.indptr))
         dense[position[found], rows[found]] = others.data[found]
         return self.vectors @ dense
 
