@@ -76,8 +76,8 @@ def main() -> None:
         )
         for exercise, skills in list(distinct.items())[:500]
     ]
-    params = model.adapt(history, texts)
-    adapt_ms = median_ms(lambda: model.adapt(history, texts), args.repeats)
+    params = model.adapt(history, candidates)
+    adapt_ms = median_ms(lambda: model.adapt(history, candidates), args.repeats)
     copies = iter([fresh(candidates) for _ in range(args.repeats + 10)])
     score_ms = median_ms(lambda: model.predict(params, next(copies), 201), args.repeats)
     print(f"torch threads: {torch.get_num_threads()}")

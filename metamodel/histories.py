@@ -30,7 +30,6 @@ class CourseGraph:
     keys: dict[int, str]  # the same exercises' keys, by id
     skill_ids: dict[int, tuple[int, ...]]  # every exercise of the course, practisable or not
     skill_keys: dict[int, tuple[str, ...]]  # the same, as sorted namespaced keys
-    texts: dict[str, str]  # the practisable exercises' prompts, by namespaced key (for the model)
 
 
 def _skill_keys(skill_ids: dict[int, tuple[int, ...]], key_of: dict[int, str]) -> dict[int, tuple[str, ...]]:
@@ -67,8 +66,7 @@ def course_graph(course: Course) -> CourseGraph:
         # most like it (metamodel.ml.text).
         candidates.append(Candidate(f"{course.slug}/{key}", skill_keys.get(pk, ()), difficulty, prompt))
         keys[pk] = key
-    texts = {c.exercise: c.text for c in candidates if c.text}
-    return CourseGraph(course, skills, exercises, candidates, keys, skill_ids, skill_keys, texts)
+    return CourseGraph(course, skills, exercises, candidates, keys, skill_ids, skill_keys)
 
 
 # A timestamp this large is real Unix time (after 2001-09-09); smaller ones are positions in a sequence.

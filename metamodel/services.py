@@ -36,7 +36,7 @@ def _adapted_state(
     stored = LearnerState.objects.filter(learner_id=learner_id, course=course).first()
     if stored and stored.model_version_id == version.pk and stored.last_attempt_id >= history.last_attempt_id:
         return stored
-    params = load_version(version).adapt(history.model, graph.texts)
+    params = load_version(version).adapt(history.model, graph.candidates)
     with transaction.atomic():
         state, _ = LearnerState.objects.select_for_update().get_or_create(
             learner_id=learner_id,

@@ -37,16 +37,13 @@ from metamodel.ml.model import (
     split_validation,
     train_network,
 )
-from metamodel.ml.text import BUCKETS, SimilarityTo, TextNeighbours, text_vectors
+from metamodel.ml.text import SimilarityTo, TextNeighbours, text_vectors
 
 PARAMS_FORMAT = 3
 # Encoded candidate sets kept per model, keyed by the candidates themselves (so never stale): a course's
 # candidates are the same from one choice to the next, and encoding them (with their texts' neighbours)
 # is a third of a scoring.
 CANDIDATE_CACHE = 32
-# Text vectors kept per model, keyed by the text: a learner's recent exercises are the course's, again and
-# again, and vectorising 200 texts would take longer than the whole adaptation.
-TEXT_CACHE = 100_000
 
 
 class AttemptLike(Protocol):
@@ -159,7 +156,13 @@ class _CandidateSet:
     indices: _Indices
     prior: np.ndarray
     texts: dict[str, str]  # by exercise key, those with a text
+    vectors: sp.csr_matrix  # their text vectors, a row per candidate
     similarity: SimilarityTo | None  # to the candidates' texts, a row per candidate; None when none has one
+
+    def text_vectors(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """The vectors of some of the candidates' texts, already computed."""
+        row = {text: i for i, text in enumerate(self.texts.values())}
+        return self.vectors[[row[text] for text in texts]]
 
 
 class TrainedModel:
@@ -189,29 +192,6 @@ class TrainedModel:
             self._decay = float(net.log_decay.exp())
             self._exercise_bias = net.exercise_bias.weight[:, 0].numpy().astype(np.float64)
         self._candidate_sets: dict[tuple[Candidate, ...], _CandidateSet] = {}
-        self._text_rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-
-    def _text_vectors(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """:func:`~metamodel.ml.text.text_vectors`, each text vectorised once per model."""
-        rows = self._text_rows
-        missing = [text for text in dict.fromkeys(texts) if text not in rows]
-        if missing:
-            if len(rows) + len(missing) > TEXT_CACHE:
-                rows.clear()
-            vectors = text_vectors(missing)
-            for i, text in enumerate(missing):
-                start, end = vectors.indptr[i], vectors.indptr[i + 1]
-                rows[text] = (vectors.indices[start:end], vectors.data[start:end])
-        found = [rows[text] for text in texts]
-        lengths = np.fromiter((len(indices) for indices, _ in found), dtype=np.int64, count=len(found))
-        return sp.csr_matrix(
-            (
-                np.concatenate([data for _, data in found]) if found else np.zeros(0),
-                np.concatenate([indices for indices, _ in found]) if found else np.zeros(0, dtype=np.int32),
-                np.concatenate(([0], np.cumsum(lengths))),
-            ),
-            shape=(len(texts), BUCKETS),
-        )
 
     def text_priors(
         self, exercises: Sequence[str], texts: Mapping[str, str], fallback: np.ndarray
@@ -290,14 +270,15 @@ class TrainedModel:
         exercises = [c.exercise for c in candidates]
         slots = SkillSlots.of([c.skills for c in candidates])
         prior = -np.array([c.difficulty for c in candidates], dtype=np.float64)
-        if any(c.text for c in candidates):
-            prior = self.text_priors(exercises, {c.exercise: c.text for c in candidates}, prior)
         texts = {c.exercise: c.text for c in candidates if c.text}
-        similarity = SimilarityTo(self._text_vectors([c.text for c in candidates])) if texts else None
+        if texts:
+            prior = self.text_priors(exercises, texts, prior)
+        vectors = text_vectors(list(texts.values()))
+        similarity = SimilarityTo(vectors) if texts else None
         if len(self._candidate_sets) >= CANDIDATE_CACHE:
             self._candidate_sets.clear()
         encoded = self._candidate_sets[key] = _CandidateSet(
-            exercises, slots, self._indices(exercises, slots), prior, texts, similarity
+            exercises, slots, self._indices(exercises, slots), prior, texts, vectors, similarity
         )
         return encoded
 
@@ -306,11 +287,11 @@ class TrainedModel:
         (0 for none, or one the network has never seen)."""
         return self.vocabulary.skills.get(skills[0], 0) if skills else 0
 
-    def adapt(self, history: Sequence[AttemptLike], texts: Mapping[str, str] | None = None) -> LearnerParams:
+    def adapt(self, history: Sequence[AttemptLike], candidates: Sequence[Candidate] = ()) -> LearnerParams:
         """Adapt phi to a learner's attempts in one course, oldest first: ``config.inner_steps`` Meta-SGD
         steps on the last ``config.window`` attempts (recent ones weighted more, as in meta-training) from
-        the meta-learned initialisation. An empty history gives the initialisation itself. ``texts`` maps
-        exercise keys to their texts (the texts of the candidates that :meth:`predict` is given)."""
+        the meta-learned initialisation. An empty history gives the initialisation itself. The texts of
+        ``candidates`` (those that :meth:`predict` is given) are the attempts' exercises' texts."""
         timestamps = [a.timestamp for a in history]
         state = KnowledgeState(real_time=not all(t == i for i, t in enumerate(timestamps, start=1)))
         recent_from = max(0, len(history) - self.config.window)
@@ -342,9 +323,10 @@ class TrainedModel:
                 np.array([a.correct for a in history[start:]], dtype=np.float64),
                 positions,
             )
+            encoded = self._candidate_set(candidates)
             history_rows["history_similarity"] = torch.from_numpy(
                 recent_similarity(
-                    [a.exercise for a in history[start:]], positions, texts or {}, self._text_vectors
+                    [a.exercise for a in history[start:]], positions, encoded.texts, encoded.text_vectors
                 )
             )
             history_rows = {name: value[recent_from - start :] for name, value in history_rows.items()}
@@ -394,10 +376,9 @@ class TrainedModel:
         similarity = np.zeros((len(candidates), RECENT), dtype=np.float32)
         if encoded.similarity is not None and recent:
             # Lag 1 (the latest answer) first, as in FeatureTable.similarity; the candidates' texts.
-            latest = self._text_vectors(
-                [encoded.texts.get(exercise, "") for _, _, exercise in reversed(recent)]
-            )
-            similarity[:, : len(recent)] = encoded.similarity(latest)
+            lags = [lag for lag, (_, _, exercise) in enumerate(reversed(recent)) if exercise in encoded.texts]
+            latest = [encoded.texts[recent[-1 - lag][2]] for lag in lags]
+            similarity[:, lags] = encoded.similarity(encoded.text_vectors(latest))
         history["history_similarity"] = torch.from_numpy(similarity)
         base, vector = self._base(encoded.indices, encoded.prior, g, f, history)
         share = encoded.indices.share

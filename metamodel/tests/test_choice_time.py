@@ -24,8 +24,8 @@ class ForgettingModel:
     def __init__(self, model):
         self.model = model
 
-    def adapt(self, history, texts):
-        return self.model.adapt(history, texts)
+    def adapt(self, history, candidates):
+        return self.model.adapt(history, candidates)
 
     def predict(self, params, candidates, now: int) -> np.ndarray:
         days = (now - LEARNT.timestamp()) / 86_400

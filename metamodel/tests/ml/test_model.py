@@ -315,7 +315,7 @@ def test_adapt_with_texts_matches_the_batched_evaluation_path(text_trained):
     courses_candidates = [Candidate(key, ("c/s",), text=text) for key, text in PROBLEM_TEXTS.items()]
     one_by_one = []
     for t, h in enumerate(history):
-        params = text_trained.adapt(history[:t], PROBLEM_TEXTS)
+        params = text_trained.adapt(history[:t], courses_candidates)
         p = text_trained.predict(params, courses_candidates, h.timestamp)
         one_by_one.append(p[list(PROBLEM_TEXTS).index(h.exercise)])
     assert np.allclose(batched, one_by_one, atol=1e-5)
