@@ -1,4 +1,5 @@
-"""A student's first session in real headless Chromium, against a live server, at phone width."""
+"""A student's sessions in real headless Chromium, against a live server, at phone width: the first one,
+and reading why an exercise was chosen, then taking one of the alternatives instead."""
 
 import os
 import re
@@ -117,3 +118,40 @@ def test_a_student_signs_up_enrolls_practises_and_sees_progress(live_server, cou
     practised = page.locator("tbody tr").filter(has_text=re.compile(r"\bago\b"))
     expect(practised.first).to_be_visible()
     assert fits_the_screen(page)
+
+
+def test_a_student_reads_why_and_picks_one_of_the_alternatives_instead(
+    live_server, course, student, page: Page
+):
+    from conftest import train_on_simulated_learners
+
+    train_on_simulated_learners()  # an active model: the policy's choice, its reasons and alternatives
+    student.set_password("Analytical-engine-1843")
+    student.save()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(student.username)
+    page.get_by_label("Password").fill("Analytical-engine-1843")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Courses")
+    page.get_by_role("button", name="Enroll in Arithmetic").click()
+    expect(page.get_by_text("You are enrolled in Arithmetic.")).to_be_visible()
+    page.goto(f"{live_server.url}/courses/{course.slug}/practice/")
+
+    recommended = shown_exercise(page)
+    recommendation = Recommendation.objects.latest("id")
+    page.get_by_text("Why this exercise?").click()
+    expect(
+        page.get_by_text(recommendation.reasons[0][:1].upper() + recommendation.reasons[0][1:])
+    ).to_be_visible()
+    assert fits_the_screen(page)
+
+    alternatives = page.get_by_role("region", name="Or pick another").get_by_role("link")
+    expect(alternatives.first).to_be_visible()
+    alternatives.first.click()
+    expect(page.get_by_text("You chose this exercise instead of the recommended one.")).to_be_visible()
+    picked = Exercise.objects.get(course=course, key=page.url.split("exercise=")[1].split("&")[0])
+    assert picked != recommended
+    give_answer(page, picked, right=True)
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Correct!"))
+    recommendation.refresh_from_db()
+    assert recommendation.learner_choice == picked
