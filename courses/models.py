@@ -58,16 +58,16 @@ class CourseQuerySet(models.QuerySet):
         their rows (an imported log has 10^4 exercises and 10^3 learners).
         """
 
-        def count(model: type[models.Model], **conditions: object) -> Coalesce:
-            rows = model.objects.filter(course=OuterRef("pk"), **conditions).order_by()
+        def count(rows: models.QuerySet) -> Coalesce:
+            rows = rows.filter(course=OuterRef("pk")).order_by()
             return Coalesce(Subquery(rows.values("course").annotate(n=Count("pk")).values("n")), 0)
 
         from learners.models import Enrollment
 
         return self.annotate(
-            skill_count=count(Skill),
-            exercise_count=count(Exercise, active=True, imported=False),
-            learner_count=count(Enrollment),
+            skill_count=count(Skill.objects.all()),
+            exercise_count=count(Exercise.objects.practisable()),
+            learner_count=count(Enrollment.objects.all()),
         )
 
 
@@ -178,6 +178,12 @@ class Skill(models.Model):
                 stack.extend(graph.get(pk, ()))
 
 
+class ExerciseQuerySet(models.QuerySet):
+    def practisable(self) -> "ExerciseQuerySet":
+        """The exercises a learner can be given: active, and authored (not imported from a log)."""
+        return self.filter(active=True, imported=False)
+
+
 class Exercise(models.Model):
     class Type(models.TextChoices):
         MULTIPLE_CHOICE = "multiple_choice", "Multiple choice"
@@ -205,6 +211,8 @@ class Exercise(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ExerciseQuerySet.as_manager()
 
     class Meta:
         ordering = ["course", "key"]

@@ -44,7 +44,7 @@ class CourseDetailSerializer(CourseSerializer):
         fields = [*CourseSerializer.Meta.fields, "skills", "exercises"]
 
     def get_exercises(self, course: Course) -> list[dict]:
-        exercises = course.exercises.filter(active=True, imported=False).prefetch_related("skills")
+        exercises = course.exercises.practisable().prefetch_related("skills")
         return ExerciseSerializer(exercises, many=True).data
 
 

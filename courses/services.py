@@ -71,9 +71,7 @@ def import_course(document: Any, teacher: AbstractBaseUser | None = None) -> Imp
         exercise.skills.set([skills[key] for key in item["skills"]])
         keys.append(item["key"])
     deactivated = (
-        Exercise.objects.filter(course=course, active=True, imported=False)
-        .exclude(key__in=keys)
-        .update(active=False)
+        Exercise.objects.practisable().filter(course=course).exclude(key__in=keys).update(active=False)
     )
     return ImportSummary(course, created, len(skills), len(keys), deactivated)
 
@@ -81,7 +79,7 @@ def import_course(document: Any, teacher: AbstractBaseUser | None = None) -> Imp
 def export_course(course: Course) -> dict:
     """The course as a course document (active authored exercises only); importing it round-trips."""
     skills = course.skills.prefetch_related("prerequisites").order_by("id")
-    exercises = course.exercises.filter(active=True, imported=False).prefetch_related("skills").order_by("id")
+    exercises = course.exercises.practisable().prefetch_related("skills").order_by("id")
     document: dict[str, Any] = {
         "slug": course.slug,
         "title": course.title,

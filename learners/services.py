@@ -107,7 +107,7 @@ def record_attempt(
         return replay
     if not is_enrolled(learner, course):
         raise AttemptRefused("course", "You are not enrolled in this course.")
-    exercise = Exercise.objects.filter(course=course, key=exercise_key, active=True, imported=False).first()
+    exercise = Exercise.objects.practisable().filter(course=course, key=exercise_key).first()
     if exercise is None:
         raise AttemptRefused("exercise", f"No active exercise '{exercise_key}' in this course.")
     recommendation = None

@@ -55,9 +55,7 @@ def course_graph(course: Course) -> CourseGraph:
         SkillNode(skill.pk, skill.name, tuple(prerequisites.get(skill.pk, ())))
         for skill in topological_order(skill_rows, pairs)
     ]
-    rows = course.exercises.filter(active=True, imported=False).values_list(
-        "pk", "key", "difficulty", "prompt"
-    )
+    rows = course.exercises.practisable().values_list("pk", "key", "difficulty", "prompt")
     exercises, candidates, keys = [], [], {}
     for pk, key, difficulty, prompt in rows:
         exercises.append(CandidateExercise(pk, skill_ids.get(pk, ()), difficulty))
@@ -155,7 +153,7 @@ def course_logs() -> Iterator[tuple[str, list[AttemptRecord]]]:
 def exercise_texts() -> dict[str, str]:
     """The prompts of every course's practisable exercises (those a choice scores, so the model trains
     with the texts it is served with), by namespaced key (``"<course slug>/<key>"``)."""
-    rows = Exercise.objects.filter(active=True, imported=False).exclude(prompt="")
+    rows = Exercise.objects.practisable().exclude(prompt="")
     return {
         f"{slug}/{key}": prompt for slug, key, prompt in rows.values_list("course__slug", "key", "prompt")
     }

@@ -465,7 +465,7 @@ class ServicePolicy:
 
         self.learner, self.course = learner, course
         enroll(learner, course)
-        self.exercises = {e.key: e for e in course.exercises.filter(active=True, imported=False)}
+        self.exercises = {e.key: e for e in course.exercises.practisable()}
         self.recommendation: Any = None
         self.step = 0
 
@@ -556,9 +556,7 @@ class ApiPolicy:
         )
         client.token = registered["token"]
         client.call("POST", f"courses/{course.slug}/enroll/")
-        self.exercises = {
-            e.key: e for e in course.exercises.filter(active=True, imported=False).prefetch_related("skills")
-        }
+        self.exercises = {e.key: e for e in course.exercises.practisable().prefetch_related("skills")}
         self.next: dict | None = None
 
     def choose(self, now: int) -> ExerciseSpec:

@@ -16,9 +16,7 @@ def course_specs(course: Course) -> tuple[list[SkillSpec], list[ExerciseSpec]]:
     ]
     exercises = [
         ExerciseSpec(e.key, tuple(sorted(s.key for s in e.skills.all())), e.difficulty)
-        for e in course.exercises.filter(active=True, imported=False)
-        .prefetch_related("skills")
-        .order_by("id")
+        for e in course.exercises.practisable().prefetch_related("skills").order_by("id")
     ]
     return skills, exercises
 
