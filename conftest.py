@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -16,6 +17,18 @@ from courses.tests.factories import TeacherFactory, UserFactory
 from learners.services import learner_for
 
 IN_CI = os.environ.get("CI") == "true"
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; `playwright install` cannot download here
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -165,6 +178,47 @@ def tasks_in_process(request):
 def model_artifacts(settings, tmp_path):
     """Each test writes its model artifacts to its own folder."""
     settings.MODEL_ARTIFACT_DIR = tmp_path / "models"
+
+
+@pytest.fixture
+def new_page(monkeypatch):
+    """Open pages in real headless Chromium, each in a browser context of its own (its own cookies, so
+    one test can be a teacher and a student at once); ``new_page(viewport)`` returns a fresh page."""
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        if IN_CI:
+            pytest.fail(f"CI=true but {CHROMIUM} is missing (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM reads are still
+    # plain synchronous calls, which Django would otherwise refuse inside a running loop.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+        def open_page(viewport: dict = PHONE):
+            context = browser.new_context(viewport=viewport)
+            context.set_default_timeout(10_000)
+            return context.new_page()
+
+        try:
+            yield open_page
+        finally:
+            browser.close()
+            # The ORM reads made while Playwright's loop runs hold a connection of their own that
+            # pytest-django does not close; left open, it stops the test database from being dropped.
+            connections.close_all()
+
+
+def log_in(page, live_server, user, password: str = "Analytical-engine-1843") -> None:
+    """Give ``user`` a password and log in with it on the site's login page."""
+    user.set_password(password)
+    user.save()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
 
 
 def train_on_simulated_learners(course_slug: str = "arithmetic", seed: int = 0):

@@ -239,6 +239,7 @@ class OverrideAdmin(TeacherScopedAdmin):
 
     @admin.action(description="End the selected overrides (they stay on record)")
     def end_overrides(self, request: HttpRequest, queryset: QuerySet) -> None:
-        for override in queryset:
+        overrides = list(queryset)
+        for override in overrides:
             end_override(override)
-        self.message_user(request, f"{queryset.count()} overrides ended.")
+        self.message_user(request, f"{len(overrides)} override{'' if len(overrides) == 1 else 's'} ended.")

@@ -13,13 +13,14 @@ class LearnerAdmin(TeacherScopedAdmin):
     course_path = "enrollments__course"
     list_display = ["__str__", "external_id", "created_at"]
     search_fields = ["user__username", "external_id"]
+    ordering = ["user__username", "external_id"]
     readonly_fields = ["user", "external_id", "created_at"]
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
         # Enrolling a student means finding them first: the enrollment form's autocomplete may look up
         # any account by username (three characters at least), while the list shows only your learners.
         if request.path.endswith("/autocomplete/") and len(search_term) >= 3:
-            queryset = Learner.objects.filter(user__isnull=False)
+            queryset = Learner.objects.filter(user__isnull=False).order_by(*self.ordering)
         return super().get_search_results(request, queryset, search_term)
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -1,54 +1,22 @@
 """A student's sessions in real headless Chromium, against a live server, at phone width: the first one,
 and reading why an exercise was chosen, then taking one of the alternatives instead."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
-from django.db import connections
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
+from conftest import log_in, train_on_simulated_learners
 from courses.models import Exercise
 from learners.models import Attempt
 from metamodel.models import Recommendation
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PHONE = {"width": 390, "height": 844}
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def page(monkeypatch):
-    if not CHROMIUM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but {CHROMIUM} is missing (apt-get install chromium)")
-        pytest.skip(f"{CHROMIUM} is not installed")
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM reads are still
-    # plain synchronous calls, which Django would otherwise refuse inside a running loop.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport=PHONE)
-            context.set_default_timeout(10_000)
-            yield context.new_page()
-        finally:
-            browser.close()
-            # The ORM reads made while Playwright's loop runs hold a connection of their own that
-            # pytest-django does not close; left open, it stops the test database from being dropped.
-            connections.close_all()
+def page(new_page) -> Page:
+    return new_page()
 
 
 def fits_the_screen(page: Page) -> bool:
@@ -123,15 +91,8 @@ def test_a_student_signs_up_enrolls_practises_and_sees_progress(live_server, cou
 def test_a_student_reads_why_and_picks_one_of_the_alternatives_instead(
     live_server, course, student, page: Page
 ):
-    from conftest import train_on_simulated_learners
-
     train_on_simulated_learners()  # an active model: the policy's choice, its reasons and alternatives
-    student.set_password("Analytical-engine-1843")
-    student.save()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(student.username)
-    page.get_by_label("Password").fill("Analytical-engine-1843")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live_server, student)
     expect(page.get_by_role("heading", level=1)).to_have_text("Courses")
     page.get_by_role("button", name="Enroll in Arithmetic").click()
     expect(page.get_by_text("You are enrolled in Arithmetic.")).to_be_visible()
