@@ -216,12 +216,17 @@ def _band_penalty(p: float, band: tuple[float, float]) -> float:
     return 4.0 * outside + abs(p - centre)
 
 
-def _difficulty_words(p: float, band: tuple[float, float]) -> str:
+def _difficulty_words(p: float, band: tuple[float, float], others: Sequence[float]) -> str:
+    """Where the chosen exercise's predicted success ``p`` lies against the band; ``others``: the predicted
+    success of the other candidates aimed at the same skill."""
+    where = f"the target band {band[0]:.0%}-{band[1]:.0%}"
     if p < band[0]:
-        return f"challenge: {p:.0%} predicted success (nothing easier was left to practise)"
+        alone = " (no easier exercise of this skill is left)" if all(q <= p for q in others) else ""
+        return f"challenge: {p:.0%} predicted success, below {where}{alone}"
     if p > band[1]:
-        return f"warm-up: {p:.0%} predicted success (nothing harder was left to practise)"
-    return f"stretch: {p:.0%} predicted success, in the target band {band[0]:.0%}-{band[1]:.0%}"
+        alone = " (no harder exercise of this skill is left)" if all(q >= p for q in others) else ""
+        return f"warm-up: {p:.0%} predicted success, above {where}{alone}"
+    return f"stretch: {p:.0%} predicted success, in {where}"
 
 
 @dataclass(frozen=True)
@@ -393,7 +398,8 @@ def decide(
         key=lambda c: (-c.score, c.exercise_id),
     )
     chosen = (rng or random.Random()).choices(candidates, weights=[c.probability for c in candidates])[0]
-    reasons = [reasons_for[chosen.skill_id], _difficulty_words(chosen.predicted, steering.band)]
+    others = [c.predicted for c in candidates if c.skill_id == chosen.skill_id and c is not chosen]
+    reasons = [reasons_for[chosen.skill_id], _difficulty_words(chosen.predicted, steering.band, others)]
     if chosen.probability < 0.5:
         reasons.append(f"exploring: chosen with probability {chosen.probability:.0%} among close candidates")
     return Choice(chosen.exercise_id, [*reasons, *steering.notes], chosen.probability, candidates)

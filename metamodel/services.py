@@ -64,8 +64,8 @@ def adapt_learner(learner_id: int, course_id: int) -> LearnerState | None:
     learner = Learner.objects.filter(pk=learner_id).first()
     if version is None or course is None or learner is None:
         return None
-    since = steering_for(learner, course)[1]
     graph = course_graph(course)
+    since = steering_for(learner, graph)[1]
     return _adapted_state(
         learner_id, graph, version, learner_history(learner_id, graph, HISTORY_LIMIT, since)
     )
@@ -86,11 +86,14 @@ def predict_exercises(
     return dict(zip((e.id for e in graph.exercises), (float(x) for x in p), strict=True))
 
 
-def steering_for(learner: Learner, course: Course) -> tuple[Steering, datetime | None]:
+def steering_for(learner: Learner, graph: CourseGraph) -> tuple[Steering, datetime | None]:
     """The active overrides for the learner in the course, resolved: the learner's own before the course's.
 
-    Also returns when the learner's state was last reset (attempts before it no longer count).
+    A pinned exercise that is no longer practisable (deactivated since it was pinned) is passed over, with
+    a note saying so: the learner cannot be given it, and must not be sent to it again and again. Also
+    returns when the learner's state was last reset (attempts before it no longer count).
     """
+    course = graph.course
     active = Override.objects.filter(course=course, ended_at__isnull=True).filter(
         Q(learner=learner) | Q(learner__isnull=True)
     )
@@ -106,11 +109,16 @@ def steering_for(learner: Learner, course: Course) -> tuple[Steering, datetime |
     if (banded := latest.get(Override.Kind.TARGET_BAND)) is not None:
         band = (banded.band_low, banded.band_high)
     pin_skill, pin_exercise = latest.get(Override.Kind.PIN_SKILL), latest.get(Override.Kind.PIN_EXERCISE)
+    passed_over = pin_exercise is not None and pin_exercise.exercise_id not in graph.keys
+    if passed_over:
+        pin_exercise = None
     notes = tuple(
         f"your teacher: {o.get_kind_display().lower()} ({o.reason})"
         for o in (pin_skill, pin_exercise, latest.get(Override.Kind.TARGET_BAND))
         if o is not None
     )
+    if passed_over:
+        notes += ("your teacher pinned an exercise that is no longer active: it is passed over",)
     steering = Steering(
         pinned_skill=pin_skill.skill_id if pin_skill else None,
         pinned_exercise=pin_exercise.exercise_id if pin_exercise else None,
@@ -138,7 +146,7 @@ def recommend_next(
     """
     now = timezone.now() if now is None else now
     graph = course_graph(course)
-    steering, reset_at = steering_for(learner, course)
+    steering, reset_at = steering_for(learner, graph)
     history = learner_history(learner.pk, graph, HISTORY_LIMIT, reset_at)
     version = active_version()
     predictions: dict[int, float] = {}
@@ -159,8 +167,6 @@ def recommend_next(
         raise NothingToPractise(course.slug)
     stored = choice.candidates[:CANDIDATES_STORED]
     keys = graph.keys
-    if outside := {c.exercise_id for c in stored} - keys.keys():  # a pinned exercise no longer practisable
-        keys = {**keys, **dict(course.exercises.filter(pk__in=outside).values_list("pk", "key"))}
     return Recommendation.objects.create(
         learner=learner,
         course=course,

@@ -210,3 +210,20 @@ def test_overrides_pin_exclude_and_set_the_band():
     assert [c.exercise_id for c in excluded.candidates] == [12]
     easy = decide(GRAPH, ITEMS, [], preds, NOW, Steering(band=(0.75, 0.95)), random.Random(0))
     assert easy.candidates[0].exercise_id == 10  # the easiest Counting exercise, 80 % predicted
+
+
+def test_a_hard_choice_says_no_easier_exercise_is_left_only_when_that_is_true():
+    def reasons_for(predictions: dict[int, float], seed: int) -> tuple[int, list[str]]:
+        choice = decide([COUNTING, ADDITION], EXERCISES, [], predictions, 0.0, rng=random.Random(seed))
+        return choice.exercise_id, choice.reasons
+
+    only_hard = {10: 0.30, 11: 0.35, 20: 0.2, 21: 0.2}
+    easiest = [reasons_for(only_hard, seed) for seed in range(40) if reasons_for(only_hard, seed)[0] == 11]
+    assert easiest and easiest[0][1][1] == (
+        "challenge: 35% predicted success, below the target band 60%-85% (no easier exercise of this skill "
+        "is left)"
+    )
+    explored = [reasons_for(only_hard, seed) for seed in range(40) if reasons_for(only_hard, seed)[0] == 10]
+    assert explored, "exploration sometimes picks the harder exercise"
+    assert explored[0][1][1] == "challenge: 30% predicted success, below the target band 60%-85%"
+    assert explored[0][1][2].startswith("exploring: chosen with probability")

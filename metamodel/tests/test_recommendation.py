@@ -85,3 +85,37 @@ def test_an_exercise_added_after_training_is_predicted_like_the_trained_ones_of_
     predicted = predict_exercises(learner.pk, graph, history, version, timezone.now())
     ids = {e.key: e.pk for e in course.exercises.all()}
     assert predicted[ids["new-hard"]] < predicted[ids["new-easy"]]
+
+
+@pytest.mark.parametrize("with_model", [False, True])
+def test_a_pin_on_an_exercise_deactivated_since_is_passed_over_and_the_learner_told(
+    enrolled, student, teacher, course, with_model
+):
+    from courses.models import Override
+
+    if with_model:
+        train_on_simulated_learners()
+    pinned = course.exercises.get(key="mul-1")
+    Override.objects.create(
+        course=course, learner=student.learner, kind=Override.Kind.PIN_EXERCISE, exercise=pinned,
+        reason="exam tomorrow", created_by=teacher,
+    )  # fmt: skip
+    assert enrolled.get("/api/v1/courses/arithmetic/next/").json()["key"] == "mul-1"
+    Exercise.objects.filter(pk=pinned.pk).update(active=False)  # a teacher deactivates it afterwards
+
+    body = enrolled.get("/api/v1/courses/arithmetic/next/").json()
+    assert body["key"] != "mul-1"
+    assert "your teacher pinned an exercise that is no longer active: it is passed over" in body["reasons"]
+    assert not any("pin an exercise (exam tomorrow)" in reason for reason in body["reasons"])
+    answered = enrolled.post(
+        "/api/v1/attempts/",
+        {
+            "course": "arithmetic",
+            "exercise": body["key"],
+            "response": "1",
+            "recommendation": body["recommendation"],
+        },
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="after-deactivation",
+    )
+    assert answered.status_code == 201 and answered.json()["next"]["key"] != "mul-1"
