@@ -5,6 +5,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 
 from courses.admin import TeacherScopedAdmin
 from metamodel.models import LearnerState, ModelVersion, Recommendation, TrainingRun
@@ -23,10 +26,24 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Recommendation)
 class RecommendationAdmin(ReadOnlyAdmin, TeacherScopedAdmin):
-    list_display = ["created_at", "learner", "course", "exercise", "policy", "predicted_correct", "reasons"]
+    list_display = ["created_at", "learner", "course", "exercise_key", "policy", "predicted", "why"]
     list_filter = [("course", admin.RelatedOnlyFieldListFilter), "policy"]
     search_fields = ["learner__user__username", "exercise__key"]
     list_select_related = ["learner__user", "course", "exercise"]
+
+    @admin.display(description="exercise", ordering="exercise__key")
+    def exercise_key(self, recommendation: Recommendation) -> str:
+        return recommendation.exercise.key
+
+    @admin.display(description="predicted success", ordering="predicted_correct")
+    def predicted(self, recommendation: Recommendation) -> str:
+        p = recommendation.predicted_correct
+        return "—" if p is None else f"{p:.0%}"
+
+    @admin.display(description="why")
+    def why(self, recommendation: Recommendation) -> str:
+        """The reasons as the learner's "Why this exercise?" panel words them, one per line."""
+        return format_html_join(mark_safe("<br>"), "{}", ((capfirst(r),) for r in recommendation.reasons))
 
 
 @admin.register(LearnerState)

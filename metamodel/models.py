@@ -138,4 +138,5 @@ class LearnerState(models.Model):
         constraints = [models.UniqueConstraint(fields=["learner", "course"], name="learner_state_unique")]
 
     def __str__(self) -> str:
-        return f"{self.learner} in {self.course_id} (v{self.model_version_id}, {self.attempts_seen} attempts)"
+        model = f"model v{self.model_version_id}, {self.attempts_seen} attempts"
+        return f"{self.learner} in {self.course.slug} ({model})"

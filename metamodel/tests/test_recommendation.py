@@ -119,3 +119,22 @@ def test_a_pin_on_an_exercise_deactivated_since_is_passed_over_and_the_learner_t
         HTTP_IDEMPOTENCY_KEY="after-deactivation",
     )
     assert answered.status_code == 201 and answered.json()["next"]["key"] != "mul-1"
+
+
+def test_teachers_read_each_decision_on_the_dashboard_as_the_learner_reads_it(enrolled, teacher, course):
+    from django.test import Client
+
+    from courses.teachers import make_teacher
+
+    train_on_simulated_learners()
+    body = enrolled.get("/api/v1/courses/arithmetic/next/").json()
+    make_teacher(teacher)
+    dashboard = Client()
+    dashboard.force_login(teacher)
+    page = dashboard.get("/admin/metamodel/recommendation/").content.decode()
+    assert f"{body['predicted_correct']:.0%}" in page
+    assert body["reasons"][0][:1].upper() + body["reasons"][0][1:] in page
+    assert "[&#x27;" not in page and "['" not in page  # no raw list of strings
+    state = LearnerState.objects.get()
+    page = dashboard.get(f"/admin/metamodel/learnerstate/{state.pk}/change/").content.decode()
+    assert f"sam in arithmetic (model v{state.model_version_id}, " in page
