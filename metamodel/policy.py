@@ -292,6 +292,58 @@ def mastered_by_answers(history: Sequence[PastAttempt]) -> set[int]:
     }
 
 
+@dataclass(frozen=True)
+class _Assessment:
+    """What the engine takes each skill's state to be at ``now`` (step 2 of the module's docstring)."""
+
+    now: float
+    known: dict[int, float]  # P(known) now
+    traced: dict[int, Known]  # the practised skills' knowledge tracing
+    reviews: set[int]  # mastered once, forgotten since: due for review
+    mastered: set[int]
+
+    def idle(self, sid: int) -> float:
+        return self.now - self.traced[sid].last_practised if sid in self.traced else 0.0
+
+
+def _assess(
+    by_skill: dict[int, list[CandidateExercise]],
+    history: Sequence[PastAttempt],
+    predictions: dict[int, float],
+    now: float,
+) -> _Assessment:
+    success = {sid: sum(predictions[e.id] for e in items) / len(items) for sid, items in by_skill.items()}
+    _, _, slip, guess = BKT_PARAMETERS
+    # The model's predicted success read as knowledge, P(right) = K (1 - slip) + (1 - K) guess, is where a
+    # learner starts on a skill; capped, so that only answers make a skill mastered.
+    priors = {sid: min(PRIOR_CAP, max(0.0, (p - guess) / (1 - slip - guess))) for sid, p in success.items()}
+    traced = knowledge(history, now, priors)
+    known = {sid: traced[sid].now if sid in traced else priors[sid] for sid in by_skill}
+    # Review: once mastered, now a day or more away and forgotten, by the answers' forgetting curve or by
+    # the model's predicted success falling below REVIEW_THRESHOLD.
+    reviews = {
+        sid
+        for sid in traced.keys() & by_skill.keys()
+        if traced[sid].at_last_practice >= MASTERY_THRESHOLD
+        and now - traced[sid].last_practised >= REVIEW_AFTER_SECONDS
+        and (known[sid] < MASTERY_THRESHOLD or success[sid] < REVIEW_THRESHOLD)
+    }
+    mastered = {sid for sid in by_skill if known[sid] >= MASTERY_THRESHOLD and sid not in reviews}
+    return _Assessment(now, known, traced, reviews, mastered)
+
+
+def mastered_by_model(
+    exercises: Sequence[CandidateExercise],
+    history: Sequence[PastAttempt],
+    predictions: dict[int, float],
+    now: float,
+) -> set[int]:
+    """The skills :func:`decide` takes as mastered at ``now``: the learner's progress page and the class
+    mastery say what the engine acts on, and the "ready: prerequisites mastered" reasons agree with them."""
+    by_skill = _by_skill([e for e in exercises if e.id in predictions])
+    return _assess(by_skill, history, predictions, now).mastered if by_skill else set()
+
+
 def decide(
     skills: Sequence[SkillNode],
     exercises: Sequence[CandidateExercise],
@@ -313,29 +365,8 @@ def decide(
         return None
     names = {s.id: s.name for s in skills}
     prerequisites = {s.id: [p for p in s.prerequisite_ids if p in by_skill] for s in skills}
-    success = {sid: sum(predictions[e.id] for e in items) / len(items) for sid, items in by_skill.items()}
-    _, _, slip, guess = BKT_PARAMETERS
-    # The model's predicted success read as knowledge, P(right) = K (1 - slip) + (1 - K) guess, is where a
-    # learner starts on a skill; capped, so that only answers make a skill mastered.
-    priors = {sid: min(PRIOR_CAP, max(0.0, (p - guess) / (1 - slip - guess))) for sid, p in success.items()}
-    traced = knowledge(history, now, priors)
-    known = {sid: traced[sid].now if sid in traced else priors[sid] for sid in by_skill}
-
-    def idle(sid: int) -> float:
-        return now - traced[sid].last_practised if sid in traced else 0.0
-
-    def review_due(sid: int) -> bool:
-        """Once mastered, now a day or more away and forgotten: by the answers' forgetting curve, or by
-        the model's predicted success falling below REVIEW_THRESHOLD."""
-        return (
-            sid in traced
-            and traced[sid].at_last_practice >= MASTERY_THRESHOLD
-            and idle(sid) >= REVIEW_AFTER_SECONDS
-            and (known[sid] < MASTERY_THRESHOLD or success[sid] < REVIEW_THRESHOLD)
-        )
-
-    reviews = {sid for sid in by_skill if review_due(sid)}
-    mastered = {sid for sid in by_skill if known[sid] >= MASTERY_THRESHOLD and sid not in reviews}
+    assessed = _assess(by_skill, history, predictions, now)
+    known, reviews, mastered, idle = assessed.known, assessed.reviews, assessed.mastered, assessed.idle
     ready = {sid for sid in by_skill if all(p in mastered for p in prerequisites.get(sid, ()))}
     reasons_for: dict[int, str] = {}
     for sid in ready - mastered:
