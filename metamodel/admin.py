@@ -96,7 +96,13 @@ class TrainingRunAdmin(ReadOnlyAdmin):
             raise PermissionDenied
         with transaction.atomic():
             run = start_training_run("admin", request.user)
-        messages.success(request, f"Training run {run.pk} is queued; this page shows how it ends.")
+        run.refresh_from_db()  # where tasks run in-process (the embedded default) it has already ended
+        if run.status == TrainingRun.Status.QUEUED:
+            messages.success(request, f"Training run {run.pk} is queued; this page shows how it ends.")
+        else:
+            messages.success(
+                request, f"Training run {run.pk}: {run.get_status_display().lower()}. {run.result}"
+            )
         return HttpResponseRedirect(reverse("admin:metamodel_trainingrun_changelist"))
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):

@@ -55,6 +55,7 @@ class TrainingRunViewSet(
         serializer.is_valid(raise_exception=True)
         with transaction.atomic():
             run = start_training_run("api", request.user, serializer.validated_data.get("seed", 0))
+        run.refresh_from_db()  # as it stands after the commit: queued, or done where tasks run in-process
         return Response(self.get_serializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 

@@ -54,3 +54,18 @@ def test_the_dashboard_button_queues_a_run(course, admin_user, teacher, django_c
     client.force_login(teacher)
     assert "Start a training run" not in client.get("/admin/metamodel/trainingrun/").content.decode()
     assert client.post("/admin/metamodel/trainingrun/start/").status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_where_tasks_run_in_process_the_answer_tells_how_the_run_ended(course, admin_user):
+    """The embedded default (no broker): the run is done when the request returns, and both the API's
+    answer and the dashboard's message say so, rather than "queued" beside a finished row."""
+    call_command("simulate_histories", "--course", "arithmetic", "--learners", "40", "--steps", "30")
+    body = client_for(admin_user).post("/api/v1/training-runs/", {"seed": 1}, format="json").json()
+    assert body["status"] == "succeeded" and body["model_version"] is not None and body["attempts_used"] > 0
+    client = Client()
+    client.force_login(admin_user)
+    page = client.post("/admin/metamodel/trainingrun/start/", follow=True).content.decode()
+    run = TrainingRun.objects.latest("id")
+    assert run.status == TrainingRun.Status.SUCCEEDED
+    assert f"Training run {run.pk}: succeeded. {run.result}" in page
