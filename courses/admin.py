@@ -10,9 +10,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from courses.mastery import class_mastery
 from courses.models import Course, Exercise, Override, Skill
 from courses.services import add_override, end_override
-from learners.progress import class_mastery
 from metamodel.policy import MASTERY_THRESHOLD
 
 

@@ -1,5 +1,6 @@
 """Course endpoints: catalogue, detail, import, and the learner's enrol / next / progress actions."""
 
+import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -9,6 +10,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.filters import StrictBooleanFilter
 from courses.documents import CourseDocumentError
 from courses.models import Course, Override
 from courses.serializers import (
@@ -131,6 +133,17 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(ProgressSerializer({"course": course.slug, "skills": reports}).data)
 
 
+class OverrideFilter(django_filters.FilterSet):
+    course = django_filters.CharFilter(field_name="course__slug", help_text="The course's slug.")
+    active = StrictBooleanFilter(
+        field_name="ended_at", lookup_expr="isnull", help_text="true: still in force; false: ended."
+    )
+
+    class Meta:
+        model = Override
+        fields = ["course", "kind", "active"]
+
+
 class OverrideViewSet(
     mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -138,7 +151,7 @@ class OverrideViewSet(
 
     serializer_class = OverrideSerializer
     permission_classes = [IsTeacher]
-    filterset_fields = ["kind"]
+    filterset_class = OverrideFilter
 
     def get_queryset(self) -> QuerySet[Override]:
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular builds the schema anonymously
@@ -148,8 +161,7 @@ class OverrideViewSet(
         )
         if not self.request.user.is_superuser:
             overrides = overrides.filter(course__teachers=self.request.user)
-        slug = self.request.query_params.get("course")
-        return overrides.filter(course__slug=slug) if slug else overrides
+        return overrides
 
     def perform_create(self, serializer: OverrideSerializer) -> None:
         try:

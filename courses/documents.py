@@ -1,7 +1,8 @@
 """The course document (JSON or YAML, one course per file): parsing and validation.
 
 Validation collects every problem with its path in the document (``exercises[12].answer: not one of the
-choices``) so an author fixes a file in one pass. Nothing here touches the database.
+choices``) so an author fixes a file in one pass. Nothing here touches the database; texts are held to the
+length of the model field they are stored in.
 """
 
 import json
@@ -11,6 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from django.db.models import Model
+
+from courses.models import Course, Exercise, Skill
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -51,7 +55,13 @@ def parse_course_text(text: str, filename: str = "") -> Any:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    """A finite number that a float holds: JSON and YAML read integers exactly, of any size."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer beyond the largest float (about 1.8e308)
+        return False
 
 
 def answer_problem(kind: str, choices: Any, answer: Any, tolerance: Any) -> tuple[str, str] | None:
@@ -83,17 +93,38 @@ def _check_unknown(item: dict, allowed: set[str], path: str, problems: list[Docu
         problems.append(DocumentProblem(f"{path}{field}", "unknown field"))
 
 
-def _required_text(item: dict, field: str, path: str, problems: list[DocumentProblem]) -> str | None:
+def _check_length(
+    model: type[Model], value: str, field: str, path: str, problems: list[DocumentProblem]
+) -> None:
+    """Refuse a text longer than the model's column holds (PostgreSQL would refuse it while writing)."""
+    limit = model._meta.get_field(field).max_length
+    if limit is not None and len(value) > limit:
+        problems.append(
+            DocumentProblem(f"{path}{field}", f"at most {limit} characters (it has {len(value)})")
+        )
+
+
+def _required_text(
+    model: type[Model], item: dict, field: str, path: str, problems: list[DocumentProblem]
+) -> str | None:
     value = item.get(field)
     if not isinstance(value, str) or not value.strip():
         problems.append(DocumentProblem(f"{path}{field}", "required, a non-empty string"))
         return None
+    _check_length(model, value, field, path, problems)
     return value
 
 
-def _optional_text(item: dict, field: str, path: str, problems: list[DocumentProblem]) -> None:
-    if field in item and item[field] is not None and not isinstance(item[field], str):
+def _optional_text(
+    model: type[Model], item: dict, field: str, path: str, problems: list[DocumentProblem]
+) -> None:
+    value = item.get(field)
+    if value is None:
+        return
+    if not isinstance(value, str):
         problems.append(DocumentProblem(f"{path}{field}", "must be a string"))
+    else:
+        _check_length(model, value, field, path, problems)
 
 
 def _key_list(item: dict, field: str, path: str, problems: list[DocumentProblem]) -> list[str]:
@@ -140,12 +171,12 @@ def validate_course_document(document: Any) -> dict:
             [DocumentProblem("", "the document must be a mapping with slug, title, ...")]
         )
     _check_unknown(document, COURSE_FIELDS, "", problems)
-    slug = _required_text(document, "slug", "", problems)
+    slug = _required_text(Course, document, "slug", "", problems)
     if slug and not SLUG.match(slug):
         problems.append(DocumentProblem("slug", "use lowercase letters, digits and single hyphens"))
-    _required_text(document, "title", "", problems)
-    _optional_text(document, "description", "", problems)
-    _optional_text(document, "language", "", problems)
+    _required_text(Course, document, "title", "", problems)
+    _optional_text(Course, document, "description", "", problems)
+    _optional_text(Course, document, "language", "", problems)
 
     skills = document.get("skills")
     if not isinstance(skills, list) or not skills:
@@ -159,9 +190,9 @@ def validate_course_document(document: Any) -> dict:
             problems.append(DocumentProblem(f"skills[{index}]", "must be a mapping"))
             continue
         _check_unknown(skill, SKILL_FIELDS, path, problems)
-        key = _required_text(skill, "key", path, problems)
-        _required_text(skill, "name", path, problems)
-        _optional_text(skill, "description", path, problems)
+        key = _required_text(Skill, skill, "key", path, problems)
+        _required_text(Skill, skill, "name", path, problems)
+        _optional_text(Skill, skill, "description", path, problems)
         prerequisites = _key_list(skill, "prerequisites", path, problems)
         if key is None:
             continue
@@ -195,7 +226,7 @@ def validate_course_document(document: Any) -> dict:
             problems.append(DocumentProblem(f"exercises[{index}]", "must be a mapping"))
             continue
         _check_unknown(exercise, EXERCISE_FIELDS, path, problems)
-        key = _required_text(exercise, "key", path, problems)
+        key = _required_text(Exercise, exercise, "key", path, problems)
         if key is not None:
             if not KEY.match(key):
                 problems.append(DocumentProblem(f"{path}key", "use letters, digits, '.', '_' and '-'"))
@@ -216,8 +247,8 @@ def validate_course_document(document: Any) -> dict:
         kind = exercise.get("type")
         if kind not in EXERCISE_TYPES:
             problems.append(DocumentProblem(f"{path}type", f"must be one of {', '.join(EXERCISE_TYPES)}"))
-        _required_text(exercise, "prompt", path, problems)
-        _optional_text(exercise, "explanation", path, problems)
+        _required_text(Exercise, exercise, "prompt", path, problems)
+        _optional_text(Exercise, exercise, "explanation", path, problems)
         if "choices" in exercise and kind != "multiple_choice":
             problems.append(DocumentProblem(f"{path}choices", "only multiple-choice exercises have choices"))
         if "tolerance" in exercise and kind != "numeric":

@@ -50,24 +50,25 @@ def parse_number(response: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def count_per_row(rows: models.QuerySet, field: str) -> Coalesce:
+    """How many of ``rows`` point at the outer query's row through ``field``, as a correlated subquery.
+
+    Annotating several counts by joining would multiply the joined rows (an imported log has 10^4
+    exercises, 10^3 learners and 10^5 attempts); a subquery per count does not.
+    """
+    rows = rows.filter(**{field: OuterRef("pk")}).order_by()
+    return Coalesce(Subquery(rows.values(field).annotate(n=Count("pk")).values("n")), 0)
+
+
 class CourseQuerySet(models.QuerySet):
     def with_counts(self) -> "CourseQuerySet":
-        """Annotate skill_count, exercise_count (active, authored) and learner_count.
-
-        Each is a correlated subquery: joining skills, exercises and enrollments at once would multiply
-        their rows (an imported log has 10^4 exercises and 10^3 learners).
-        """
-
-        def count(rows: models.QuerySet) -> Coalesce:
-            rows = rows.filter(course=OuterRef("pk")).order_by()
-            return Coalesce(Subquery(rows.values("course").annotate(n=Count("pk")).values("n")), 0)
-
+        """Annotate skill_count, exercise_count (active, authored) and learner_count."""
         from learners.models import Enrollment
 
         return self.annotate(
-            skill_count=count(Skill.objects.all()),
-            exercise_count=count(Exercise.objects.practisable()),
-            learner_count=count(Enrollment.objects.all()),
+            skill_count=count_per_row(Skill.objects.all(), "course"),
+            exercise_count=count_per_row(Exercise.objects.practisable(), "course"),
+            learner_count=count_per_row(Enrollment.objects.all(), "course"),
         )
 
 
@@ -277,7 +278,9 @@ class Override(models.Model):
     exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     band_low = models.FloatField(null=True, blank=True, help_text="Target band: lowest predicted success.")
     band_high = models.FloatField(null=True, blank=True, help_text="Target band: highest predicted success.")
-    reason = models.TextField(help_text="Why: shown to other teachers and kept with the decision log.")
+    reason = models.CharField(
+        max_length=500, help_text="Why: shown to other teachers and kept with the decision log."
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -311,22 +314,43 @@ class Override(models.Model):
         return f"{self.get_kind_display()} in {self.course.slug} for {who}"
 
     def clean(self) -> None:
-        needs = {
+        """Refuse what the engine could not obey; the API and the admin both come through here."""
+        # The fields each kind reads. A field of another kind is refused rather than silently cleared: the
+        # admin form sends fields left empty as None, so only what a teacher filled in can be refused.
+        uses = {
             self.Kind.PIN_SKILL: ("skill",),
             self.Kind.PIN_EXERCISE: ("exercise",),
             self.Kind.EXCLUDE_EXERCISE: ("exercise",),
             self.Kind.TARGET_BAND: ("band_low", "band_high"),
-            self.Kind.RESET_STATE: ("learner",),
+            self.Kind.RESET_STATE: (),
         }
-        errors = {
-            name: "Required for this kind of override."
-            for name in needs.get(self.kind, ())
-            if getattr(self, name) is None
-        }
+        errors = {}
+        if self.kind in uses:
+            for name in ("skill", "exercise", "band_low", "band_high"):
+                value = getattr(self, name)
+                if name in uses[self.kind] and value is None:
+                    errors[name] = "Required for this kind of override."
+                elif name not in uses[self.kind] and value is not None:
+                    errors[name] = f"Not used to {self.get_kind_display().lower()}; leave it empty."
+        if self.kind == self.Kind.RESET_STATE and self.learner is None:
+            errors["learner"] = "Required for this kind of override."
+        elif (
+            self.learner is not None
+            and not self.learner.enrollments.filter(course_id=self.course_id).exists()
+        ):
+            errors["learner"] = f"No learner '{self.learner}' enrolled in this course."
         if self.skill is not None and self.skill.course_id != self.course_id:
             errors["skill"] = "A skill of this course."
         if self.exercise is not None and self.exercise.course_id != self.course_id:
             errors["exercise"] = "An exercise of this course."
+        elif (
+            self.kind == self.Kind.PIN_EXERCISE
+            and self.exercise is not None
+            and not Exercise.objects.practisable().filter(pk=self.exercise.pk).exists()
+        ):
+            errors["exercise"] = (
+                "Learners cannot be given this exercise: it is inactive, or imported without content."
+            )
         band = (self.band_low, self.band_high)
         if self.kind == self.Kind.TARGET_BAND and None not in band and not 0 <= band[0] < band[1] <= 1:
             errors["band_high"] = "The band must satisfy 0 <= low < high <= 1."

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.filters import StrictBooleanFilter
 from courses.api import visible_courses
 from learners.models import Attempt
 from learners.serializers import (
@@ -61,6 +62,7 @@ class TokenView(ObtainAuthToken):
 class AttemptFilter(django_filters.FilterSet):
     course = django_filters.CharFilter(field_name="course__slug")
     exercise = django_filters.CharFilter(field_name="exercise__key")
+    correct = StrictBooleanFilter()
     since = django_filters.IsoDateTimeFilter(method="filter_since")
 
     class Meta:

@@ -6,7 +6,7 @@ import yaml
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from conftest import arithmetic_document
+from conftest import arithmetic_document, client_for
 from courses.documents import CourseDocumentError
 from courses.models import Course, Exercise
 from courses.services import export_course, import_course
@@ -47,6 +47,49 @@ def test_every_problem_is_reported_with_its_path():
         "exercises[6].skills[0]: unknown skill 'nowhere'",
     ]
     assert not Course.objects.exists()
+
+
+HUGE = 10**400  # an integer JSON and YAML read exactly, too large for a float
+
+
+def test_numbers_too_large_for_a_float_are_refused_with_their_path():
+    document = arithmetic_document()
+    document["exercises"][0]["difficulty"] = HUGE
+    document["exercises"][3]["answer"] = HUGE
+    document["exercises"][4]["tolerance"] = HUGE
+    assert problems_of(document) == [
+        "exercises[0].difficulty: must be a real number (0 = average)",
+        "exercises[3].answer: a numeric exercise needs a number as its answer",
+        "exercises[4].tolerance: must be a non-negative number",
+    ]
+
+
+def test_texts_longer_than_their_columns_are_refused_with_their_path():
+    document = arithmetic_document()
+    document.update(slug="a" * 51, title="T" * 5000, language="x" * 100)
+    document["skills"].append({"key": "k" * 101, "name": "N" * 201})
+    document["exercises"][0]["key"] = "e" * 500
+    assert problems_of(document) == [
+        "slug: at most 50 characters (it has 51)",
+        "title: at most 200 characters (it has 5000)",
+        "language: at most 16 characters (it has 100)",
+        "skills[3].key: at most 100 characters (it has 101)",
+        "skills[3].name: at most 200 characters (it has 201)",
+        "exercises[0].key: at most 100 characters (it has 500)",
+    ]
+    assert not Course.objects.exists()
+
+
+def test_the_import_endpoint_answers_such_documents_with_field_errors(teacher):
+    document = arithmetic_document()
+    document["slug"] = "s" * 300
+    document["exercises"][3]["answer"] = HUGE
+    response = client_for(teacher).post("/api/v1/courses/import/", document, format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "slug": ["at most 50 characters (it has 300)"],
+        "exercises[3].answer": ["a numeric exercise needs a number as its answer"],
+    }
 
 
 def test_a_prerequisite_cycle_is_refused():
@@ -119,6 +162,15 @@ def test_the_import_command_names_the_file_and_each_problem(tmp_path):
         str(caught.value)
         == f"{path}: nothing imported, 1 problem(s):\n  exercises[1].answer: not one of the choices"
     )
+
+
+def test_the_import_command_names_a_number_too_large(tmp_path):
+    path = tmp_path / "huge.json"
+    document = arithmetic_document()
+    document["exercises"][0]["difficulty"] = HUGE
+    path.write_text(json.dumps(document))
+    with pytest.raises(CommandError, match=r"exercises\[0\]\.difficulty: must be a real number"):
+        call_command("import_course", str(path))
 
 
 def test_the_import_command_reports_broken_yaml(tmp_path):

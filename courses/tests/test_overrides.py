@@ -4,8 +4,9 @@ import pytest
 from django.test import Client
 
 from conftest import client_for, train_on_simulated_learners
-from courses.models import Override
+from courses.models import Exercise, Override
 from courses.teachers import make_teacher
+from courses.tests.factories import ExerciseFactory
 from metamodel.models import LearnerState, Recommendation
 
 pytestmark = pytest.mark.django_db
@@ -85,12 +86,94 @@ def test_resetting_a_learner_drops_their_adapted_state(enrolled, teacher):
         ({"kind": "pin_skill", "skill": "addition", "learner": "ghost", "reason": "x"}, "learner"),
         ({"kind": "pin_skill", "skill": "addition"}, "reason"),
         ({"kind": "shout", "reason": "x"}, "kind"),
+        (
+            {"kind": "pin_skill", "skill": "addition", "band_low": 5, "band_high": -3, "reason": "x"},
+            "band_low",
+        ),
+        ({"kind": "exclude_exercise", "exercise": "add-1", "skill": "addition", "reason": "x"}, "skill"),
+        ({"kind": "pin_skill", "skill": "addition", "exercise": "add-1", "reason": "x"}, "exercise"),
+        ({"kind": "pin_skill", "skill": "addition", "reason": "x" * 200_000}, "reason"),
     ],
 )
 def test_bad_overrides_get_field_errors_and_store_nothing(teacher, course, body, field):
     response = override(teacher, **body)
     assert response.status_code == 400
     assert field in response.json()
+    assert not Override.objects.exists()
+
+
+@pytest.fixture
+def unpractisable(course):
+    """Two exercises learners cannot be given: one deactivated, one imported from a log (no content)."""
+    Exercise.objects.filter(key="add-2").update(active=False)
+    ExerciseFactory(course=course, key="logged", imported=True, active=False)
+
+
+@pytest.mark.parametrize("key", ["add-2", "logged"])
+def test_an_exercise_learners_cannot_be_given_cannot_be_pinned(teacher, unpractisable, key):
+    response = override(teacher, kind="pin_exercise", exercise=key, reason="x")
+    assert response.status_code == 400
+    assert response.json() == {"exercise": [NOT_PRACTISABLE]}
+    assert not Override.objects.exists()
+
+
+def test_an_inactive_exercise_may_still_be_excluded(teacher, unpractisable):
+    assert override(teacher, kind="exclude_exercise", exercise="add-2", reason="x").status_code == 201
+
+
+def test_a_learner_not_in_the_course_cannot_be_steered(teacher, course, other_student):
+    response = override(teacher, kind="reset_state", learner="olga", reason="x")
+    assert response.status_code == 400
+    assert response.json() == {"learner": ["No learner 'olga' enrolled in this course."]}
+    assert not Override.objects.exists()
+
+
+NOT_PRACTISABLE = "Learners cannot be given this exercise: it is inactive, or imported without content."
+
+
+def admin_form(course, **values) -> dict:
+    """The admin's add form as a browser posts it: empty fields sent empty, related rows by id."""
+    form = dict.fromkeys(["learner", "skill", "exercise", "band_low", "band_high"], "")
+    form |= {"course": course.pk, "reason": "x", **values}
+    for field, rows in (("skill", course.skills), ("exercise", course.exercises)):
+        if form[field]:
+            form[field] = rows.get(key=form[field]).pk
+    return form
+
+
+@pytest.mark.parametrize(
+    ("values", "errors"),
+    [
+        ({"kind": "pin_exercise", "exercise": "add-2"}, {"exercise": [NOT_PRACTISABLE]}),
+        (
+            {"kind": "reset_state", "learner": "olga"},
+            {"learner": ["No learner 'olga' enrolled in this course."]},
+        ),
+        (
+            {"kind": "pin_skill", "skill": "addition", "band_low": "5", "band_high": "-3"},
+            {
+                "band_low": ["Not used to pin a skill; leave it empty."],
+                "band_high": ["Not used to pin a skill; leave it empty."],
+            },
+        ),
+        (
+            {"kind": "pin_skill", "skill": "addition", "reason": "x" * 200_000},
+            {"reason": ["Ensure this value has at most 500 characters (it has 200000)."]},
+        ),
+    ],
+)
+def test_the_admin_refuses_the_same_overrides_with_the_same_messages(
+    teacher, unpractisable, other_student, values, errors
+):
+    make_teacher(teacher)
+    client = Client()
+    client.force_login(teacher)
+    course = Exercise.objects.get(key="add-2").course
+    if values.get("learner") == "olga":
+        values = {**values, "learner": other_student.learner.pk}
+    response = client.post("/admin/courses/override/add/", admin_form(course, **values))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == errors
     assert not Override.objects.exists()
 
 
@@ -135,3 +218,25 @@ def test_a_learner_may_take_an_alternative_and_the_choice_is_logged(enrolled):
         HTTP_IDEMPOTENCY_KEY="k1",
     )
     assert Recommendation.objects.get(pk=body["recommendation"]).learner_choice.key == alternative["key"]
+
+
+def test_teachers_list_the_overrides_of_one_course_still_in_force(enrolled, teacher):
+    from conftest import arithmetic_document
+    from courses.services import import_course
+
+    other = import_course(arithmetic_document("algebra")).course
+    other.teachers.add(teacher)
+    ended = override(teacher, kind="pin_skill", skill="addition", reason="first").json()
+    client_for(teacher).post(f"/api/v1/overrides/{ended['id']}/end/")
+    in_force = override(teacher, kind="exclude_exercise", exercise="count-1", reason="typo").json()
+    client_for(teacher).post(
+        "/api/v1/overrides/",
+        {"course": "algebra", "kind": "exclude_exercise", "exercise": "count-1", "reason": "typo"},
+        format="json",
+    )
+    listed = client_for(teacher).get("/api/v1/overrides/?course=arithmetic&active=true").json()["results"]
+    assert [o["id"] for o in listed] == [in_force["id"]]
+    assert client_for(teacher).get("/api/v1/overrides/?active=maybe").status_code == 400
+    schema = client_for(teacher).get("/api/schema/?format=json").json()
+    parameters = {p["name"] for p in schema["paths"]["/api/v1/overrides/"]["get"]["parameters"]}
+    assert {"course", "kind", "active"} <= parameters
