@@ -4,7 +4,8 @@ import uuid
 
 from django import forms
 
-from courses.models import Exercise, parse_number
+from courses.models import Exercise
+from learners.services import response_problem
 
 # The API refuses longer answers too; a text answer is a word or a short phrase.
 MAX_RESPONSE_LENGTH = 2000
@@ -50,6 +51,21 @@ class AnswerForm(forms.Form):
 
     def clean_response(self) -> str:
         value = self.cleaned_data["response"]
-        if self.exercise.type == Exercise.Type.NUMERIC and parse_number(value) is None:
-            raise forms.ValidationError("Enter a number, such as 12, 0.75 or 3/4.")
+        if problem := response_problem(self.exercise, value):
+            raise forms.ValidationError(problem)
         return value
+
+    def clean(self) -> dict:
+        # The hidden fields come from the page itself: an error there means the page was altered (or is
+        # from an older version of the site), and the learner would otherwise see no message at all.
+        tampered = [
+            f"{field.label}: {' '.join(self.errors[field.name]).rstrip('.')}"
+            for field in self.hidden_fields()
+            if field.name in self.errors
+        ]
+        if tampered:
+            raise forms.ValidationError(
+                f"This page was changed before it was sent ({'; '.join(tampered)}). Open the exercise again "
+                "to answer it."
+            )
+        return super().clean()

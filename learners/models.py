@@ -1,8 +1,14 @@
 """Learners, their enrollments, the attempt log and the per-skill statistics read by the progress page."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
+
+if TYPE_CHECKING:
+    from courses.models import Course
 
 
 class Learner(models.Model):
@@ -25,6 +31,16 @@ class Learner(models.Model):
 
     def __str__(self) -> str:
         return self.user.get_username() if self.user_id else f"imported:{self.external_id}"
+
+    def is_enrolled_in(self, course: "Course") -> bool:
+        return self.enrollments.filter(course=course).exists()
+
+
+class NotEnrolled(PermissionDenied):
+    """The learner is not enrolled in the course, which what they asked for needs (a 403 in the API)."""
+
+    def __init__(self, message: str = "Enroll in this course first."):
+        super().__init__(message)
 
 
 class Enrollment(models.Model):
@@ -104,11 +120,12 @@ class SkillProgress(models.Model):
     last_attempt_id = models.BigIntegerField(default=0, help_text="The newest attempt these figures include.")
 
     class Meta:
+        verbose_name_plural = "skill progress"
         constraints = [models.UniqueConstraint(fields=["learner", "skill"], name="skill_progress_unique")]
         indexes = [models.Index(fields=["learner", "course"])]
 
     def __str__(self) -> str:
-        return f"{self.learner} on {self.skill_id}: {self.correct}/{self.attempts}"
+        return f"{self.learner} on {self.skill.name}: {self.correct} of {self.attempts} right"
 
     @property
     def accuracy(self) -> float | None:

@@ -1,13 +1,20 @@
-"""The progress read model: per-skill statistics derived from the attempt log."""
+"""The progress read model: per-skill statistics derived from the attempt log.
+
+Progress counts the attempts the engine counts: those after the learner's latest active reset in the
+course (a teacher's ``reset_state`` override, read by ``metamodel.services.steering_for``).
+"""
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, Sum
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
 
-from courses.models import Course, skill_ids_by_exercise, topological_order
-from learners.models import Attempt, Learner, SkillProgress
+from courses.models import Course, topological_order
+from learners.models import Attempt, Learner, NotEnrolled, SkillProgress
+from metamodel.histories import CourseGraph, course_graph
 from metamodel.policy import MASTERY_WINDOW, PastAttempt, mastered_by_answers
+from metamodel.services import mastered_skills, steering_for
 
 
 @dataclass(frozen=True)
@@ -22,8 +29,37 @@ class SkillReport:
     last_practised_at: datetime | None
 
 
+def counted_since(learner: Learner, course: Course, graph: CourseGraph | None = None) -> datetime | None:
+    """When the learner's latest active reset in the course was made (None without one): progress, like
+    the engine, counts only the attempts after it. ``graph``: the course's, when already read."""
+    return steering_for(learner, graph or course_graph(course))[1]
+
+
+def counted_attempts(learner_id: int, course_id: int, since: datetime | None) -> QuerySet[Attempt]:
+    """The learner's attempts in the course after ``since``, as ``metamodel.histories.learner_history``
+    reads them for the engine."""
+    attempts = Attempt.objects.filter(learner_id=learner_id, course_id=course_id)
+    return attempts if since is None else attempts.filter(created_at__gt=since)
+
+
+def attempt_totals(learner: Learner, course: Course, since: datetime | None) -> tuple[int, int]:
+    """How many exercises the learner answered in the course after ``since``, and how many right.
+
+    From the attempt log: an exercise of two skills counts once here, once per skill in the read model.
+    """
+    totals = counted_attempts(learner.pk, course.pk, since).aggregate(
+        answered=Count("id"), right=Count("id", filter=Q(correct=True))
+    )
+    return totals["answered"], totals["right"]
+
+
 def course_progress(learner: Learner, course: Course) -> list[SkillReport]:
-    """Per-skill statistics of the learner in the course, every skill listed, in prerequisite order."""
+    """Per-skill statistics of the learner in the course, every skill listed, in prerequisite order.
+
+    Raises NotEnrolled for a course the learner is not enrolled in, as asking for the next exercise does.
+    """
+    if not learner.is_enrolled_in(course):
+        raise NotEnrolled
     stored = {row.skill_id: row for row in SkillProgress.objects.filter(learner=learner, course=course)}
     reports = []
     for skill in topological_order(list(course.skills.order_by("key")), course.prerequisite_pairs()):
@@ -46,24 +82,33 @@ def course_progress(learner: Learner, course: Course) -> list[SkillReport]:
 def rebuild_skill_progress(learner_id: int, course_id: int) -> int:
     """Recompute the learner's per-skill read model in a course from the attempt log; returns skills touched.
 
+    Only the attempts after the learner's latest active reset count; a skill with none has no row.
     Idempotent: it derives everything from the log, so running it twice, or late, gives the same rows.
     """
-    skills_of = skill_ids_by_exercise(course_id)
+    learner = Learner.objects.filter(pk=learner_id).first()
+    course = Course.objects.filter(pk=course_id).first()
+    if learner is None or course is None:
+        return 0
+    graph = course_graph(course)
+    since = counted_since(learner, course, graph)
     outcomes: dict[int, list[bool]] = {}
     last_time: dict[int, datetime] = {}
     history: list[PastAttempt] = []
     last_id = 0
-    attempts = Attempt.objects.filter(learner_id=learner_id, course_id=course_id).order_by("created_at", "id")
-    for pk, exercise_id, correct, created_at in attempts.values_list(
+    attempts = counted_attempts(learner_id, course_id, since)
+    for pk, exercise_id, correct, created_at in attempts.order_by("created_at", "id").values_list(
         "pk", "exercise_id", "correct", "created_at"
     ):
         last_id = max(last_id, pk)
-        skill_ids = skills_of.get(exercise_id, ())
+        skill_ids = graph.skill_ids.get(exercise_id, ())
         history.append(PastAttempt(exercise_id, skill_ids, correct, created_at.timestamp()))
         for skill_id in skill_ids:
             outcomes.setdefault(skill_id, []).append(correct)
             last_time[skill_id] = created_at
-    mastered = mastered_by_answers(history)
+    # What the engine acts on: its "ready: prerequisites mastered" reasons name what this page shows.
+    mastered = mastered_skills(learner, graph, since)
+    if mastered is None:
+        mastered = mastered_by_answers(history)
     rows = [
         SkillProgress(
             learner_id=learner_id,
@@ -78,50 +123,20 @@ def rebuild_skill_progress(learner_id: int, course_id: int) -> int:
         )
         for skill_id, results in outcomes.items()
     ]
-    SkillProgress.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["learner", "skill"],
-        update_fields=[
-            "attempts",
-            "correct",
-            "recent_accuracy",
-            "mastered",
-            "last_practised_at",
-            "last_attempt_id",
-        ],
-    )
-    return len(rows)
-
-
-def class_mastery(course: Course) -> dict:
-    """The teacher's view of a class: per skill (prerequisite order) how many enrolled learners practised
-    and mastered it, and per learner how many skills they mastered, from the progress read model."""
-    rows = SkillProgress.objects.filter(course=course, learner__enrollments__course=course)
-    totals = rows.values("skill_id").annotate(
-        practised=Count("pk"),
-        mastered_count=Count("pk", filter=Q(mastered=True)),
-        answered=Sum("attempts"),
-        right=Sum("correct"),
-    )
-    per_skill = {row["skill_id"]: row for row in totals}
-    enrolled = course.enrollments.count()
-    skills = []
-    for skill in topological_order(list(course.skills.order_by("key")), course.prerequisite_pairs()):
-        row = per_skill.get(skill.pk, {})
-        mastered = row.get("mastered_count", 0)
-        skills.append(
-            {
-                "name": skill.name,
-                "practised": row.get("practised", 0),
-                "mastered": mastered,
-                "share_mastered": mastered / enrolled if enrolled else None,
-                "accuracy": row["right"] / row["answered"] if row.get("answered") else None,
-            }
+    with transaction.atomic():
+        stored = SkillProgress.objects.filter(learner_id=learner_id, course_id=course_id)
+        stored.exclude(skill_id__in=outcomes).delete()  # practised only before a reset
+        SkillProgress.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["learner", "skill"],
+            update_fields=[
+                "attempts",
+                "correct",
+                "recent_accuracy",
+                "mastered",
+                "last_practised_at",
+                "last_attempt_id",
+            ],
         )
-    learners = (
-        rows.values("learner_id", "learner__user__username", "learner__external_id")
-        .annotate(mastered_count=Count("pk", filter=Q(mastered=True)), answered=Sum("attempts"))
-        .order_by("-mastered_count", "learner__user__username")[:200]
-    )
-    return {"enrolled": enrolled, "skills": skills, "learners": list(learners), "skill_total": len(skills)}
+    return len(rows)

@@ -11,8 +11,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from courses.models import Course, Exercise
-from learners.models import Attempt, Enrollment, Learner
+from courses.models import Course, Exercise, parse_number
+from learners.models import Attempt, Enrollment, Learner, NotEnrolled
 from learners.tasks import update_skill_progress
 from metamodel.models import Recommendation
 from metamodel.services import NothingToPractise, recommend_next
@@ -48,6 +48,33 @@ def register_student(username: str, password: str, email: str = "") -> Learner:
 def enroll(learner: Learner, course: Course) -> tuple[Enrollment, bool]:
     """Enroll the learner (idempotent); returns the enrollment and whether it is new."""
     return Enrollment.objects.get_or_create(learner=learner, course=course)
+
+
+ALREADY_ANSWERED = "This exercise was already answered."
+
+
+def response_problem(exercise: Exercise, response: Any) -> str | None:
+    """Why a learner's response to the exercise cannot be checked, or None when it can.
+
+    The answer form and the API both refuse such a response, with this message, rather than record it as
+    a wrong answer: a number must read as a finite number, a choice must be one of the choices, and a
+    text must be text.
+    """
+    if exercise.type == Exercise.Type.NUMERIC:
+        if isinstance(response, bool) or parse_number(response) is None:
+            return "Enter a number, such as 12, 0.75 or 3/4."
+    elif exercise.type == Exercise.Type.MULTIPLE_CHOICE:
+        if not isinstance(response, str) or response not in exercise.choices:
+            return f"Choose one of the answers: {', '.join(exercise.choices)}."
+    elif not isinstance(response, str):
+        return "Give your answer as text."
+    return None
+
+
+def is_answered(recommendation: Recommendation) -> bool:
+    """Whether the recommendation already has its answer: it is then closed, since the learner has seen
+    the correct answer, and the learner moves on to a fresh recommendation."""
+    return recommendation.attempts.exists()
 
 
 @dataclass(frozen=True)
@@ -92,7 +119,9 @@ def record_attempt(
     """Check the answer, store the attempt and choose what comes next, exactly once per idempotency key.
 
     The same key with the same request returns the stored attempt without a second row; the same key with
-    a different request raises IdempotencyConflict. The database's unique constraint on (learner, key)
+    a different request raises IdempotencyConflict. A recommendation is answered once: a second answer to
+    it, under another key, is refused (``AttemptRefused`` on "recommendation"), as is a response that
+    cannot be checked (``response_problem``). The database's unique constraint on (learner, key)
     settles two concurrent requests with one key: the loser reads the winner's row. The progress read
     model is refreshed, and the learner's model state adapted, by tasks enqueued when the transaction
     commits.
@@ -105,11 +134,13 @@ def record_attempt(
     fingerprint = _fingerprint(course, exercise_key, response, recommendation_id)
     if idempotency_key and (replay := _replay(learner, idempotency_key, fingerprint)):
         return replay
-    if not is_enrolled(learner, course):
+    if not learner.is_enrolled_in(course):
         raise AttemptRefused("course", "You are not enrolled in this course.")
     exercise = Exercise.objects.practisable().filter(course=course, key=exercise_key).first()
     if exercise is None:
         raise AttemptRefused("exercise", f"No active exercise '{exercise_key}' in this course.")
+    if problem := response_problem(exercise, response):
+        raise AttemptRefused("response", problem)
     recommendation = None
     if recommendation_id is not None:
         recommendation = Recommendation.objects.filter(
@@ -119,6 +150,15 @@ def record_attempt(
             raise AttemptRefused("recommendation", "Not a recommendation made to you in this course.")
     try:
         with transaction.atomic():
+            if recommendation is not None:
+                # Locked so that of two answers sent at once under different keys, the second waits here
+                # and then finds the recommendation answered.
+                Recommendation.objects.select_for_update().get(pk=recommendation.pk)
+                if is_answered(recommendation):
+                    # A retry of the request that answered it, sent concurrently, gets that answer back.
+                    if idempotency_key and (replay := _replay(learner, idempotency_key, fingerprint)):
+                        return replay
+                    raise AttemptRefused("recommendation", ALREADY_ANSWERED)
             attempt = Attempt.objects.create(
                 learner=learner,
                 course=course,
@@ -152,16 +192,8 @@ def record_attempt(
     return AttemptResult(attempt, replayed=False, next=following)
 
 
-def is_enrolled(learner: Learner, course: Course) -> bool:
-    return Enrollment.objects.filter(learner=learner, course=course).exists()
-
-
-class NotEnrolled(Exception):
-    """The learner is not enrolled in the course."""
-
-
 def next_exercise(learner: Learner, course: Course) -> Recommendation:
     """The next exercise for an enrolled learner, stored as a Recommendation with its reasons."""
-    if not is_enrolled(learner, course):
-        raise NotEnrolled(course.slug)
+    if not learner.is_enrolled_in(course):
+        raise NotEnrolled
     return recommend_next(learner, course)

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,15 +17,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from courses.api import visible_courses
 from courses.models import Course, Exercise, topological_order
 from learners.forms import AnswerForm
-from learners.models import Attempt, Enrollment, Learner
-from learners.progress import course_progress
+from learners.models import Attempt, Enrollment, Learner, NotEnrolled
+from learners.progress import attempt_totals, counted_since, course_progress
 from learners.serializers import alternatives_of, feedback_for
 from learners.services import (
+    ALREADY_ANSWERED,
     AttemptRefused,
     IdempotencyConflict,
-    NotEnrolled,
     enroll,
-    is_enrolled,
+    is_answered,
     learner_for,
     next_exercise,
     record_attempt,
@@ -78,7 +77,7 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "course": course,
         "skills": skills,
-        "enrolled": is_enrolled(learner_for(request.user), course),
+        "enrolled": learner_for(request.user).is_enrolled_in(course),
     }
     return render(request, "learners/course.html", context)
 
@@ -138,7 +137,7 @@ def practice(request: HttpRequest, slug: str) -> HttpResponse:
     screen while hints are revealed with ?hints=); POST records the answer and redirects to its result."""
     course = _course_for(request, slug)
     learner = learner_for(request.user)
-    if not is_enrolled(learner, course):
+    if not learner.is_enrolled_in(course):
         return _enroll_first(request, course)
     if request.method == "POST":
         return _answer(request, course, learner)
@@ -151,6 +150,10 @@ def practice(request: HttpRequest, slug: str) -> HttpResponse:
             learner=learner,
             course=course,
         )
+        if is_answered(recommendation):
+            # Back or reload after the result page showed the correct answer: that one is done.
+            messages.info(request, f"{ALREADY_ANSWERED} Here is another exercise.")
+            return redirect("learners:practice", slug=course.slug)
     else:
         try:
             recommendation = next_exercise(learner, course)
@@ -230,19 +233,19 @@ def attempt_result(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def progress(request: HttpRequest, slug: str) -> HttpResponse:
     course = _course_for(request, slug)
     learner = learner_for(request.user)
-    if not is_enrolled(learner, course):
+    try:
+        reports = course_progress(learner, course)
+    except NotEnrolled:
         return _enroll_first(request, course)
-    reports = course_progress(learner, course)
-    # Totals come from the attempt log: an exercise of two skills counts once here, once per skill above.
-    totals = Attempt.objects.filter(learner=learner, course=course).aggregate(
-        answered=Count("id"), right=Count("id", filter=Q(correct=True))
-    )
+    since = counted_since(learner, course)
+    answered, right = attempt_totals(learner, course, since)
     context = {
         "course": course,
         "reports": reports,
-        "answered": totals["answered"],
-        "right": totals["right"],
-        "share_right": totals["right"] / totals["answered"] if totals["answered"] else None,
+        "since": since,
+        "answered": answered,
+        "right": right,
+        "share_right": right / answered if answered else None,
         "mastered": sum(report.mastered for report in reports),
         "window": MASTERY_WINDOW,
         "mastery_threshold": MASTERY_THRESHOLD,

@@ -153,3 +153,43 @@ def test_clients_cannot_backdate_an_attempt(enrolled):
     backdated = {"at": "2001-01-01T00:00:00Z", "created_at": "2001-01-01T00:00:00Z"}
     assert answer(enrolled, "count-1", "3", "k1", **backdated).status_code == 201
     assert Attempt.objects.get().created_at >= before
+
+
+@pytest.mark.parametrize(
+    ("exercise", "response"),
+    [
+        ("add-1", "abc"),
+        ("add-1", "nan"),
+        ("add-1", "inf"),
+        ("add-1", "1/0"),
+        ("add-1", "1e999"),
+        ("add-1", True),
+        ("count-2", True),
+        ("count-2", 7),
+        ("count-2", "9"),
+        ("count-3", 2),
+    ],
+)
+def test_an_answer_that_cannot_be_read_is_refused_like_on_the_page(enrolled, exercise, response):
+    result = answer(enrolled, exercise, response, "k1")
+    assert result.status_code == 400
+    assert list(result.json()) == ["response"]
+    assert not Attempt.objects.exists()
+
+
+def test_an_unreadable_number_gets_the_pages_message(enrolled):
+    result = answer(enrolled, "add-1", "abc", "k1")
+    assert result.json() == {"response": ["Enter a number, such as 12, 0.75 or 3/4."]}
+
+
+def test_numbers_may_be_json_numbers_or_fractions(enrolled):
+    assert answer(enrolled, "add-1", 5, "k1").json()["correct"] is True
+    assert answer(enrolled, "add-2", "3/10", "k2").json()["correct"] is True
+
+
+def test_an_unknown_filter_value_is_a_field_error(enrolled):
+    answer(enrolled, "add-1", "5", "k1")
+    response = enrolled.get("/api/v1/attempts/?correct=maybe")
+    assert response.status_code == 400
+    assert list(response.json()) == ["correct"]
+    assert enrolled.get("/api/v1/attempts/?correct=true").json()["count"] == 1

@@ -97,3 +97,10 @@ def test_progress_lists_every_skill_for_the_caller(api, course):
     body = api.get("/api/v1/courses/arithmetic/progress/").json()
     assert [s["skill"] for s in body["skills"]] == ["counting", "addition", "multiplication"]
     assert all(s["attempts"] == 0 and s["mastered"] is False for s in body["skills"])
+
+
+def test_progress_requires_enrollment_like_next(api, course):
+    progress = api.get("/api/v1/courses/arithmetic/progress/")
+    following = api.get("/api/v1/courses/arithmetic/next/")
+    assert (progress.status_code, following.status_code) == (403, 403)
+    assert progress.json() == following.json() == {"detail": "Enroll in this course first."}

@@ -15,14 +15,6 @@ from metamodel.models import Recommendation
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def enrolled(client, student, course):
-    """The student, logged in and enrolled in the arithmetic course."""
-    enroll(learner_for(student), course)
-    client.force_login(student)
-    return student
-
-
 def practice_url(course: Course) -> str:
     return reverse("learners:practice", args=[course.slug])
 
@@ -492,7 +484,7 @@ def test_progress_page_numbers_change_after_practice(
     counting_row = html[html.index('data-skill="counting"') : html.index('data-skill="addition"')]
     assert 'data-label="Attempts">2</td>' in counting_row
     assert 'data-label="Share correct">50%</td>' in counting_row
-    assert "ago</time>" in html
+    assert "just now</time>" in html
 
 
 @pytest.mark.django_db
@@ -526,3 +518,73 @@ def test_a_learner_can_pick_one_of_the_alternatives_on_the_page(client, student,
     assert response.status_code == 302
     recommendation.refresh_from_db()
     assert recommendation.learner_choice.key == alternative
+
+
+# Alternatives
+
+
+def recommend_with_alternatives(user, course: Course) -> Recommendation:
+    """A recommendation of count-1 whose next-best candidates are count-2 and add-1, as the model scores."""
+    recommendation = recommend(user, course, "count-1")
+    recommendation.reasons = ["stretch: 41% predicted success, in the target band 60%-85%"]
+    recommendation.candidates = [
+        {"exercise": "count-1", "predicted_correct": 0.41},
+        {"exercise": "add-1", "predicted_correct": 0.386},
+        {"exercise": "count-2", "predicted_correct": 0.7},
+    ]
+    recommendation.save()
+    return recommendation
+
+
+def test_alternatives_show_their_predicted_success_as_a_percentage(client, enrolled, course):
+    recommendation = recommend_with_alternatives(enrolled, course)
+    html = client.get(practice_url(course), {"recommendation": recommendation.pk}).content.decode()
+    assert "Stretch: 41% predicted success" in html
+    assert "(39% predicted success)" in html
+    assert "(70% predicted success)" in html
+
+
+def test_a_hint_on_a_chosen_alternative_stays_on_that_alternative(client, enrolled, course):
+    recommendation = recommend_with_alternatives(enrolled, course)
+    picked = client.get(practice_url(course), {"recommendation": recommendation.pk, "exercise": "add-1"})
+    hint_form = picked.content.decode().split('class="hint-form"')[1].split("</form>")[0]
+    assert 'name="exercise" value="add-1"' in hint_form
+
+    with_hint = client.get(
+        practice_url(course), {"recommendation": recommendation.pk, "exercise": "add-1", "hints": 1}
+    )
+    assert with_hint.context["exercise"].key == "add-1"
+    assert b"2 + 3 = ?" in with_hint.content
+    assert b"Start at 2 and count on 3." in with_hint.content
+    assert b"You chose this exercise instead of the recommended one." in with_hint.content
+
+    form = with_hint.context["form"]
+    client.post(practice_url(course), {**{name: form[name].value() for name in form.fields}, "response": "5"})
+    attempt = Attempt.objects.get()
+    assert (attempt.exercise.key, attempt.correct, attempt.hints_used) == ("add-1", True, 1)
+    recommendation.refresh_from_db()
+    assert recommendation.learner_choice.key == "add-1"
+
+
+# Tampered forms
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("hints_used", "-5", "(Hints used: Ensure this value is greater than or equal to 0)"),
+        ("idempotency_key", "abc", "(Idempotency key: Enter a valid UUID)"),
+    ],
+)
+def test_a_tampered_hidden_field_is_refused_with_a_visible_message(
+    client, enrolled, course, field, value, message
+):
+    shown = shown_form(client, course)
+    response = answer(client, course, shown, "3", **{field: value})
+    assert response.status_code == 400
+    html = response.content.decode()
+    alert = html.split('role="alert"')[1].split("</div>")[0]
+    assert "This page was changed before it was sent" in alert
+    assert message in alert
+    assert f"?recommendation={shown['recommendation']}" in alert
+    assert not Attempt.objects.exists()

@@ -1,9 +1,16 @@
-"""The progress read model and the engine agree on what is mastered."""
+"""The progress read model and the engine agree on what is mastered, and on where a reset starts."""
+
+from datetime import timedelta
 
 import pytest
+from django.urls import reverse
+from django.utils import timezone
 
+from conftest import client_for
+from courses.models import Override
+from courses.services import add_override, end_override
 from learners.models import SkillProgress
-from learners.services import enroll, learner_for, record_attempt
+from learners.services import enroll, learner_for, next_exercise, record_attempt
 
 pytestmark = pytest.mark.django_db
 
@@ -23,3 +30,106 @@ def test_a_skill_is_mastered_on_the_progress_page_when_the_engine_moves_on(
     assert (counting.attempts, counting.correct, counting.mastered) == (5, 3, True)
     assert results[-2].next.exercise.key.startswith("count")
     assert results[-1].next.exercise.key.startswith("add")
+
+
+@pytest.fixture
+def mastered_counting(course, student, django_capture_on_commit_callbacks):
+    """The student has mastered counting: three right in a row."""
+    learner = learner_for(student)
+    enroll(learner, course)
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(3):
+            record_attempt(learner, course, "count-1", "3", source="web", idempotency_key=f"k{n}")
+    return learner
+
+
+def counting_on_the_page(client, course) -> tuple[str, str]:
+    html = client.get(reverse("learners:progress", args=[course.slug])).content.decode()
+    row = html[html.index('data-skill="counting"') : html.index('data-skill="addition"')]
+    return html, row
+
+
+def test_after_a_reset_progress_counts_only_the_attempts_made_since(
+    client, course, student, teacher, mastered_counting, django_capture_on_commit_callbacks
+):
+    client.force_login(student)
+    _, row = counting_on_the_page(client, course)
+    assert 'data-label="Attempts">3</td>' in row and '<span class="badge">Yes</span>' in row
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reset = add_override(
+            Override(
+                course=course, learner=mastered_counting, kind="reset_state", reason="shared the account"
+            ),
+            teacher,
+        )
+    html, row = counting_on_the_page(client, course)
+    assert '<dd id="total-answered">0</dd>' in html
+    assert '<dd id="total-mastered">0 of 3</dd>' in html
+    assert 'data-label="Attempts">0</td>' in row and "Never" in row
+    assert f"Counted from {timezone.localtime(reset.created_at):%-d %B %Y}" in html
+    skills = client_for(student).get("/api/v1/courses/arithmetic/progress/").json()["skills"]
+    assert (skills[0]["attempts"], skills[0]["mastered"]) == (0, False)
+    assert next_exercise(mastered_counting, course).exercise.key.startswith("count")  # the engine agrees
+
+    with django_capture_on_commit_callbacks(execute=True):
+        record_attempt(mastered_counting, course, "count-2", "7", source="web", idempotency_key="after")
+    html, row = counting_on_the_page(client, course)
+    assert '<dd id="total-answered">1</dd>' in html
+    assert 'data-label="Attempts">1</td>' in row
+
+    with django_capture_on_commit_callbacks(execute=True):
+        end_override(reset)
+    html, row = counting_on_the_page(client, course)
+    assert '<dd id="total-answered">4</dd>' in html
+    assert 'data-label="Attempts">4</td>' in row and '<span class="badge">Yes</span>' in row
+    assert "Counted from" not in html
+
+
+def test_last_practised_says_just_now_under_a_minute(client, course, student, mastered_counting):
+    client.force_login(student)
+    _, row = counting_on_the_page(client, course)
+    assert ">just now</time>" in row
+
+    SkillProgress.objects.filter(learner=mastered_counting).update(
+        last_practised_at=timezone.now() - timedelta(minutes=5)
+    )
+    _, row = counting_on_the_page(client, course)
+    assert ">5\xa0minutes ago</time>" in row
+
+
+def test_the_admin_names_skill_progress_rows_by_learner_and_skill(admin_client, mastered_counting):
+    sidebar = admin_client.get("/admin/").content.decode()
+    assert "Skill progress<" in sidebar and "progresss" not in sidebar
+    row = SkillProgress.objects.get(skill__key="counting")
+    page = admin_client.get(f"/admin/learners/skillprogress/{row.pk}/change/").content.decode()
+    assert "sam on Counting: 3 of 3 right" in page
+
+
+def test_with_a_model_progress_shows_mastered_the_prerequisites_the_engine_says_are(
+    course, student, django_capture_on_commit_callbacks
+):
+    from conftest import train_on_simulated_learners
+
+    train_on_simulated_learners()
+    learner = learner_for(student)
+    enroll(learner, course)
+    ready = None
+    with django_capture_on_commit_callbacks(execute=True):
+        recommendation = next_exercise(learner, course)
+        for n in range(15):
+            ready = next(
+                (r for r in recommendation.reasons if r.startswith("ready: prerequisites mastered")), None
+            )
+            if ready:
+                break
+            exercise = recommendation.exercise
+            right = exercise.answer[0] if exercise.type == "text" else exercise.answer
+            recommendation = record_attempt(
+                learner, course, exercise.key, right, source="web", idempotency_key=f"k{n}",
+                recommendation_id=recommendation.pk,
+            ).next  # fmt: skip
+    assert ready, "answering right, the learner moves on to a skill with prerequisites"
+    named = set(ready.removeprefix("ready: prerequisites mastered (").removesuffix(")").split(", "))
+    shown = SkillProgress.objects.filter(learner=learner, mastered=True).values_list("skill__name", flat=True)
+    assert named <= set(shown)
