@@ -13,7 +13,7 @@ from metamodel.histories import CourseGraph, History, course_graph, learner_hist
 from metamodel.ml.artifact import ArtifactError
 from metamodel.ml.trained import LearnerParams
 from metamodel.models import LearnerState, ModelVersion, Recommendation
-from metamodel.policy import Steering, choose_by_rule, decide
+from metamodel.policy import Steering, choose_by_rule, decide, mastered_by_model
 from metamodel.training import active_version, load_version
 
 # The engine looks at this many of the learner's latest attempts in the course: enough for the mastery
@@ -84,6 +84,25 @@ def predict_exercises(
         LearnerParams.from_dict(state.params), graph.candidates, prediction_time(history.model, now)
     )
     return dict(zip((e.id for e in graph.exercises), (float(x) for x in p), strict=True))
+
+
+def mastered_skills(
+    learner: Learner, graph: CourseGraph, since: datetime | None, now: datetime | None = None
+) -> set[int] | None:
+    """The skills the engine takes as mastered at ``now``, exactly as :func:`recommend_next` would: from
+    the model's predictions and the answers after ``since`` (the learner's last reset). None where the
+    engine reads mastery from the answers alone (``mastered_by_answers``): without an active model
+    version, with an unusable artifact, or in a course with nothing to practise."""
+    version = active_version()
+    if version is None or not graph.exercises:
+        return None
+    now = timezone.now() if now is None else now
+    history = learner_history(learner.pk, graph, HISTORY_LIMIT, since)
+    try:
+        predictions = predict_exercises(learner.pk, graph, history, version, now)
+    except ArtifactError:
+        return None
+    return mastered_by_model(graph.exercises, history.past, predictions, now.timestamp())
 
 
 def steering_for(learner: Learner, graph: CourseGraph) -> tuple[Steering, datetime | None]:

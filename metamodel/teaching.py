@@ -436,8 +436,12 @@ def response_for(exercise: Any, correct: bool) -> Any:
     """What a simulated learner types: the exercise's answer when right, a wrong value otherwise."""
     if correct:
         return exercise.answer[0] if exercise.type == "text" else exercise.answer
-    wrong = [c for c in exercise.choices if str(c) != str(exercise.answer)]
-    response = wrong[0] if exercise.type == "multiple_choice" and wrong else "I don't know"
+    if exercise.type == "multiple_choice":
+        response = next((c for c in exercise.choices if str(c) != str(exercise.answer)), exercise.answer)
+    elif exercise.type == "numeric":  # a readable number outside the tolerance, as a learner would type
+        response = str(float(exercise.answer) + 2 * (exercise.tolerance or 0) + 1)
+    else:
+        response = "I don't know"
     if exercise.is_correct(response):  # a course whose every text is accepted cannot be answered wrongly
         raise ValueError(f"no wrong answer to {exercise}")
     return response

@@ -101,3 +101,22 @@ def test_a_bad_argument_is_a_clear_error(course, args, message):
 def test_an_unreachable_api_is_a_clear_error(course):
     with pytest.raises(CommandError, match=r"The API at http://127\.0\.0\.1:9 failed"):
         simulate("--policy", "adaptive", "--via-api", "http://127.0.0.1:9")
+
+
+def test_simulated_histories_count_in_the_class_mastery(course):
+    from courses.mastery import class_mastery
+
+    call_command(
+        "simulate_histories",
+        "--course",
+        "arithmetic",
+        "--learners",
+        "12",
+        "--steps",
+        "40",
+        stdout=io.StringIO(),
+    )
+    page = class_mastery(course)
+    assert page["enrolled"] == 12
+    assert page["skills"][0]["practised"] == 12
+    assert sum(learner.mastered for learner in page["learners"]) > 0

@@ -4,7 +4,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from courses.models import Course
 from learners.imports import import_attempt_log
-from learners.models import Attempt
+from learners.models import Attempt, Learner
+from learners.progress import rebuild_skill_progress
 from metamodel.simulation import SETTINGS, ExerciseSpec, SkillSpec, simulate_histories
 
 
@@ -48,6 +49,10 @@ class Command(BaseCommand):
             skills, exercises, learners, steps, seed=seed, settings=SETTINGS[setting]
         )
         summary = import_attempt_log(records, course, source=Attempt.Source.SIMULATION)
+        # Their progress, as a real learner's is after each answer, so the class mastery counts them.
+        simulated = Learner.objects.filter(external_id__in={f"{course}:{r.learner}" for r in records})
+        for learner_id in simulated.values_list("pk", flat=True):
+            rebuild_skill_progress(learner_id, found.pk)
         self.stdout.write(
             f"Simulated {learners} learners in '{course}': {summary.attempts} attempts stored "
             f"({summary.skipped} already present)."
