@@ -49,10 +49,12 @@ class Command(BaseCommand):
             skills, exercises, learners, steps, seed=seed, settings=SETTINGS[setting]
         )
         summary = import_attempt_log(records, course, source=Attempt.Source.SIMULATION)
-        # Their progress, as a real learner's is after each answer, so the class mastery counts them.
-        simulated = Learner.objects.filter(external_id__in={f"{course}:{r.learner}" for r in records})
-        for learner_id in simulated.values_list("pk", flat=True):
-            rebuild_skill_progress(learner_id, found.pk)
+        if (
+            summary.attempts
+        ):  # their progress, as after a real learner's answers: the class mastery counts them
+            simulated = Learner.objects.filter(external_id__in={f"{course}:{r.learner}" for r in records})
+            for learner_id in simulated.values_list("pk", flat=True):
+                rebuild_skill_progress(learner_id, found.pk)
         self.stdout.write(
             f"Simulated {learners} learners in '{course}': {summary.attempts} attempts stored "
             f"({summary.skipped} already present)."
