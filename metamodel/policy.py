@@ -25,7 +25,10 @@
    the answer wrong whatever the learner knows of the target). Its score is GAIN_WEIGHT times its expected
    learning, the sum over its target skills of (1 - P(known)) times the product of P(known) of their
    prerequisites, minus the distance of its predicted success from the target band (heavily penalised
-   outside it). The exercise just answered is never a candidate when there is another.
+   outside it), minus REPEAT_PENALTY for an exercise the learner has answered, halving every
+   REPEAT_HALF_LIFE attempts since: a learner who has seen an exercise's answer meets new exercises
+   rather than the same few again, and a right answer repeated from memory is rarer evidence. The
+   exercise just answered is never a candidate when there is another.
 6. *Exploration with logged propensities.* The choice is drawn from a softmax over the scores
    (temperature TEMPERATURE), and its probability is stored with the decision, so that other policies can
    be evaluated offline from the logs by inverse propensity weighting (Li et al. 2011).
@@ -57,6 +60,8 @@ FORGET_HALF_LIFE_DAYS = 30.0
 # A mastered skill comes back for review when the model's predicted success falls below this.
 REVIEW_THRESHOLD = 0.6
 GAIN_WEIGHT = 4.0
+REPEAT_PENALTY = 0.3
+REPEAT_HALF_LIFE = 10
 DEFAULT_BAND = (0.6, 0.85)
 SKILL_CAP = 10
 REVIEW_AFTER_SECONDS = 86_400
@@ -404,6 +409,13 @@ def decide(
         return (1.0 - known[sid]) * math.prod(known[p] for p in prerequisites.get(sid, ()))
 
     last_exercise = history[-1].exercise_id if history else None
+    answered_at = {attempt.exercise_id: position for position, attempt in enumerate(history)}
+
+    def repeat_penalty(exercise_id: int) -> float:
+        if exercise_id not in answered_at:
+            return 0.0
+        return REPEAT_PENALTY * 0.5 ** ((len(history) - 1 - answered_at[exercise_id]) / REPEAT_HALF_LIFE)
+
     # An exercise is a candidate when it practises a target and needs nothing unready: its other skills
     # are ready or mastered, so a wrong answer says something and a right one is within reach.
     eligible = ready | mastered | targets
@@ -413,7 +425,11 @@ def decide(
         if not aims or exercise.id == last_exercise or not set(exercise.skill_ids) <= eligible:
             continue
         value = sum(gain(sid) for sid in aims)
-        score = GAIN_WEIGHT * value - _band_penalty(predictions[exercise.id], steering.band)
+        score = (
+            GAIN_WEIGHT * value
+            - _band_penalty(predictions[exercise.id], steering.band)
+            - repeat_penalty(exercise.id)
+        )
         scored.append((score, exercise.id, max(aims, key=gain)))
     if not scored:  # only the exercise just answered, or only exercises with an unready partner, are left
         scored = [(0.0, e.id, sid) for sid in targets for e in by_skill[sid] if e.id != last_exercise]

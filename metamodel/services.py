@@ -108,9 +108,11 @@ def mastered_skills(
 def steering_for(learner: Learner, graph: CourseGraph) -> tuple[Steering, datetime | None]:
     """The active overrides for the learner in the course, resolved: the learner's own before the course's.
 
-    A pinned exercise that is no longer practisable (deactivated since it was pinned) is passed over, with
-    a note saying so: the learner cannot be given it, and must not be sent to it again and again. Also
-    returns when the learner's state was last reset (attempts before it no longer count).
+    A pinned exercise is given until the learner has answered it (after the pin was made); one no longer
+    practisable (deactivated since it was pinned), or a pinned skill with no practisable exercise, is
+    passed over with a note saying so, rather than obeyed in name only. The learner's notes say what a
+    teacher set, never the teacher's reason (kept for teachers, in the override). Also returns when the
+    learner's state was last reset (attempts before it no longer count).
     """
     course = graph.course
     active = Override.objects.filter(course=course, ended_at__isnull=True).filter(
@@ -124,26 +126,31 @@ def steering_for(learner: Learner, graph: CourseGraph) -> tuple[Steering, dateti
             excluded.add(override.exercise_id)
         else:
             latest[override.kind] = override
+    notes: list[str] = []
     band = (course.target_success_low, course.target_success_high)
     if (banded := latest.get(Override.Kind.TARGET_BAND)) is not None:
         band = (banded.band_low, banded.band_high)
+        notes.append(f"your teacher set the target band to {band[0]:.0%}-{band[1]:.0%}")
     pin_skill, pin_exercise = latest.get(Override.Kind.PIN_SKILL), latest.get(Override.Kind.PIN_EXERCISE)
-    passed_over = pin_exercise is not None and pin_exercise.exercise_id not in graph.keys
-    if passed_over:
+    if pin_skill is not None and not any(pin_skill.skill_id in e.skill_ids for e in graph.exercises):
+        notes.append("your teacher pinned a skill that has no exercise to practise: it is passed over")
+        pin_skill = None
+    if pin_exercise is not None and pin_exercise.exercise_id not in graph.keys:
+        notes.append("your teacher pinned an exercise that is no longer active: it is passed over")
         pin_exercise = None
-    notes = tuple(
-        f"your teacher: {o.get_kind_display().lower()} ({o.reason})"
-        for o in (pin_skill, pin_exercise, latest.get(Override.Kind.TARGET_BAND))
-        if o is not None
-    )
-    if passed_over:
-        notes += ("your teacher pinned an exercise that is no longer active: it is passed over",)
+    elif (
+        pin_exercise is not None
+        and Attempt.objects.filter(
+            learner=learner, exercise_id=pin_exercise.exercise_id, created_at__gte=pin_exercise.created_at
+        ).exists()
+    ):
+        pin_exercise = None  # answered since it was pinned: done
     steering = Steering(
         pinned_skill=pin_skill.skill_id if pin_skill else None,
         pinned_exercise=pin_exercise.exercise_id if pin_exercise else None,
         excluded=frozenset(excluded),
         band=band,
-        notes=notes,
+        notes=tuple(notes),
     )
     reset = latest.get(Override.Kind.RESET_STATE)
     return steering, reset.created_at if reset else None

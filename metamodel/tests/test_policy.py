@@ -227,3 +227,19 @@ def test_a_hard_choice_says_no_easier_exercise_is_left_only_when_that_is_true():
     assert explored, "exploration sometimes picks the harder exercise"
     assert explored[0][1][1] == "challenge: 30% predicted success, below the target band 60%-85%"
     assert explored[0][1][2].startswith("exploring: chosen with probability")
+
+
+def test_an_exercise_answered_recently_gives_way_to_an_unseen_one_of_the_same_standing():
+    twins = [
+        CandidateExercise(10, (1,), 0.0),
+        CandidateExercise(11, (1,), 0.0),
+        CandidateExercise(12, (1,), 0.0),
+    ]
+    predictions = {10: 0.7, 11: 0.7, 12: 0.7}
+    answered = [PastAttempt(10, (1,), True), PastAttempt(12, (1,), False)]  # 12 was just answered
+    chosen = [
+        decide([COUNTING], twins, answered, predictions, 0.0, rng=random.Random(seed)).exercise_id
+        for seed in range(200)
+    ]
+    assert 12 not in chosen
+    assert chosen.count(11) > 3 * chosen.count(10)  # seen before: still possible, much less likely

@@ -138,3 +138,50 @@ def test_teachers_read_each_decision_on_the_dashboard_as_the_learner_reads_it(en
     state = LearnerState.objects.get()
     page = dashboard.get(f"/admin/metamodel/learnerstate/{state.pk}/change/").content.decode()
     assert f"sam in arithmetic (model v{state.model_version_id}, " in page
+
+
+def test_a_pinned_exercise_is_given_until_answered_and_the_teachers_reason_stays_with_teachers(
+    enrolled, student, teacher, course
+):
+    from courses.models import Override
+
+    Override.objects.create(
+        course=course, learner=student.learner, kind=Override.Kind.PIN_EXERCISE,
+        exercise=course.exercises.get(key="mul-1"), reason="weak at division, parents informed",
+        created_by=teacher,
+    )  # fmt: skip
+    first = enrolled.get("/api/v1/courses/arithmetic/next/").json()
+    assert first["key"] == "mul-1"
+    assert "pinned: your teacher chose this exercise" in first["reasons"]
+    assert not any("parents" in reason for reason in first["reasons"])
+    answered = enrolled.post(
+        "/api/v1/attempts/",
+        {
+            "course": "arithmetic",
+            "exercise": "mul-1",
+            "response": "1",
+            "recommendation": first["recommendation"],
+        },
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="pinned-once",
+    ).json()
+    assert answered["next"]["key"] != "mul-1"
+    assert not any(reason.startswith("pinned") for reason in answered["next"]["reasons"])
+
+
+def test_a_pinned_skill_left_without_exercises_is_passed_over_and_the_learner_told(
+    enrolled, student, teacher, course
+):
+    from courses.models import Override
+
+    Override.objects.create(
+        course=course, kind=Override.Kind.PIN_SKILL, skill=course.skills.get(key="multiplication"),
+        reason="focus", created_by=teacher,
+    )  # fmt: skip
+    assert enrolled.get("/api/v1/courses/arithmetic/next/").json()["key"].startswith("mul-")
+    Exercise.objects.filter(course=course, key__startswith="mul-").update(active=False)
+    body = enrolled.get("/api/v1/courses/arithmetic/next/").json()
+    assert not body["key"].startswith("mul-")
+    assert (
+        "your teacher pinned a skill that has no exercise to practise: it is passed over" in body["reasons"]
+    )
