@@ -1,6 +1,11 @@
-"""The REST API's routes under /api/v1/."""
+"""The REST API's routes under /api/v1/.
 
-from django.urls import path
+Every route takes its trailing slash or not: a client that POSTs to ``/api/v1/attempts`` is served, not
+redirected (a redirect cannot carry a POST's body, so Django would refuse it). Reversed URLs lose the
+slash; the OpenAPI description keeps it.
+"""
+
+from django.urls import re_path
 from rest_framework.routers import DefaultRouter
 
 from courses.api import CourseViewSet, OverrideViewSet
@@ -8,6 +13,7 @@ from learners.api import AttemptViewSet, RegisterView, TokenView
 from metamodel.api import ModelVersionViewSet, TrainingRunViewSet
 
 router = DefaultRouter()
+router.trailing_slash = "/?"  # the constructor only switches the slash on or off
 router.register("courses", CourseViewSet, basename="course")
 router.register("attempts", AttemptViewSet, basename="attempt")
 router.register("overrides", OverrideViewSet, basename="override")
@@ -15,7 +21,7 @@ router.register("training-runs", TrainingRunViewSet, basename="training-run")
 router.register("model-versions", ModelVersionViewSet, basename="model-version")
 
 urlpatterns = [
-    path("auth/register/", RegisterView.as_view(), name="api-register"),
-    path("auth/token/", TokenView.as_view(), name="api-token"),
+    re_path(r"^auth/register/?$", RegisterView.as_view(), name="api-register"),
+    re_path(r"^auth/token/?$", TokenView.as_view(), name="api-token"),
     *router.urls,
 ]

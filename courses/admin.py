@@ -1,15 +1,20 @@
 """The teacher dashboard: courses, skills, exercises. A teacher who is not a superuser sees only theirs."""
 
+from typing import Any
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.text import Truncator, capfirst
 
+from courses.documents import EXERCISE_FIELDS, DocumentProblem, check_exercise
 from courses.mastery import class_mastery
 from courses.models import Course, Exercise, Override, Skill
 from courses.services import add_override, end_override
@@ -146,13 +151,27 @@ class SkillAdmin(TeacherScopedAdmin):
         return skill.exercise_total
 
 
+def _empty_as_list(value: Any) -> Any:
+    """A JSON list field left empty (or ``null``) is an empty list, as a course document leaves it out."""
+    return [] if value is None else value
+
+
 class ExerciseAdminForm(forms.ModelForm):
+    """An exercise is held to the course document's rules (``courses.documents.check_exercise``), so what a
+    teacher saves here exports and imports again. Exercises imported from a log have no content: exempt."""
+
     class Meta:
         model = Exercise
         fields = [
             "course", "key", "skills", "type", "prompt", "choices", "answer", "tolerance", "hints",
             "explanation", "difficulty", "active",
         ]  # fmt: skip
+
+    def clean_choices(self) -> Any:
+        return _empty_as_list(self.cleaned_data["choices"])
+
+    def clean_hints(self) -> Any:
+        return _empty_as_list(self.cleaned_data["hints"])
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -162,7 +181,25 @@ class ExerciseAdminForm(forms.ModelForm):
         ]
         if foreign:
             raise ValidationError({"skills": f"Skills of another course: {', '.join(foreign)}."})
+        if not self.instance.imported:
+            self._check_as_in_a_course_document(cleaned)
         return cleaned
+
+    def _check_as_in_a_course_document(self, cleaned: dict) -> None:
+        # The exercise as export writes it: an empty value is left out, skills by key.
+        item = {
+            name: value for name, value in cleaned.items() if name in EXERCISE_FIELDS and value is not None
+        }
+        item["skills"] = [skill.key for skill in cleaned.get("skills") or []]
+        for name in ("choices", "hints"):
+            if item.get(name) == []:
+                del item[name]
+        problems: list[DocumentProblem] = []
+        check_exercise(item, "", problems)
+        already = set(self.errors)  # a field the form refused is not reported twice
+        for problem in problems:
+            if problem.path not in already:
+                self.add_error(problem.path, f"{capfirst(problem.message)}.")
 
 
 @admin.register(Exercise)
@@ -187,13 +224,33 @@ class ExerciseAdmin(TeacherScopedAdmin):
     def attempt_count(self, exercise: Exercise) -> int:
         return exercise.attempt_total
 
+    def save_model(self, request: HttpRequest, obj: Exercise, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        answered = obj.attempts.count() if change and "answer" in form.changed_data else 0
+        if answered:
+            self.message_user(
+                request,
+                f"You changed the answer of {obj.key}, which was answered {answered} "
+                f"time{pluralize(answered)} before: those attempts keep the result they were given, and "
+                "their result pages now say that the answer was changed after they were made.",
+                messages.WARNING,
+            )
+
     @admin.action(description="Deactivate the selected exercises (attempts are kept)")
     def deactivate(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self.message_user(request, f"{queryset.update(active=False)} exercises deactivated.")
+        count = queryset.update(active=False)
+        self.message_user(request, f"{count} exercise{pluralize(count)} deactivated.")
 
     @admin.action(description="Activate the selected exercises")
     def activate(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self.message_user(request, f"{queryset.update(active=True)} exercises activated.")
+        count = queryset.update(active=True)
+        self.message_user(request, f"{count} exercise{pluralize(count)} activated.")
+
+
+def exercise_label(exercise: Exercise) -> str:
+    """How a teacher tells exercises apart in a list: the key and the start of the prompt."""
+    prompt = Truncator(" ".join(exercise.prompt.split())).chars(60)
+    return f"{exercise} · {prompt}" if prompt else str(exercise)
 
 
 @admin.register(Override)
@@ -229,7 +286,11 @@ class OverrideAdmin(TeacherScopedAdmin):
                 kwargs["queryset"] = Skill.objects.filter(course__teachers=request.user)
             elif db_field.name == "exercise":
                 kwargs["queryset"] = Exercise.objects.filter(course__teachers=request.user, imported=False)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "exercise":
+            field.queryset = field.queryset.select_related("course")
+            field.label_from_instance = exercise_label
+        return field
 
     def has_change_permission(self, request: HttpRequest, obj: Override | None = None) -> bool:
         return False if obj is not None else super().has_change_permission(request, obj)
@@ -242,4 +303,4 @@ class OverrideAdmin(TeacherScopedAdmin):
         overrides = list(queryset)
         for override in overrides:
             end_override(override)
-        self.message_user(request, f"{len(overrides)} override{'' if len(overrides) == 1 else 's'} ended.")
+        self.message_user(request, f"{len(overrides)} override{pluralize(len(overrides))} ended.")

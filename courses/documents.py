@@ -65,7 +65,7 @@ def _is_number(value: Any) -> bool:
 
 
 def answer_problem(kind: str, choices: Any, answer: Any, tolerance: Any) -> tuple[str, str] | None:
-    """The field at fault and the problem of an answer specification, or None. Used by import and admin."""
+    """The field at fault and the problem of an answer specification, or None (see ``check_exercise``)."""
     if kind == "multiple_choice":
         if not isinstance(choices, list) or len(choices) < 2:
             return "choices", "a multiple-choice exercise needs at least two choices"
@@ -159,6 +159,56 @@ def _find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
     return None
 
 
+def check_exercise(exercise: dict, path: str, problems: list[DocumentProblem]) -> dict:
+    """Check one exercise of a course document on its own, appending its problems (paths prefixed with
+    ``path``); return it normalised, every optional field filled with its default.
+
+    What needs the rest of the document (duplicate keys, unknown skills) is checked by the caller. The
+    import and the admin's exercise form both come through here, so an exercise saved in the admin exports
+    and imports again.
+    """
+    _check_unknown(exercise, EXERCISE_FIELDS, path, problems)
+    key = _required_text(Exercise, exercise, "key", path, problems)
+    if key is not None and not KEY.match(key):
+        problems.append(DocumentProblem(f"{path}key", "use letters, digits, '.', '_' and '-'"))
+    exercise_skills = _key_list(exercise, "skills", path, problems)
+    if not exercise_skills and "skills" not in exercise:
+        problems.append(DocumentProblem(f"{path}skills", "required, at least one skill key"))
+    kind = exercise.get("type")
+    if kind not in EXERCISE_TYPES:
+        problems.append(DocumentProblem(f"{path}type", f"must be one of {', '.join(EXERCISE_TYPES)}"))
+    _required_text(Exercise, exercise, "prompt", path, problems)
+    _optional_text(Exercise, exercise, "explanation", path, problems)
+    if "choices" in exercise and kind != "multiple_choice":
+        problems.append(DocumentProblem(f"{path}choices", "only multiple-choice exercises have choices"))
+    if "tolerance" in exercise and kind != "numeric":
+        problems.append(DocumentProblem(f"{path}tolerance", "only numeric exercises have a tolerance"))
+    if "answer" not in exercise:
+        problems.append(DocumentProblem(f"{path}answer", "required"))
+    elif kind in EXERCISE_TYPES:
+        problem = answer_problem(kind, exercise.get("choices"), exercise["answer"], exercise.get("tolerance"))
+        if problem:
+            problems.append(DocumentProblem(f"{path}{problem[0]}", problem[1]))
+    hints = exercise.get("hints", [])
+    if hints is not None and (not isinstance(hints, list) or not all(isinstance(h, str) for h in hints)):
+        problems.append(DocumentProblem(f"{path}hints", "must be a list of strings"))
+    difficulty = exercise.get("difficulty", 0.0)
+    if difficulty is not None and not _is_number(difficulty):
+        problems.append(DocumentProblem(f"{path}difficulty", "must be a real number (0 = average)"))
+    return {
+        "key": key,
+        "skills": exercise_skills,
+        "type": kind,
+        "prompt": exercise.get("prompt") or "",
+        "choices": exercise.get("choices") or [],
+        "answer": exercise.get("answer"),
+        "tolerance": exercise.get("tolerance"),
+        "hints": hints or [],
+        "explanation": exercise.get("explanation") or "",
+        "difficulty": float(difficulty) if _is_number(difficulty) else 0.0,
+    }
+
+
 def validate_course_document(document: Any) -> dict:
     """Check a parsed course document; return it normalised or raise CourseDocumentError with every problem.
 
@@ -225,12 +275,10 @@ def validate_course_document(document: Any) -> dict:
         if not isinstance(exercise, dict):
             problems.append(DocumentProblem(f"exercises[{index}]", "must be a mapping"))
             continue
-        _check_unknown(exercise, EXERCISE_FIELDS, path, problems)
-        key = _required_text(Exercise, exercise, "key", path, problems)
-        if key is not None:
-            if not KEY.match(key):
-                problems.append(DocumentProblem(f"{path}key", "use letters, digits, '.', '_' and '-'"))
-            elif key in exercise_keys:
+        item = check_exercise(exercise, path, problems)
+        key = item["key"]
+        if key is not None and KEY.match(key):
+            if key in exercise_keys:
                 problems.append(
                     DocumentProblem(
                         f"{path}key", f"duplicate exercise key '{key}' (first at {exercise_keys[key]})"
@@ -238,49 +286,10 @@ def validate_course_document(document: Any) -> dict:
                 )
             else:
                 exercise_keys[key] = f"exercises[{index}]"
-        exercise_skills = _key_list(exercise, "skills", path, problems)
-        if not exercise_skills and "skills" not in exercise:
-            problems.append(DocumentProblem(f"{path}skills", "required, at least one skill key"))
-        for position, skill_key in enumerate(exercise_skills):
+        for position, skill_key in enumerate(item["skills"]):
             if skill_key not in skill_keys:
                 problems.append(DocumentProblem(f"{path}skills[{position}]", f"unknown skill '{skill_key}'"))
-        kind = exercise.get("type")
-        if kind not in EXERCISE_TYPES:
-            problems.append(DocumentProblem(f"{path}type", f"must be one of {', '.join(EXERCISE_TYPES)}"))
-        _required_text(Exercise, exercise, "prompt", path, problems)
-        _optional_text(Exercise, exercise, "explanation", path, problems)
-        if "choices" in exercise and kind != "multiple_choice":
-            problems.append(DocumentProblem(f"{path}choices", "only multiple-choice exercises have choices"))
-        if "tolerance" in exercise and kind != "numeric":
-            problems.append(DocumentProblem(f"{path}tolerance", "only numeric exercises have a tolerance"))
-        if "answer" not in exercise:
-            problems.append(DocumentProblem(f"{path}answer", "required"))
-        elif kind in EXERCISE_TYPES:
-            problem = answer_problem(
-                kind, exercise.get("choices"), exercise["answer"], exercise.get("tolerance")
-            )
-            if problem:
-                problems.append(DocumentProblem(f"{path}{problem[0]}", problem[1]))
-        hints = exercise.get("hints", [])
-        if hints is not None and (not isinstance(hints, list) or not all(isinstance(h, str) for h in hints)):
-            problems.append(DocumentProblem(f"{path}hints", "must be a list of strings"))
-        difficulty = exercise.get("difficulty", 0.0)
-        if difficulty is not None and not _is_number(difficulty):
-            problems.append(DocumentProblem(f"{path}difficulty", "must be a real number (0 = average)"))
-        normalised_exercises.append(
-            {
-                "key": key,
-                "skills": exercise_skills,
-                "type": kind,
-                "prompt": exercise.get("prompt") or "",
-                "choices": exercise.get("choices") or [],
-                "answer": exercise.get("answer"),
-                "tolerance": exercise.get("tolerance"),
-                "hints": hints or [],
-                "explanation": exercise.get("explanation") or "",
-                "difficulty": float(difficulty) if _is_number(difficulty) else 0.0,
-            }
-        )
+        normalised_exercises.append(item)
     if problems:
         raise CourseDocumentError(problems)
     return {

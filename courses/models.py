@@ -237,13 +237,6 @@ class Exercise(models.Model):
     def explanation_html(self) -> SafeString:
         return render_markdown(self.explanation)
 
-    def clean(self) -> None:
-        from courses.documents import answer_problem
-
-        problem = answer_problem(self.type, self.choices, self.answer, self.tolerance)
-        if problem and not self.imported:
-            raise ValidationError({problem[0]: problem[1]})
-
     def is_correct(self, response: Any) -> bool:
         """Check a learner's response: choices by value, numbers within the tolerance, texts normalised."""
         if self.type == self.Type.MULTIPLE_CHOICE:
@@ -341,6 +334,12 @@ class Override(models.Model):
             errors["learner"] = f"No learner '{self.learner}' enrolled in this course."
         if self.skill is not None and self.skill.course_id != self.course_id:
             errors["skill"] = "A skill of this course."
+        elif (
+            self.kind == self.Kind.PIN_SKILL
+            and self.skill is not None
+            and not Exercise.objects.practisable().filter(skills=self.skill).exists()
+        ):
+            errors["skill"] = "This skill has no active exercise to practise."
         if self.exercise is not None and self.exercise.course_id != self.course_id:
             errors["exercise"] = "An exercise of this course."
         elif (

@@ -38,3 +38,10 @@ def test_every_enrolled_learner_is_listed_and_counted_with_their_answers_counted
     assert "3 learners enrolled" in page and "Share of the 3 enrolled" in page
     assert "<td>33 %</td>" in page  # sam, one of the three listed
     assert "Answers (attempts)" in page
+
+
+def test_the_page_explains_mastery_in_words_a_teacher_reads(mastery_page):
+    page = mastery_page.content.decode()
+    assert "when the engine estimates that the learner knows it, at least\n85 % likely" in page
+    assert "about three right answers in a row; with one, two may be enough" in page
+    assert "metamodel.policy" not in page and "from scratch" not in page

@@ -178,3 +178,20 @@ def test_the_import_command_reports_broken_yaml(tmp_path):
     path.write_text("slug: [unclosed\n")
     with pytest.raises(CommandError, match="not valid JSON or YAML"):
         call_command("import_course", str(path))
+
+
+def test_the_import_command_makes_no_student_a_teacher(tmp_path, student):
+    path = tmp_path / "arithmetic.json"
+    path.write_text(json.dumps(arithmetic_document()))
+    with pytest.raises(CommandError, match=r"'sam' is not a teacher .* tick 'Staff status'"):
+        call_command("import_course", str(path), "--teacher", "sam")
+    assert not Course.objects.exists()
+    student.refresh_from_db()
+    assert not student.is_staff
+
+
+def test_the_import_command_adds_a_staff_account_as_teacher(tmp_path, other_teacher):
+    path = tmp_path / "arithmetic.json"
+    path.write_text(json.dumps(arithmetic_document()))
+    call_command("import_course", str(path), "--teacher", other_teacher.username, stdout=None)
+    assert list(Course.objects.get(slug="arithmetic").teachers.all()) == [other_teacher]

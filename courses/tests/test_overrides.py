@@ -28,7 +28,8 @@ def test_a_pinned_exercise_is_what_the_learner_gets_next_and_says_so(enrolled, t
     assert response.json()["created_by"] == "tess" and response.json()["created_at"]
     body = enrolled.get("/api/v1/courses/arithmetic/next/").json()
     assert body["key"] == "mul-1"
-    assert "your teacher: pin an exercise (exam tomorrow)" in body["reasons"]
+    assert "pinned: your teacher chose this exercise" in body["reasons"]
+    assert not any("exam tomorrow" in reason for reason in body["reasons"])  # the reason is for teachers
 
 
 def test_excluded_exercises_are_never_recommended_and_ending_lifts_it(enrolled, teacher):
@@ -55,7 +56,7 @@ def test_a_learners_band_replaces_the_courses(enrolled, teacher, course):
         teacher, kind="target_band", learner="sam", band_low=0.1, band_high=0.3, reason="ready for hard ones"
     )
     reasons = enrolled.get("/api/v1/courses/arithmetic/next/").json()["reasons"]
-    assert "your teacher: set the target band (ready for hard ones)" in reasons
+    assert "your teacher set the target band to 10%-30%" in reasons
     assert any("10%-30%" in reason or reason.startswith("warm-up") for reason in reasons)
 
 
@@ -240,3 +241,16 @@ def test_teachers_list_the_overrides_of_one_course_still_in_force(enrolled, teac
     schema = client_for(teacher).get("/api/schema/?format=json").json()
     parameters = {p["name"] for p in schema["paths"]["/api/v1/overrides/"]["get"]["parameters"]}
     assert {"course", "kind", "active"} <= parameters
+
+
+def test_a_skill_without_an_exercise_to_practise_cannot_be_pinned(teacher, course):
+    course.exercises.filter(key="mul-1").update(active=False)
+    response = override(teacher, kind="pin_skill", skill="multiplication", reason="revision week")
+    assert response.status_code == 400
+    assert response.json() == {"skill": ["This skill has no active exercise to practise."]}
+    assert not Override.objects.exists()
+
+
+def test_the_admin_lists_exercises_to_pin_by_key_and_prompt(admin_client, course):
+    page = admin_client.get("/admin/courses/override/add/").content.decode()
+    assert "arithmetic/add-1 · 2 + 3 = ?</option>" in page

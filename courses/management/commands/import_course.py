@@ -14,7 +14,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
-        parser.add_argument("--teacher", help="Username of a teacher to add to the course.")
+        parser.add_argument("--teacher", help="Username of a teacher (a staff account) to add to the course.")
 
     def handle(self, *args: object, file: Path, teacher: str | None, **options: object) -> None:
         user = None
@@ -22,6 +22,14 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=teacher).first()
             if user is None:
                 raise CommandError(f"No user '{teacher}'.")
+            if not user.is_staff:
+                # Teachers are staff accounts: making a student teach a course would give them nothing
+                # they could use, and no one should become a teacher as a side effect of an import.
+                raise CommandError(
+                    f"'{teacher}' is not a teacher (not a staff account); nothing imported. Make them one "
+                    "first: in the admin, open their account under Users, tick 'Staff status' and add them "
+                    "to the Teachers group."
+                )
         try:
             text = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
