@@ -67,6 +67,11 @@ class Attempt(models.Model):
     exercise = models.ForeignKey("courses.Exercise", on_delete=models.CASCADE, related_name="attempts")
     response = models.JSONField(null=True, blank=True)
     correct = models.BooleanField()
+    # A teacher may correct an exercise's answer later; an attempt keeps the result it was given, and its
+    # feedback compares this with the exercise's answer now to say that it changed.
+    expected_answer = models.JSONField(
+        null=True, blank=True, help_text="The exercise's answer when the attempt was marked."
+    )
     hints_used = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(db_index=True, help_text="Server time the attempt was recorded.")
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
@@ -111,10 +116,10 @@ class SkillProgress(models.Model):
     recent_accuracy = models.FloatField(
         null=True,
         blank=True,
-        help_text="Share correct over the last attempts (metamodel.policy.MASTERY_WINDOW).",
+        help_text="Share correct over the learner's latest answers on the skill.",
     )
     mastered = models.BooleanField(
-        default=False, help_text="By the learner's answers (metamodel.policy.mastered_by_answers)."
+        default=False, help_text="Whether the engine judges that the learner knows the skill."
     )
     last_practised_at = models.DateTimeField(null=True, blank=True)
     last_attempt_id = models.BigIntegerField(default=0, help_text="The newest attempt these figures include.")

@@ -10,7 +10,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 
-from courses.models import Course, topological_order
+from courses.models import Course, Exercise, topological_order
 from learners.models import Attempt, Learner, NotEnrolled, SkillProgress
 from metamodel.histories import CourseGraph, course_graph
 from metamodel.policy import MASTERY_WINDOW, PastAttempt, mastered_by_answers
@@ -27,6 +27,16 @@ class SkillReport:
     recent_accuracy: float | None
     mastered: bool
     last_practised_at: datetime | None
+    practisable: bool  # the course has an exercise a learner can be given for it
+
+
+def mastery_tally(reports: list[SkillReport]) -> tuple[int, int]:
+    """How many of the skills that can be practised the learner has mastered, and how many there are.
+
+    A skill without an exercise to practise (created empty, or left by a re-import) is nothing to master.
+    """
+    practisable = [report for report in reports if report.practisable]
+    return sum(report.mastered for report in practisable), len(practisable)
 
 
 def counted_since(learner: Learner, course: Course, graph: CourseGraph | None = None) -> datetime | None:
@@ -54,13 +64,17 @@ def attempt_totals(learner: Learner, course: Course, since: datetime | None) -> 
 
 
 def course_progress(learner: Learner, course: Course) -> list[SkillReport]:
-    """Per-skill statistics of the learner in the course, every skill listed, in prerequisite order.
+    """Per-skill statistics of the learner in the course, every skill listed, in prerequisite order, each
+    saying whether the course has an exercise to practise it (``mastery_tally`` counts only those).
 
     Raises NotEnrolled for a course the learner is not enrolled in, as asking for the next exercise does.
     """
     if not learner.is_enrolled_in(course):
         raise NotEnrolled
     stored = {row.skill_id: row for row in SkillProgress.objects.filter(learner=learner, course=course)}
+    practisable = set(
+        Exercise.objects.practisable().filter(course=course).values_list("skills", flat=True).distinct()
+    )
     reports = []
     for skill in topological_order(list(course.skills.order_by("key")), course.prerequisite_pairs()):
         row = stored.get(skill.pk)
@@ -74,6 +88,7 @@ def course_progress(learner: Learner, course: Course) -> list[SkillReport]:
                 recent_accuracy=row.recent_accuracy if row else None,
                 mastered=bool(row and row.mastered),
                 last_practised_at=row.last_practised_at if row else None,
+                practisable=skill.pk in practisable,
             )
         )
     return reports

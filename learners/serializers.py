@@ -111,18 +111,31 @@ class AttemptCreateSerializer(serializers.Serializer):
 
 class FeedbackSerializer(serializers.Serializer):
     message = serializers.CharField()
-    correct_answer = serializers.JSONField()
+    correct_answer = serializers.JSONField(
+        allow_null=True, help_text="Null when the exercise's answer was changed after the attempt."
+    )
+    answer_changed = serializers.BooleanField(
+        help_text="The exercise's answer was changed after the attempt, which keeps the result it was given."
+    )
     explanation = serializers.CharField()
     explanation_html = serializers.CharField()
     hints = serializers.ListField(child=serializers.CharField())
 
 
 def feedback_for(attempt: Attempt) -> dict:
-    """What the learner is told after answering: right or wrong, the answer, the worked explanation."""
+    """What the learner is told after answering: right or wrong, the answer, the worked explanation.
+
+    The result is the one the attempt was given. When a teacher has changed the exercise's answer since,
+    the feedback says so instead of showing an answer that would contradict it.
+    """
     exercise = attempt.exercise
+    changed = attempt.expected_answer is not None and attempt.expected_answer != exercise.answer
     return {
         "message": "Correct!" if attempt.correct else "Not quite.",
-        "correct_answer": exercise.answer[0] if exercise.type == "text" else exercise.answer,
+        "correct_answer": None
+        if changed
+        else (exercise.answer[0] if exercise.type == "text" else exercise.answer),
+        "answer_changed": changed,
         "explanation": exercise.explanation,
         "explanation_html": exercise.explanation_html,
         "hints": exercise.hints,
@@ -162,6 +175,9 @@ class SkillProgressSerializer(serializers.Serializer):
     recent_accuracy = serializers.FloatField(allow_null=True)
     mastered = serializers.BooleanField()
     last_practised_at = serializers.DateTimeField(allow_null=True)
+    practisable = serializers.BooleanField(
+        help_text="The course has an exercise for this skill; without one, it is nothing to master."
+    )
 
 
 class ProgressSerializer(serializers.Serializer):

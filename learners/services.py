@@ -33,16 +33,16 @@ class IdempotencyConflict(Exception):
 
 
 def learner_for(user: AbstractBaseUser) -> Learner:
-    """The learner profile of a user, created on first use."""
+    """The learner profile of a user (made with the account, ``learners.signals``; or here, for an account
+    loaded from a fixture without one)."""
     learner, _ = Learner.objects.get_or_create(user=user)
     return learner
 
 
 @transaction.atomic
 def register_student(username: str, password: str, email: str = "") -> Learner:
-    """Create a student account and its learner profile together."""
-    user = get_user_model().objects.create_user(username=username, password=password, email=email)
-    return Learner.objects.create(user=user)
+    """Create a student account, and with it its learner profile."""
+    return get_user_model().objects.create_user(username=username, password=password, email=email).learner
 
 
 def enroll(learner: Learner, course: Course) -> tuple[Enrollment, bool]:
@@ -119,7 +119,8 @@ def record_attempt(
     """Check the answer, store the attempt and choose what comes next, exactly once per idempotency key.
 
     The same key with the same request returns the stored attempt without a second row; the same key with
-    a different request raises IdempotencyConflict. A recommendation is answered once: a second answer to
+    a different request raises IdempotencyConflict. A learner not enrolled in the course is refused with
+    NotEnrolled (a 403, as for the next exercise). A recommendation is answered once: a second answer to
     it, under another key, is refused (``AttemptRefused`` on "recommendation"), as is a response that
     cannot be checked (``response_problem``). The database's unique constraint on (learner, key)
     settles two concurrent requests with one key: the loser reads the winner's row. The progress read
@@ -135,7 +136,7 @@ def record_attempt(
     if idempotency_key and (replay := _replay(learner, idempotency_key, fingerprint)):
         return replay
     if not learner.is_enrolled_in(course):
-        raise AttemptRefused("course", "You are not enrolled in this course.")
+        raise NotEnrolled
     exercise = Exercise.objects.practisable().filter(course=course, key=exercise_key).first()
     if exercise is None:
         raise AttemptRefused("exercise", f"No active exercise '{exercise_key}' in this course.")
@@ -165,6 +166,7 @@ def record_attempt(
                 exercise=exercise,
                 response=response,
                 correct=exercise.is_correct(response),
+                expected_answer=exercise.answer,
                 hints_used=min(hints_used, len(exercise.hints)),
                 duration_ms=duration_ms,
                 created_at=timezone.now() if at is None else at,

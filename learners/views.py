@@ -18,7 +18,7 @@ from courses.api import visible_courses
 from courses.models import Course, Exercise, topological_order
 from learners.forms import AnswerForm
 from learners.models import Attempt, Enrollment, Learner, NotEnrolled
-from learners.progress import attempt_totals, counted_since, course_progress
+from learners.progress import attempt_totals, counted_since, course_progress, mastery_tally
 from learners.serializers import alternatives_of, feedback_for
 from learners.services import (
     ALREADY_ANSWERED,
@@ -104,13 +104,16 @@ def _chosen_exercise(recommendation: Recommendation, key: str | None) -> Exercis
 def _render_exercise(
     request: HttpRequest,
     course: Course,
+    learner: Learner,
     recommendation: Recommendation,
     exercise: Exercise,
     form: AnswerForm,
     hints_shown: int,
 ) -> HttpResponse:
+    mastered, skill_total = mastery_tally(course_progress(learner, course))
     context = {
         "course": course,
+        "mastered_every_skill": skill_total > 0 and mastered == skill_total,
         "recommendation": recommendation,
         "exercise": exercise,
         "recommended": exercise.pk == recommendation.exercise_id,
@@ -167,7 +170,7 @@ def practice(request: HttpRequest, slug: str) -> HttpResponse:
         exercise=exercise,
         initial={"recommendation": recommendation.pk, "hints_used": hints_shown, "exercise": exercise.key},
     )
-    return _render_exercise(request, course, recommendation, exercise, form, hints_shown)
+    return _render_exercise(request, course, learner, recommendation, exercise, form, hints_shown)
 
 
 def _answer(request: HttpRequest, course: Course, learner: Learner) -> HttpResponse:
@@ -182,7 +185,7 @@ def _answer(request: HttpRequest, course: Course, learner: Learner) -> HttpRespo
     form = AnswerForm(request.POST, exercise=exercise)
     if not form.is_valid():
         hints_shown = _shown_hints(request.POST.get("hints_used"), len(exercise.hints))
-        return _render_exercise(request, course, recommendation, exercise, form, hints_shown)
+        return _render_exercise(request, course, learner, recommendation, exercise, form, hints_shown)
     try:
         result = record_attempt(
             learner,
@@ -197,9 +200,9 @@ def _answer(request: HttpRequest, course: Course, learner: Learner) -> HttpRespo
     except IdempotencyConflict:
         messages.warning(request, "That exercise was already answered from this page. Here is the next one.")
         return redirect("learners:practice", slug=course.slug)
+    except NotEnrolled:
+        return _enroll_first(request, course)
     except AttemptRefused as refusal:
-        if refusal.field == "course":
-            return _enroll_first(request, course)
         messages.warning(request, f"{refusal.message} Here is another exercise.")
         return redirect("learners:practice", slug=course.slug)
     if result.replayed:
@@ -239,6 +242,7 @@ def progress(request: HttpRequest, slug: str) -> HttpResponse:
         return _enroll_first(request, course)
     since = counted_since(learner, course)
     answered, right = attempt_totals(learner, course, since)
+    mastered, skill_total = mastery_tally(reports)
     context = {
         "course": course,
         "reports": reports,
@@ -246,7 +250,8 @@ def progress(request: HttpRequest, slug: str) -> HttpResponse:
         "answered": answered,
         "right": right,
         "share_right": right / answered if answered else None,
-        "mastered": sum(report.mastered for report in reports),
+        "mastered": mastered,
+        "skill_total": skill_total,
         "window": MASTERY_WINDOW,
         "mastery_threshold": MASTERY_THRESHOLD,
     }

@@ -8,8 +8,11 @@ from learners.models import Attempt, Enrollment, Learner
 
 
 class LearnerFactory(factory.django.DjangoModelFactory):
+    """The learner of a new account (made with it, learners.signals)."""
+
     class Meta:
         model = Learner
+        django_get_or_create = ("user",)
 
     user = factory.SubFactory(UserFactory)
 

@@ -96,10 +96,12 @@ def test_bad_requests_get_a_field_level_400_and_store_nothing(enrolled, body, fi
     assert not Attempt.objects.exists()
 
 
-def test_an_unenrolled_learner_cannot_answer(api, course):
+def test_an_unenrolled_learner_cannot_answer_as_they_cannot_ask_for_the_next_exercise(api, course):
     response = answer(api, "add-1", "5", "k1")
-    assert response.status_code == 400
-    assert response.json() == {"course": ["You are not enrolled in this course."]}
+    assert response.status_code == 403
+    assert response.json() == {"detail": "Enroll in this course first."}
+    assert api.get("/api/v1/courses/arithmetic/next/").json() == response.json()
+    assert not Attempt.objects.exists()
 
 
 def test_an_inactive_exercise_is_refused(enrolled, course):

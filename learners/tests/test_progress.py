@@ -133,3 +133,47 @@ def test_with_a_model_progress_shows_mastered_the_prerequisites_the_engine_says_
     named = set(ready.removeprefix("ready: prerequisites mastered (").removesuffix(")").split(", "))
     shown = SkillProgress.objects.filter(learner=learner, mastered=True).values_list("skill__name", flat=True)
     assert named <= set(shown)
+
+
+def test_a_skill_without_an_exercise_to_practise_is_not_something_to_master(
+    client, course, student, mastered_counting
+):
+    course.exercises.filter(key="mul-1").update(active=False)  # multiplication's only exercise
+    client.force_login(student)
+    html = client.get(reverse("learners:progress", args=[course.slug])).content.decode()
+    assert '<dd id="total-mastered">1 of 2</dd>' in html
+    row = html[html.index('data-skill="multiplication"') :]
+    assert 'data-label="Mastered">No exercises yet</td>' in row
+    skills = client_for(student).get("/api/v1/courses/arithmetic/progress/").json()["skills"]
+    assert [(s["skill"], s["practisable"]) for s in skills][-1] == ("multiplication", False)
+
+
+def test_the_progress_page_explains_mastery_in_plain_words(client, course, student, mastered_counting):
+    client.force_login(student)
+    html = client.get(reverse("learners:progress", args=[course.slug])).content.decode()
+    assert "once the engine estimates that you know it, at least 85% likely" in html
+    assert "about three right answers in a row; with one, two may be enough" in html
+    assert "metamodel" not in html and "from scratch" not in html
+
+
+def practice_page(client, course) -> str:
+    return client.get(reverse("learners:practice", args=[course.slug])).content.decode()
+
+
+def test_practice_says_so_once_every_skill_with_exercises_is_mastered(client, course, student):
+    learner = learner_for(student)
+    enroll(learner, course)
+    client.force_login(student)
+    notice = "You have mastered every skill of Arithmetic. Practice now keeps them fresh."
+    for key in ("counting", "addition"):
+        SkillProgress.objects.create(
+            learner=learner,
+            course=course,
+            skill=course.skills.get(key=key),
+            attempts=3,
+            correct=3,
+            mastered=True,
+        )
+    assert notice not in practice_page(client, course)  # multiplication is still to master
+    course.exercises.filter(key="mul-1").update(active=False)  # now it has nothing to practise
+    assert notice in practice_page(client, course)
