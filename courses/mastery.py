@@ -28,6 +28,7 @@ def class_mastery(course: Course) -> dict:
         )
     }
     enrolled = course.enrollments.count()
+    practisable = course.practisable_skill_ids()  # a skill with nothing to practise cannot be mastered
     skills = []
     for skill in topological_order(list(course.skills.order_by("key")), course.prerequisite_pairs()):
         row = per_skill.get(skill.pk, {})
@@ -44,9 +45,17 @@ def class_mastery(course: Course) -> dict:
         Learner.objects.filter(enrollments__course=course)
         .select_related("user")
         .annotate(
-            mastered=count_per_row(SkillProgress.objects.filter(course=course, mastered=True), "learner"),
+            mastered=count_per_row(
+                SkillProgress.objects.filter(course=course, mastered=True, skill_id__in=practisable),
+                "learner",
+            ),
             answers=count_per_row(Attempt.objects.filter(course=course), "learner"),
         )
         .order_by("-mastered", "-answers", "user__username", "external_id")[:LEARNER_ROWS]
     )
-    return {"enrolled": enrolled, "skills": skills, "learners": list(learners), "skill_total": len(skills)}
+    return {
+        "enrolled": enrolled,
+        "skills": skills,
+        "learners": list(learners),
+        "skill_total": len(practisable),
+    }

@@ -108,6 +108,11 @@ class Course(models.Model):
         """Each exercise's skill ids, in one query."""
         return skill_ids_by_exercise(self.pk)
 
+    def practisable_skill_ids(self) -> set[int]:
+        """The skills a learner can practise: those of at least one practisable exercise."""
+        exercises = Exercise.objects.practisable().filter(course=self)
+        return set(exercises.values_list("skills", flat=True).distinct()) - {None}
+
     def prerequisite_pairs(self) -> list[tuple[int, int]]:
         """The prerequisite graph's edges as (skill id, prerequisite id), in one query."""
         pairs = Skill.prerequisites.through.objects.filter(from_skill__course=self)

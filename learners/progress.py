@@ -10,7 +10,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 
-from courses.models import Course, Exercise, topological_order
+from courses.models import Course, topological_order
 from learners.models import Attempt, Learner, NotEnrolled, SkillProgress
 from metamodel.histories import CourseGraph, course_graph
 from metamodel.policy import MASTERY_WINDOW, PastAttempt, mastered_by_answers
@@ -72,9 +72,7 @@ def course_progress(learner: Learner, course: Course) -> list[SkillReport]:
     if not learner.is_enrolled_in(course):
         raise NotEnrolled
     stored = {row.skill_id: row for row in SkillProgress.objects.filter(learner=learner, course=course)}
-    practisable = set(
-        Exercise.objects.practisable().filter(course=course).values_list("skills", flat=True).distinct()
-    )
+    practisable = course.practisable_skill_ids()
     reports = []
     for skill in topological_order(list(course.skills.order_by("key")), course.prerequisite_pairs()):
         row = stored.get(skill.pk)

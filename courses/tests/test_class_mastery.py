@@ -45,3 +45,22 @@ def test_the_page_explains_mastery_in_words_a_teacher_reads(mastery_page):
     assert "when the engine estimates that the learner knows it, at least\n85 % likely" in page
     assert "about three right answers in a row; with one, two may be enough" in page
     assert "metamodel.policy" not in page and "from scratch" not in page
+
+
+def test_a_skill_with_nothing_to_practise_is_not_counted_as_one_to_master(teacher, course, student):
+    from courses.models import Exercise
+    from learners.progress import rebuild_skill_progress
+
+    make_teacher(teacher)
+    sam = learner_for(student)
+    enroll(sam, course)
+    for n in range(3):
+        record_attempt(sam, course, "count-1", "3", source="web", idempotency_key=f"c{n}")
+    rebuild_skill_progress(sam.pk, course.pk)
+    client = Client()
+    client.force_login(teacher)
+    before = client.get(f"/admin/courses/course/{course.pk}/mastery/").context["skill_total"]
+    Exercise.objects.filter(course=course, key__startswith="count-").update(active=False)  # all of counting
+    after = client.get(f"/admin/courses/course/{course.pk}/mastery/").context
+    assert after["skill_total"] == before - 1
+    assert [row.mastered for row in after["learners"]] == [0]
