@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 
@@ -66,6 +66,38 @@ class ModelVersionAdmin(ReadOnlyAdmin):
         "activated_at",
     ]
     list_filter = ["status"]
+    fieldsets = [
+        (None, {"fields": ["status", "reason", "created_at", "activated_at", "parent", "training_run"]}),
+        ("How well it predicts", {"fields": ["quality"]}),
+        (
+            "Technical details",
+            {
+                "classes": ["collapse"],
+                "fields": ["artifact", "sha256", "format_version", "data_fingerprint", "metrics"],
+            },
+        ),
+    ]
+    readonly_fields = ["quality"]
+
+    @admin.display(description="on learners it was not trained on")
+    def quality(self, version: ModelVersion) -> str:
+        """The validation figures in plain words, for teachers; the raw metrics stay under the details."""
+        metrics = version.metrics
+        rows = [
+            ("Answers predicted", f"{metrics['n']:,}" if "n" in metrics else "—"),
+            (
+                "AUC: how often it ranks a right answer above a wrong one (0.5 is chance, 1 is perfect)",
+                _figure(metrics.get("auc")),
+            ),
+            ("The same over each learner's first 10 answers", _figure(metrics.get("auc_positions_1_10"))),
+            (
+                "Calibration error (ECE): how far its predicted chances are from what happened (0 is "
+                "perfect; the engine reads them as chances)",
+                _figure(metrics.get("ece")),
+            ),
+        ]
+        body = format_html_join("", "<tr><th scope='row'>{}</th><td>{}</td></tr>", rows)
+        return format_html("<table>{}</table>", body)
 
     @admin.display(description="validation AUC")
     def validation_auc(self, version: ModelVersion) -> str:

@@ -69,3 +69,16 @@ def test_where_tasks_run_in_process_the_answer_tells_how_the_run_ended(course, a
     run = TrainingRun.objects.latest("id")
     assert run.status == TrainingRun.Status.SUCCEEDED
     assert f"Training run {run.pk}: succeeded. {run.result}" in page
+
+
+def test_teachers_read_a_model_versions_quality_in_plain_words(course, teacher):
+    from conftest import train_on_simulated_learners
+
+    version = train_on_simulated_learners().model_version
+    make_teacher(teacher)
+    client = Client()
+    client.force_login(teacher)
+    page = client.get(f"/admin/metamodel/modelversion/{version.pk}/change/").content.decode()
+    assert "how often it ranks a right answer above a wrong one" in page
+    assert f"{version.metrics['auc']:.3f}" in page and f"{version.metrics['ece']:.3f}" in page
+    assert "Technical details" in page and "collapse" in page
