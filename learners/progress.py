@@ -1,7 +1,7 @@
 """The progress read model: per-skill statistics derived from the attempt log.
 
 Progress counts the attempts the engine counts: those after the learner's latest active reset in the
-course (a teacher's ``reset_state`` override, read by ``metamodel.services.steering_for``).
+course (a teacher's ``reset_state`` override, read by ``metamodel.services.reset_since``).
 """
 
 from dataclasses import dataclass
@@ -12,9 +12,9 @@ from django.db.models import Count, Q, QuerySet
 
 from courses.models import Course, topological_order
 from learners.models import Attempt, Learner, NotEnrolled, SkillProgress
-from metamodel.histories import CourseGraph, course_graph
+from metamodel.histories import course_graph
 from metamodel.policy import MASTERY_WINDOW, PastAttempt, mastered_by_answers
-from metamodel.services import mastered_skills, steering_for
+from metamodel.services import mastered_skills, reset_since
 
 
 @dataclass(frozen=True)
@@ -37,12 +37,6 @@ def mastery_tally(reports: list[SkillReport]) -> tuple[int, int]:
     """
     practisable = [report for report in reports if report.practisable]
     return sum(report.mastered for report in practisable), len(practisable)
-
-
-def counted_since(learner: Learner, course: Course, graph: CourseGraph | None = None) -> datetime | None:
-    """When the learner's latest active reset in the course was made (None without one): progress, like
-    the engine, counts only the attempts after it. ``graph``: the course's, when already read."""
-    return steering_for(learner, graph or course_graph(course))[1]
 
 
 def counted_attempts(learner_id: int, course_id: int, since: datetime | None) -> QuerySet[Attempt]:
@@ -103,7 +97,7 @@ def rebuild_skill_progress(learner_id: int, course_id: int) -> int:
     if learner is None or course is None:
         return 0
     graph = course_graph(course)
-    since = counted_since(learner, course, graph)
+    since = reset_since(learner, course)
     outcomes: dict[int, list[bool]] = {}
     last_time: dict[int, datetime] = {}
     history: list[PastAttempt] = []

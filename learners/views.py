@@ -18,7 +18,7 @@ from courses.api import visible_courses
 from courses.models import Course, Exercise, topological_order
 from learners.forms import AnswerForm
 from learners.models import Attempt, Enrollment, Learner, NotEnrolled
-from learners.progress import attempt_totals, counted_since, course_progress, mastery_tally
+from learners.progress import attempt_totals, course_progress, mastery_tally
 from learners.serializers import alternatives_of, feedback_for
 from learners.services import (
     ALREADY_ANSWERED,
@@ -33,7 +33,7 @@ from learners.services import (
 )
 from metamodel.models import Recommendation
 from metamodel.policy import MASTERY_THRESHOLD, MASTERY_WINDOW
-from metamodel.services import NothingToPractise
+from metamodel.services import NothingToPractise, reset_since
 
 
 def _course_for(request: HttpRequest, slug: str) -> Course:
@@ -240,7 +240,7 @@ def progress(request: HttpRequest, slug: str) -> HttpResponse:
         reports = course_progress(learner, course)
     except NotEnrolled:
         return _enroll_first(request, course)
-    since = counted_since(learner, course)
+    since = reset_since(learner, course)
     answered, right = attempt_totals(learner, course, since)
     mastered, skill_total = mastery_tally(reports)
     context = {

@@ -1,6 +1,7 @@
 """The learning engine's seams: the views, the tasks and the simulator call these, nothing deeper."""
 
 import random
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
@@ -65,7 +66,7 @@ def adapt_learner(learner_id: int, course_id: int) -> LearnerState | None:
     if version is None or course is None or learner is None:
         return None
     graph = course_graph(course)
-    since = steering_for(learner, graph)[1]
+    since = reset_since(learner, course)
     return _adapted_state(
         learner_id, graph, version, learner_history(learner_id, graph, HISTORY_LIMIT, since)
     )
@@ -105,6 +106,22 @@ def mastered_skills(
     return mastered_by_model(graph.exercises, history.past, predictions, now.timestamp())
 
 
+def _latest_reset(overrides: Iterable[Override]) -> datetime | None:
+    """When the latest of the active overrides that reset the learner was made (None: none does)."""
+    resets = [o for o in overrides if o.kind == Override.Kind.RESET_STATE]
+    return max(resets, key=lambda o: (o.created_at, o.pk)).created_at if resets else None
+
+
+def reset_since(learner: Learner, course: Course) -> datetime | None:
+    """When the learner's state in the course was last reset, in one query: the engine, and the progress
+    the learner and teachers read, count only the attempts after it. None when it never was."""
+    return _latest_reset(
+        Override.objects.filter(
+            course=course, learner=learner, kind=Override.Kind.RESET_STATE, ended_at__isnull=True
+        )
+    )
+
+
 def steering_for(learner: Learner, graph: CourseGraph) -> tuple[Steering, datetime | None]:
     """The active overrides for the learner in the course, resolved: the learner's own before the course's.
 
@@ -120,6 +137,7 @@ def steering_for(learner: Learner, graph: CourseGraph) -> tuple[Steering, dateti
     )
     latest: dict[str, Override] = {}
     excluded: set[int] = set()
+    active = list(active)
     # Oldest first, course-wide before the learner's, so the last one written for a kind wins.
     for override in sorted(active, key=lambda o: (o.learner_id is not None, o.created_at, o.pk)):
         if override.kind == Override.Kind.EXCLUDE_EXERCISE:
@@ -152,8 +170,7 @@ def steering_for(learner: Learner, graph: CourseGraph) -> tuple[Steering, dateti
         band=band,
         notes=tuple(notes),
     )
-    reset = latest.get(Override.Kind.RESET_STATE)
-    return steering, reset.created_at if reset else None
+    return steering, _latest_reset(active)
 
 
 def recommend_next(
