@@ -211,6 +211,12 @@ def new_page(monkeypatch):
             connections.close_all()
 
 
+def answer_via_api(client: APIClient, exercise: str, response, key: str, **extra):
+    """Answer an exercise of the arithmetic course through the API, under the Idempotency-Key ``key``."""
+    body = {"course": "arithmetic", "exercise": exercise, "response": response, **extra}
+    return client.post("/api/v1/attempts/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+
+
 def log_in(page, live_server, user, password: str = "Analytical-engine-1843") -> None:
     """Give ``user`` a password and log in with it on the site's login page."""
     user.set_password(password)

@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from conftest import client_for, train_on_simulated_learners
+from conftest import answer_via_api, client_for, train_on_simulated_learners
 from courses.models import Exercise, Override
 from courses.teachers import make_teacher
 from courses.tests.factories import ExerciseFactory
@@ -62,12 +62,7 @@ def test_a_learners_band_replaces_the_courses(enrolled, teacher, course):
 
 def test_resetting_a_learner_drops_their_adapted_state(enrolled, teacher):
     train_on_simulated_learners()
-    enrolled.post(
-        "/api/v1/attempts/",
-        {"course": "arithmetic", "exercise": "count-1", "response": "3"},
-        format="json",
-        HTTP_IDEMPOTENCY_KEY="k1",
-    )
+    answer_via_api(enrolled, "count-1", "3", "k1")
     assert LearnerState.objects.get().attempts_seen == 1
     assert (
         override(teacher, kind="reset_state", learner="sam", reason="shared the account").status_code == 201
@@ -207,17 +202,7 @@ def test_a_learner_may_take_an_alternative_and_the_choice_is_logged(enrolled):
     assert body["alternatives"], "the top alternatives come with the recommendation"
     alternative = body["alternatives"][0]
     assert "answer" not in alternative and 0 < alternative["predicted_correct"] < 1
-    enrolled.post(
-        "/api/v1/attempts/",
-        {
-            "course": "arithmetic",
-            "exercise": alternative["key"],
-            "response": "1",
-            "recommendation": body["recommendation"],
-        },
-        format="json",
-        HTTP_IDEMPOTENCY_KEY="k1",
-    )
+    answer_via_api(enrolled, alternative["key"], "1", "k1", recommendation=body["recommendation"])
     assert Recommendation.objects.get(pk=body["recommendation"]).learner_choice.key == alternative["key"]
 
 

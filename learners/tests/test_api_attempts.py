@@ -1,6 +1,7 @@
 import pytest
 from django.utils import timezone
 
+from conftest import answer_via_api as answer
 from conftest import client_for
 from learners.models import Attempt
 
@@ -11,11 +12,6 @@ pytestmark = pytest.mark.django_db
 def enrolled(api, course):
     api.post("/api/v1/courses/arithmetic/enroll/")
     return api
-
-
-def answer(client, exercise, response, key, **extra):
-    body = {"course": "arithmetic", "exercise": exercise, "response": response, **extra}
-    return client.post("/api/v1/attempts/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
 
 
 def test_a_right_answer_is_recorded_with_feedback_and_the_next_exercise(enrolled):

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from conftest import train_on_simulated_learners
+from conftest import answer_via_api, train_on_simulated_learners
 from courses.models import Exercise
 from metamodel.histories import course_graph, learner_history
 from metamodel.models import LearnerState, Recommendation
@@ -40,12 +40,7 @@ def test_with_an_active_model_the_choice_carries_its_prediction_and_version(enro
 
 def test_an_answer_updates_the_learner_state_before_the_next_choice(enrolled, student):
     train_on_simulated_learners()
-    body = enrolled.post(
-        "/api/v1/attempts/",
-        {"course": "arithmetic", "exercise": "count-1", "response": "3"},
-        format="json",
-        HTTP_IDEMPOTENCY_KEY="k1",
-    ).json()
+    body = answer_via_api(enrolled, "count-1", "3", "k1").json()
     state = LearnerState.objects.get(learner__user=student)
     assert state.last_attempt_id == body["attempt"] and state.attempts_seen == 1
     assert body["next"]["policy"] == "model"
@@ -107,16 +102,8 @@ def test_a_pin_on_an_exercise_deactivated_since_is_passed_over_and_the_learner_t
     assert body["key"] != "mul-1"
     assert "your teacher pinned an exercise that is no longer active: it is passed over" in body["reasons"]
     assert not any("pin an exercise (exam tomorrow)" in reason for reason in body["reasons"])
-    answered = enrolled.post(
-        "/api/v1/attempts/",
-        {
-            "course": "arithmetic",
-            "exercise": body["key"],
-            "response": "1",
-            "recommendation": body["recommendation"],
-        },
-        format="json",
-        HTTP_IDEMPOTENCY_KEY="after-deactivation",
+    answered = answer_via_api(
+        enrolled, body["key"], "1", "after-deactivation", recommendation=body["recommendation"]
     )
     assert answered.status_code == 201 and answered.json()["next"]["key"] != "mul-1"
 
@@ -154,16 +141,8 @@ def test_a_pinned_exercise_is_given_until_answered_and_the_teachers_reason_stays
     assert first["key"] == "mul-1"
     assert "pinned: your teacher chose this exercise" in first["reasons"]
     assert not any("parents" in reason for reason in first["reasons"])
-    answered = enrolled.post(
-        "/api/v1/attempts/",
-        {
-            "course": "arithmetic",
-            "exercise": "mul-1",
-            "response": "1",
-            "recommendation": first["recommendation"],
-        },
-        format="json",
-        HTTP_IDEMPOTENCY_KEY="pinned-once",
+    answered = answer_via_api(
+        enrolled, "mul-1", "1", "pinned-once", recommendation=first["recommendation"]
     ).json()
     assert answered["next"]["key"] != "mul-1"
     assert not any(reason.startswith("pinned") for reason in answered["next"]["reasons"])
