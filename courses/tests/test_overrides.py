@@ -202,7 +202,9 @@ def test_a_learner_may_take_an_alternative_and_the_choice_is_logged(enrolled):
     assert body["alternatives"], "the top alternatives come with the recommendation"
     alternative = body["alternatives"][0]
     assert "answer" not in alternative and 0 < alternative["predicted_correct"] < 1
-    answer_via_api(enrolled, alternative["key"], "1", "k1", recommendation=body["recommendation"])
+    picked = Exercise.objects.get(course__slug="arithmetic", key=alternative["key"])
+    response = picked.answer[0] if picked.type == Exercise.Type.TEXT else picked.answer
+    answer_via_api(enrolled, alternative["key"], response, "k1", recommendation=body["recommendation"])
     assert Recommendation.objects.get(pk=body["recommendation"]).learner_choice.key == alternative["key"]
 
 
