@@ -295,6 +295,9 @@ class OverrideAdmin(TeacherScopedAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Override | None = None) -> bool:
         return False if obj is not None else super().has_change_permission(request, obj)
 
+    def has_delete_permission(self, request: HttpRequest, obj: Override | None = None) -> bool:
+        return False  # overrides stay on record, with who, when and why: they are ended, not deleted
+
     def save_model(self, request: HttpRequest, obj: Override, form, change: bool) -> None:
         add_override(obj, request.user)
 

@@ -113,23 +113,35 @@ def export_course(course: Course) -> dict:
     return document
 
 
+def _reset_changed(override: Override) -> None:
+    """A reset added or ended changes which of the learner's attempts count: the adapted state is dropped,
+    so the engine adapts afresh to those, and the progress read model is rebuilt from them on commit."""
+    from learners.tasks import update_skill_progress
+    from metamodel.models import LearnerState
+
+    LearnerState.objects.filter(learner_id=override.learner_id, course_id=override.course_id).delete()
+    learner_id, course_id = override.learner_id, override.course_id
+    transaction.on_commit(lambda: update_skill_progress.delay(learner_id, course_id))
+
+
 @transaction.atomic
 def add_override(override: Override, teacher: AbstractBaseUser) -> Override:
-    """Store a teacher's override (validated, with who and when); a reset also drops the adapted state,
-    so the learner's next exercise is chosen from the attempts made after it only."""
+    """Store a teacher's override (validated, with who and when); a reset counts only the attempts made
+    after it, for the next exercise and for progress alike."""
     override.created_by = teacher
     override.full_clean()
     override.save()
     if override.kind == Override.Kind.RESET_STATE:
-        from metamodel.models import LearnerState
-
-        LearnerState.objects.filter(learner=override.learner, course=override.course).delete()
+        _reset_changed(override)
     return override
 
 
+@transaction.atomic
 def end_override(override: Override) -> Override:
-    """Lift an override; the record stays, with when it ended."""
+    """Lift an override; the record stays, with when it ended. An ended reset counts every attempt again."""
     if override.ended_at is None:
         override.ended_at = timezone.now()
         override.save(update_fields=["ended_at"])
+        if override.kind == Override.Kind.RESET_STATE:
+            _reset_changed(override)
     return override
