@@ -2,6 +2,7 @@
 
 import math
 import re
+import unicodedata
 from fractions import Fraction
 from typing import Any
 
@@ -40,14 +41,51 @@ def normalise_text(text: str) -> str:
     return _WHITESPACE.sub(" ", str(text)).strip().casefold()
 
 
-def parse_number(response: Any) -> float | None:
-    """Read a learner's numeric answer: '0.75', '0,75' or a fraction such as '-3/4'; None if unreadable."""
-    text = str(response).strip().replace(",", ".").replace(" ", "")
+NUMBER_HELP = "a whole number, a decimal such as 0.75, a fraction such as 3/4 or a mixed number such as 5 3/4"
+# A mixed number: a whole number, white space, a fraction ("5 3/4", "-1 1/2"): minus applies to the whole.
+_MIXED = re.compile(r"^([+-]?)(\d+)\s+(\d+)\s*/\s*(\d+)$")
+# "1,000" or "12,500.5": a comma reads as a decimal point ("0,75"), so a comma before three digits after a
+# non-zero whole part is one thousand or one point nought nought nought: refused, never guessed.
+_GROUPED = re.compile(r"^[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d*)?$")
+
+
+def read_number(response: Any) -> float:
+    """Read a learner's numeric answer: '12', '0.75', '0,75', a fraction such as '-3/4', a mixed number
+    such as '5 3/4' or '5½'. Raises ValueError, with a message for the learner, when it is not one number."""
+    text = str(response).strip().replace("\u2212", "-")  # the minus sign of some phone keyboards
+    if _GROUPED.match(text):
+        raise ValueError(
+            f"Write {text} without the comma: {text.replace(',', '')}, or with a decimal point if you "
+            "meant one (a comma is read as a decimal point, as in 0,75)."
+        )
     try:
-        value = float(Fraction(text)) if "/" in text else float(text)
-    except (ValueError, ZeroDivisionError):
+        if mixed := _MIXED.match(text):
+            sign, whole, numerator, denominator = mixed.groups()
+            value = (-1 if sign == "-" else 1) * (int(whole) + Fraction(int(numerator), int(denominator)))
+        elif text and unicodedata.name(text[-1], "").startswith("VULGAR FRACTION"):  # "½", "5½", "-1¾"
+            whole = text[:-1].strip()
+            digits = whole.removeprefix("-").removeprefix("+")
+            if digits and not (digits.isascii() and digits.isdigit()):
+                raise ValueError(text)
+            fraction = Fraction(unicodedata.numeric(text[-1])).limit_denominator(100)
+            value = (-1 if whole.startswith("-") else 1) * (int(digits or 0) + fraction)
+        else:
+            plain = text.replace(",", ".").replace(" ", "")
+            value = Fraction(plain) if "/" in plain else float(plain)
+        number = float(value)
+    except (ValueError, ZeroDivisionError, OverflowError):
+        number = math.nan
+    if not math.isfinite(number):
+        raise ValueError(f"Enter a number: {NUMBER_HELP}.")
+    return number
+
+
+def parse_number(response: Any) -> float | None:
+    """:func:`read_number`'s value, or None when the response is not one number."""
+    try:
+        return read_number(response)
+    except ValueError:
         return None
-    return value if math.isfinite(value) else None
 
 
 def count_per_row(rows: models.QuerySet, field: str) -> Coalesce:

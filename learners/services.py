@@ -11,7 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from courses.models import Course, Exercise, parse_number
+from courses.models import NUMBER_HELP, Course, Exercise, read_number
 from learners.models import Attempt, Enrollment, Learner, NotEnrolled
 from learners.tasks import update_skill_progress
 from metamodel.models import Recommendation
@@ -61,8 +61,12 @@ def response_problem(exercise: Exercise, response: Any) -> str | None:
     text must be text.
     """
     if exercise.type == Exercise.Type.NUMERIC:
-        if isinstance(response, bool) or parse_number(response) is None:
-            return "Enter a number, such as 12, 0.75 or 3/4."
+        if isinstance(response, bool):
+            return f"Enter a number: {NUMBER_HELP}."
+        try:
+            read_number(response)
+        except ValueError as error:
+            return str(error)
     elif exercise.type == Exercise.Type.MULTIPLE_CHOICE:
         if not isinstance(response, str) or response not in exercise.choices:
             return f"Choose one of the answers: {', '.join(exercise.choices)}."

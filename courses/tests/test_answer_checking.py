@@ -1,6 +1,6 @@
 import pytest
 
-from courses.models import Exercise, render_markdown
+from courses.models import Exercise, parse_number, render_markdown
 
 
 def exercise(type_, answer, **fields) -> Exercise:
@@ -14,6 +14,17 @@ def exercise(type_, answer, **fields) -> Exercise:
 )  # fmt: skip
 def test_numeric_answers_are_read_as_decimals_or_fractions(response, correct):
     assert exercise("numeric", 0.75).is_correct(response) is correct
+
+
+@pytest.mark.parametrize(
+    ("response", "value"),
+    [("5 3/4", 5.75), ("5  3 / 4", 5.75), ("-1 1/2", -1.5), ("5\u00be", 5.75), ("\u00bd", 0.5),
+     ("-2 \u00bd", -2.5), ("\u22123/4", -0.75), ("1 000", 1000.0), ("1,000,000.5", None), ("1,000", None),
+     ("0,750", 0.75), ("1,5", 1.5), ("5 -3/4", None), ("5\u00b2", None), ("x\u00bd", None),
+     ("1" + "0" * 400 + "/1", None), ("1" + "0" * 400 + " 1/2", None), ("1 1/0", None)],
+)  # fmt: skip
+def test_mixed_numbers_are_read_and_thousands_commas_are_not_guessed(response, value):
+    assert parse_number(response) == value
 
 
 def test_numeric_tolerance_is_absolute():

@@ -161,6 +161,7 @@ def test_clients_cannot_backdate_an_attempt(enrolled):
         ("add-1", "inf"),
         ("add-1", "1/0"),
         ("add-1", "1e999"),
+        ("add-1", "1" + "0" * 400 + "/1"),  # a fraction too large for a float: was a 500
         ("add-1", True),
         ("count-2", True),
         ("count-2", 7),
@@ -177,7 +178,19 @@ def test_an_answer_that_cannot_be_read_is_refused_like_on_the_page(enrolled, exe
 
 def test_an_unreadable_number_gets_the_pages_message(enrolled):
     result = answer(enrolled, "add-1", "abc", "k1")
-    assert result.json() == {"response": ["Enter a number, such as 12, 0.75 or 3/4."]}
+    assert result.json() == {
+        "response": [
+            "Enter a number: a whole number, a decimal such as 0.75, a fraction such as 3/4 or a mixed "
+            "number such as 5 3/4."
+        ]
+    }
+
+
+def test_a_number_with_a_thousands_comma_is_refused_not_misread(enrolled):
+    result = answer(enrolled, "add-1", "5,000", "k1")
+    assert result.status_code == 400
+    assert "Write 5,000 without the comma: 5000" in result.json()["response"][0]
+    assert not Attempt.objects.exists()
 
 
 def test_numbers_may_be_json_numbers_or_fractions(enrolled):
