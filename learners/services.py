@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from config.queueing import enqueue_on_commit
 from courses.models import NUMBER_HELP, Course, Exercise, read_number
 from learners.models import Attempt, Enrollment, Learner, NotEnrolled
 from learners.tasks import update_skill_progress
@@ -188,8 +189,8 @@ def record_attempt(
                 following = recommend_next(learner, course, after_attempt=attempt, now=attempt.created_at)
             except NothingToPractise:
                 following = None
-            transaction.on_commit(lambda: update_skill_progress.delay(learner.pk, course.pk))
-            transaction.on_commit(lambda: adapt_learner.delay(learner.pk, course.pk))
+            enqueue_on_commit(update_skill_progress, learner.pk, course.pk)
+            enqueue_on_commit(adapt_learner, learner.pk, course.pk)
     except IntegrityError:
         replay = _replay(learner, idempotency_key, fingerprint) if idempotency_key else None
         if replay is None:
