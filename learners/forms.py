@@ -1,14 +1,57 @@
-"""The form for answering an exercise (sign-up uses Django's UserCreationForm as it is)."""
+"""The forms of the student pages: answering an exercise, and signing up (Django's UserCreationForm).
+
+After a refused submit, each opens on the first field to correct (``autofocus``), so that the learner, and a
+screen reader, land where the problem is rather than at the top of the page.
+"""
 
 import uuid
 
 from django import forms
+from django.contrib.auth.forms import UserCreationForm
+from django.forms import BoundField
 
-from courses.models import Exercise
+from courses.models import NUMBER_HELP, Exercise
 from learners.services import response_problem
 
 # The API refuses longer answers too; a text answer is a word or a short phrase.
 MAX_RESPONSE_LENGTH = 2000
+
+
+class FocusFirstErrorBoundField(BoundField):
+    """A field that takes the focus when it is the form's first visible field with an error, and gives it
+    up to that field otherwise (UserCreationForm would always focus Username)."""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        first_error = next((field for field in self.form.visible_fields() if field.errors), None)
+        if first_error is not None:
+            attrs["autofocus"] = first_error.name == self.name
+        return attrs
+
+
+class AnswerBoundField(FocusFirstErrorBoundField):
+    """The answer field, described by the exercise's prompt (id="prompt" on the practice page) as well as by
+    Django's own help text and error ids, so that a screen reader reads the question with the field."""
+
+    @property
+    def aria_describedby(self) -> str:
+        return " ".join(filter(None, ["prompt", super().aria_describedby]))
+
+
+class ChoiceRadios(forms.RadioSelect):
+    """Radio buttons of which only the first takes the field's ``autofocus``: a page focuses one element."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if index:
+            option["attrs"].pop("autofocus", None)
+        return option
+
+
+class SignupForm(UserCreationForm):
+    """Django's sign-up form, opening on the first field to correct after a refused sign-up."""
+
+    bound_field_class = FocusFirstErrorBoundField
 
 
 class AnswerForm(forms.Form):
@@ -36,7 +79,7 @@ class AnswerForm(forms.Form):
             self.fields["response"] = forms.ChoiceField(
                 label="Your answer",
                 choices=[(choice, choice) for choice in exercise.choices],
-                widget=forms.RadioSelect,
+                widget=ChoiceRadios,
                 error_messages={"required": "Please choose one of the answers."},
             )
         elif exercise.type == Exercise.Type.NUMERIC:
@@ -45,9 +88,10 @@ class AnswerForm(forms.Form):
             response.widget.attrs.update(
                 {"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false"}
             )
-            response.help_text = "A whole number, a decimal such as 0.75, or a fraction such as 3/4."
+            response.help_text = f"{NUMBER_HELP[0].upper()}{NUMBER_HELP[1:]}."
         else:
             response.widget.attrs.update({"autocomplete": "off", "autocapitalize": "none"})
+        self.fields["response"].bound_field_class = AnswerBoundField
 
     def clean_response(self) -> str:
         value = self.cleaned_data["response"]

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import UserCreationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from courses.api import visible_courses
 from courses.models import Course, Exercise, topological_order
-from learners.forms import AnswerForm
+from learners.forms import AnswerForm, SignupForm
 from learners.models import Attempt, Enrollment, Learner, NotEnrolled
 from learners.progress import attempt_totals, course_progress, mastery_tally
 from learners.serializers import alternatives_of, feedback_for
@@ -52,7 +51,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("learners:catalogue")
     if not settings.REGISTRATION_OPEN:
         return render(request, "learners/signup_closed.html", status=403)
-    form = UserCreationForm(request.POST or None)
+    form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         learner = register_student(form.cleaned_data["username"], form.cleaned_data["password1"])
         login(request, learner.user, backend="django.contrib.auth.backends.ModelBackend")
@@ -126,6 +125,20 @@ def _render_exercise(
     return render(request, "learners/practice.html", context, status=400 if form.errors else 200)
 
 
+def _unanswered_form(
+    recommendation: Recommendation, exercise: Exercise, hints_shown: int, response: str | None = None
+) -> AnswerForm:
+    """A form not yet sent (with a new idempotency key) for the exercise on screen, holding ``response``
+    when the learner had already typed or chosen one."""
+    initial = {
+        "recommendation": recommendation.pk,
+        "hints_used": hints_shown,
+        "exercise": exercise.key,
+        "response": response,
+    }
+    return AnswerForm(exercise=exercise, initial=initial)
+
+
 def _shown_hints(raw: str | None, available: int) -> int:
     try:
         return max(0, min(int(raw or 0), available))
@@ -133,11 +146,18 @@ def _shown_hints(raw: str | None, available: int) -> int:
         return 0
 
 
+def _answered_already(request: HttpRequest, course: Course) -> HttpResponse:
+    # Back or reload after the result page showed the correct answer: that one is done.
+    messages.info(request, f"{ALREADY_ANSWERED} Here is another exercise.")
+    return redirect("learners:practice", slug=course.slug)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def practice(request: HttpRequest, slug: str) -> HttpResponse:
     """GET shows the recommended exercise (a new recommendation, or ?recommendation= to keep the one on
-    screen while hints are revealed with ?hints=); POST records the answer and redirects to its result."""
+    screen); POST records the answer and redirects to its result, or, from the form's hint button, shows
+    the same exercise with one more hint."""
     course = _course_for(request, slug)
     learner = learner_for(request.user)
     if not learner.is_enrolled_in(course):
@@ -154,9 +174,7 @@ def practice(request: HttpRequest, slug: str) -> HttpResponse:
             course=course,
         )
         if is_answered(recommendation):
-            # Back or reload after the result page showed the correct answer: that one is done.
-            messages.info(request, f"{ALREADY_ANSWERED} Here is another exercise.")
-            return redirect("learners:practice", slug=course.slug)
+            return _answered_already(request, course)
     else:
         try:
             recommendation = next_exercise(learner, course)
@@ -165,12 +183,8 @@ def practice(request: HttpRequest, slug: str) -> HttpResponse:
         except NothingToPractise:
             return render(request, "learners/nothing_to_practise.html", {"course": course})
     exercise = _chosen_exercise(recommendation, request.GET.get("exercise"))
-    hints_shown = _shown_hints(request.GET.get("hints"), len(exercise.hints))
-    form = AnswerForm(
-        exercise=exercise,
-        initial={"recommendation": recommendation.pk, "hints_used": hints_shown, "exercise": exercise.key},
-    )
-    return _render_exercise(request, course, learner, recommendation, exercise, form, hints_shown)
+    form = _unanswered_form(recommendation, exercise, hints_shown=0)
+    return _render_exercise(request, course, learner, recommendation, exercise, form, hints_shown=0)
 
 
 def _answer(request: HttpRequest, course: Course, learner: Learner) -> HttpResponse:
@@ -182,9 +196,11 @@ def _answer(request: HttpRequest, course: Course, learner: Learner) -> HttpRespo
         course=course,
     )
     exercise = _chosen_exercise(recommendation, request.POST.get("exercise"))
+    hints_shown = _shown_hints(request.POST.get("hints_used"), len(exercise.hints))
+    if request.POST.get("action") == "hint":
+        return _another_hint(request, course, learner, recommendation, exercise, hints_shown)
     form = AnswerForm(request.POST, exercise=exercise)
     if not form.is_valid():
-        hints_shown = _shown_hints(request.POST.get("hints_used"), len(exercise.hints))
         return _render_exercise(request, course, learner, recommendation, exercise, form, hints_shown)
     try:
         result = record_attempt(
@@ -208,6 +224,23 @@ def _answer(request: HttpRequest, course: Course, learner: Learner) -> HttpRespo
     if result.replayed:
         messages.info(request, "You had already sent this answer; it was recorded once.")
     return redirect("learners:attempt", slug=course.slug, pk=result.attempt.pk)
+
+
+def _another_hint(
+    request: HttpRequest,
+    course: Course,
+    learner: Learner,
+    recommendation: Recommendation,
+    exercise: Exercise,
+    hints_shown: int,
+) -> HttpResponse:
+    """The same exercise with one more hint, and what the learner had typed or chosen still in the field:
+    nothing is checked or recorded."""
+    if is_answered(recommendation):
+        return _answered_already(request, course)
+    hints_shown = min(hints_shown + 1, len(exercise.hints))
+    form = _unanswered_form(recommendation, exercise, hints_shown, response=request.POST.get("response"))
+    return _render_exercise(request, course, learner, recommendation, exercise, form, hints_shown)
 
 
 @login_required

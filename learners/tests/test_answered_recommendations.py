@@ -23,12 +23,23 @@ def test_reopening_an_answered_exercise_moves_on_to_a_fresh_one(client, enrolled
     result = client.get(client.post(practice_url(course), {**shown, "response": "4"}).url)
     assert b'<dd class="correct-answer">3</dd>' in result.content
 
-    reopened = client.get(practice_url(course), {"recommendation": shown["recommendation"], "hints": 1})
+    reopened = client.get(practice_url(course), {"recommendation": shown["recommendation"]})
     assert reopened.status_code == 302
     assert reopened.url == practice_url(course)
     page = client.get(reopened.url)
     assert b"This exercise was already answered. Here is another exercise." in page.content
     assert page.context["recommendation"].pk != shown["recommendation"]
+
+
+def test_asking_for_a_hint_on_an_answered_exercise_moves_on_to_a_fresh_one(client, enrolled, course):
+    shown = shown_form(client, course)
+    client.post(practice_url(course), {**shown, "response": "4"})
+
+    hint = client.post(practice_url(course), {**shown, "response": "3", "action": "hint"}, follow=True)
+    assert hint.redirect_chain == [(practice_url(course), 302)]
+    assert b"This exercise was already answered. Here is another exercise." in hint.content
+    assert b"Point at each dot." not in hint.content
+    assert hint.context["recommendation"].pk != shown["recommendation"]
 
 
 def test_answering_an_answered_exercise_again_with_a_new_form_records_nothing(client, enrolled, course):

@@ -1,5 +1,6 @@
 """The student pages through Django's test client: sign-up, catalogue, course, practice, result, progress."""
 
+import re
 import uuid
 
 import pytest
@@ -41,6 +42,12 @@ def shown_form(client, course: Course, **params) -> dict:
         "recommendation": form["recommendation"].value(),
         "hints_used": form["hints_used"].value(),
     }
+
+
+def fields_of(page) -> dict:
+    """What the practice page's answer form sends as it is shown: its hidden fields, and the answer if any."""
+    form = page.context["form"]
+    return {name: value for name in form.fields if (value := form[name].value()) is not None}
 
 
 def answer(client, course: Course, shown: dict, response: str, **overrides):
@@ -394,28 +401,43 @@ def test_show_a_hint_reveals_hints_one_at_a_time_on_the_same_exercise(client, en
     shown = shown_form(client, course)
     assert b"Point at each dot." not in client.get(practice_url(course)).content
 
-    first = client.get(practice_url(course), {"recommendation": shown["recommendation"], "hints": 1})
+    first = answer(client, course, shown, "", action="hint")
+    assert first.status_code == 200
     assert first.context["recommendation"].pk == shown["recommendation"]
     assert b"Point at each dot." in first.content
     assert b"Say a number for each one." not in first.content
-    assert b"Show another hint" in first.content
+    assert b"Show another hint (2 of 2)" in first.content
+    assert b"Please give an answer." not in first.content
+    assert b"<title>Hint 1 of 2 \xc2\xb7 Practise Arithmetic" in first.content
 
-    second = client.get(practice_url(course), {"recommendation": shown["recommendation"], "hints": 2})
+    second = client.post(practice_url(course), {**fields_of(first), "action": "hint"})
     assert b"Say a number for each one." in second.content
     assert b"Show another hint" not in second.content
     assert second.context["form"]["hints_used"].value() == 2
 
-    shown_with_hints = {**shown, "hints_used": 2, "idempotency_key": str(uuid.uuid4())}
-    answer(client, course, shown_with_hints, "3")
+    answer(client, course, fields_of(second), "3")
     assert Attempt.objects.get().hints_used == 2
+
+
+def test_a_hint_keeps_the_answer_chosen_so_far_and_records_nothing(client, enrolled, course):
+    exercise = course.exercises.get(key="count-2")
+    exercise.hints = ["Count on from 4."]
+    exercise.save()
+    shown = shown_form(client, course, recommendation=recommend(enrolled, course, "count-2").pk)
+    page = answer(client, course, shown, "7", action="hint")
+    assert b"Count on from 4." in page.content
+    assert page.context["form"]["response"].value() == "7"
+    assert 'value="7" required id="id_response_1" checked>' in page.content.decode()
+    assert not Attempt.objects.exists()
 
 
 def test_hint_counts_beyond_the_exercises_hints_are_capped(client, enrolled, course):
     shown = shown_form(client, course)
-    page = client.get(practice_url(course), {"recommendation": shown["recommendation"], "hints": 99})
+    page = answer(client, course, {**shown, "hints_used": 99}, "", action="hint")
     assert page.context["form"]["hints_used"].value() == 1
-    garbled = client.get(practice_url(course), {"recommendation": shown["recommendation"], "hints": "x"})
-    assert garbled.context["form"]["hints_used"].value() == 0
+    assert b"Show a" not in page.content
+    garbled = answer(client, course, {**shown, "hints_used": "x"}, "", action="hint")
+    assert garbled.context["form"]["hints_used"].value() == 1
 
 
 def test_a_course_with_nothing_to_practise_says_so(client, student):
@@ -544,22 +566,33 @@ def test_alternatives_show_their_predicted_success_as_a_percentage(client, enrol
     assert "(70% predicted success)" in html
 
 
+def test_alternatives_are_named_by_their_prompt_as_shown_not_by_its_markdown(client, enrolled, course):
+    # The same first 80 characters of Markdown, but what a learner reads differs within them.
+    for key, last in [("add-1", "80"), ("count-2", "90")]:
+        course.exercises.filter(key=key).update(
+            prompt="Which **number** does this print?\n\n"
+            f"```python\nprint(10 + 20 + 30 + 40 + 50 + 60 + 70 + {last})\n```"
+        )
+    recommendation = recommend_with_alternatives(enrolled, course)
+    html = client.get(practice_url(course), {"recommendation": recommendation.pk}).content.decode()
+    alternatives = html.split('id="alternatives-heading"')[1].split("</section>")[0]
+    names = [" ".join(name.split()) for name in re.findall(r"<a [^>]*>(.*?)</a>", alternatives, re.DOTALL)]
+    assert names == [
+        "Which number does this print? print(10 + 20 + 30 + 40 + 50 + 60 + 70 + 80)",
+        "Which number does this print? print(10 + 20 + 30 + 40 + 50 + 60 + 70 + 90)",
+    ]
+
+
 def test_a_hint_on_a_chosen_alternative_stays_on_that_alternative(client, enrolled, course):
     recommendation = recommend_with_alternatives(enrolled, course)
     picked = client.get(practice_url(course), {"recommendation": recommendation.pk, "exercise": "add-1"})
-    hint_form = picked.content.decode().split('class="hint-form"')[1].split("</form>")[0]
-    assert 'name="exercise" value="add-1"' in hint_form
-
-    with_hint = client.get(
-        practice_url(course), {"recommendation": recommendation.pk, "exercise": "add-1", "hints": 1}
-    )
+    with_hint = client.post(practice_url(course), {**fields_of(picked), "action": "hint"})
     assert with_hint.context["exercise"].key == "add-1"
     assert b"2 + 3 = ?" in with_hint.content
     assert b"Start at 2 and count on 3." in with_hint.content
     assert b"You chose this exercise instead of the recommended one." in with_hint.content
 
-    form = with_hint.context["form"]
-    client.post(practice_url(course), {**{name: form[name].value() for name in form.fields}, "response": "5"})
+    client.post(practice_url(course), {**fields_of(with_hint), "response": "5"})
     attempt = Attempt.objects.get()
     assert (attempt.exercise.key, attempt.correct, attempt.hints_used) == ("add-1", True, 1)
     recommendation.refresh_from_db()
