@@ -1,10 +1,6 @@
 """The teacher dashboard: courses, skills, exercises. A teacher who is not a superuser sees only theirs."""
 
-from typing import Any
-
-from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -12,13 +8,19 @@ from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.text import Truncator, capfirst
+from django.utils.safestring import SafeString
+from django.utils.text import Truncator
 
-from courses.documents import EXERCISE_FIELDS, DocumentProblem, check_exercise
+from courses.forms import ExerciseAdminForm, SkillAdminForm
 from courses.mastery import class_mastery
 from courses.models import Course, Exercise, Override, Skill
 from courses.services import add_override, end_override
 from metamodel.policy import MASTERY_THRESHOLD
+
+
+def course_label(course: Course) -> str:
+    """How a teacher tells courses apart in a list: two courses may share a title, never a slug."""
+    return f"{course.title} ({course.slug})"
 
 
 class TeacherScopedAdmin(admin.ModelAdmin):
@@ -39,10 +41,23 @@ class TeacherScopedAdmin(admin.ModelAdmin):
             return rows
         return rows.filter(self.teaches(request)).distinct()
 
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        # A row stays in the course it was added to: moved, its exercises' skills, its attempts and its
+        # prerequisites would point into two courses. Read-only, the course is left out of the form too.
+        fixed = ["course"] if obj is not None and self.course_path == "course" else []
+        return [*super().get_readonly_fields(request, obj), *fixed]
+
+    def get_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        # The course first, where it is chosen, also once it is shown read-only (after the form's fields).
+        return sorted(super().get_fields(request, obj), key=lambda name: name != "course")
+
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name == "course" and not request.user.is_superuser:
             kwargs["queryset"] = Course.objects.filter(teachers=request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "course":
+            field.label_from_instance = course_label
+        return field
 
     def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
         if db_field.related_model is Skill and not request.user.is_superuser:
@@ -115,21 +130,6 @@ class CourseAdmin(TeacherScopedAdmin):
             form.instance.teachers.add(request.user)
 
 
-class SkillAdminForm(forms.ModelForm):
-    class Meta:
-        model = Skill
-        fields = ["course", "key", "name", "description", "prerequisites"]
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        course, prerequisites = cleaned.get("course"), cleaned.get("prerequisites")
-        if course is not None and prerequisites is not None:
-            skill = self.instance
-            skill.course = course
-            skill.check_prerequisites(list(prerequisites))
-        return cleaned
-
-
 @admin.register(Skill)
 class SkillAdmin(TeacherScopedAdmin):
     form = SkillAdminForm
@@ -150,56 +150,41 @@ class SkillAdmin(TeacherScopedAdmin):
     def exercise_count(self, skill: Skill) -> int:
         return skill.exercise_total
 
+    def get_deleted_objects(self, objs, request: HttpRequest) -> tuple:
+        # What depends on a skill is listed as "protected": the delete page and the bulk delete action then
+        # refuse to delete, on a forged confirmation too, and list what to change first.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, perms_needed, [*protected, *skill_dependents(list(objs))]
 
-def _empty_as_list(value: Any) -> Any:
-    """A JSON list field left empty (or ``null``) is an empty list, as a course document leaves it out."""
-    return [] if value is None else value
+
+EXERCISES_NAMED = 20  # per skill: an imported log gives a skill thousands of exercises
 
 
-class ExerciseAdminForm(forms.ModelForm):
-    """An exercise is held to the course document's rules (``courses.documents.check_exercise``), so what a
-    teacher saves here exports and imports again. Exercises imported from a log have no content: exempt."""
-
-    class Meta:
-        model = Exercise
-        fields = [
-            "course", "key", "skills", "type", "prompt", "choices", "answer", "tolerance", "hints",
-            "explanation", "difficulty", "active",
+def skill_dependents(skills: list[Skill]) -> list[SafeString | str]:
+    """What keeps ``skills`` from being deleted, by key and linked to its change page: the exercises that
+    practise one (left with a skill less, or none), and the skills, not deleted with them, that need one
+    as a prerequisite (the prerequisite would vanish unseen)."""
+    deleted = [skill.pk for skill in skills]
+    dependents: list[SafeString | str] = []
+    for skill in skills:
+        exercises = Exercise.objects.filter(skills=skill).order_by("key")
+        dependents += [
+            format_html(
+                'Exercise <a href="{}">{}</a> practises the skill {}',
+                reverse("admin:courses_exercise_change", args=[exercise.pk]), exercise.key, skill.key,
+            )
+            for exercise in exercises[:EXERCISES_NAMED]
         ]  # fmt: skip
-
-    def clean_choices(self) -> Any:
-        return _empty_as_list(self.cleaned_data["choices"])
-
-    def clean_hints(self) -> Any:
-        return _empty_as_list(self.cleaned_data["hints"])
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        course = cleaned.get("course")
-        foreign = [
-            s.key for s in cleaned.get("skills") or [] if course is not None and s.course_id != course.pk
-        ]
-        if foreign:
-            raise ValidationError({"skills": f"Skills of another course: {', '.join(foreign)}."})
-        if not self.instance.imported:
-            self._check_as_in_a_course_document(cleaned)
-        return cleaned
-
-    def _check_as_in_a_course_document(self, cleaned: dict) -> None:
-        # The exercise as export writes it: an empty value is left out, skills by key.
-        item = {
-            name: value for name, value in cleaned.items() if name in EXERCISE_FIELDS and value is not None
-        }
-        item["skills"] = [skill.key for skill in cleaned.get("skills") or []]
-        for name in ("choices", "hints"):
-            if item.get(name) == []:
-                del item[name]
-        problems: list[DocumentProblem] = []
-        check_exercise(item, "", problems)
-        already = set(self.errors)  # a field the form refused is not reported twice
-        for problem in problems:
-            if problem.path not in already:
-                self.add_error(problem.path, f"{capfirst(problem.message)}.")
+        if (more := exercises.count() - EXERCISES_NAMED) > 0:
+            dependents.append(f"… and {more} more exercise{pluralize(more)} practising the skill {skill.key}")
+        dependents += [
+            format_html(
+                'Skill <a href="{}">{}</a> needs the skill {} as a prerequisite',
+                reverse("admin:courses_skill_change", args=[needing.pk]), needing.key, skill.key,
+            )
+            for needing in skill.unlocks.exclude(pk__in=deleted).order_by("key")
+        ]  # fmt: skip
+    return dependents
 
 
 @admin.register(Exercise)

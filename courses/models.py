@@ -10,7 +10,7 @@ import markdown
 import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -19,9 +19,14 @@ from django.utils.safestring import SafeString, mark_safe
 
 KEY_VALIDATOR = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$",
-    "Use letters, digits, '.', '_' and '-', starting with a letter or digit.",
+    "Use ASCII letters (a-z, A-Z), digits, '.', '_' and '-', starting with a letter or digit.",
 )
 _WHITESPACE = re.compile(r"\s+")
+# An exercise's difficulty is in logits, as the engine reads it: P(right) = sigmoid(ability - difficulty),
+# 0 = average. +1 divides the odds of a right answer by e (about 2.7): an average learner's 50 % becomes
+# 27 %, and at +6 it is 0.25 % (99.75 % at -6). Beyond that a prior says nothing more, only breaks the scale.
+DIFFICULTY_LIMIT = 6.0
+_DIFFICULTY_RANGE = f"from {-DIFFICULTY_LIMIT:g} (easiest) to {DIFFICULTY_LIMIT:g} (hardest)"
 
 # Markdown rendered to HTML, then sanitised with an allow-list: authors write Markdown, never raw HTML.
 _ALLOWED_TAGS = {
@@ -147,20 +152,25 @@ class Course(models.Model):
         return skill_ids_by_exercise(self.pk)
 
     def practisable_skill_ids(self) -> set[int]:
-        """The skills a learner can practise: those of at least one practisable exercise."""
+        """The course's skills a learner can practise: those of at least one practisable exercise."""
         exercises = Exercise.objects.practisable().filter(course=self)
-        return set(exercises.values_list("skills", flat=True).distinct()) - {None}
+        return set(self.skills.filter(exercises__in=exercises).values_list("pk", flat=True))
 
     def prerequisite_pairs(self) -> list[tuple[int, int]]:
-        """The prerequisite graph's edges as (skill id, prerequisite id), in one query."""
-        pairs = Skill.prerequisites.through.objects.filter(from_skill__course=self)
+        """The prerequisite graph's edges as (skill id, prerequisite id), in one query; an edge to a skill of
+        another course (left by a skill moved before the admin fixed a skill's course) is not the course's."""
+        pairs = Skill.prerequisites.through.objects.filter(from_skill__course=self, to_skill__course=self)
         return list(pairs.values_list("from_skill_id", "to_skill_id"))
 
 
 def skill_ids_by_exercise(course_id: int) -> dict[int, tuple[int, ...]]:
-    """Each exercise of the course mapped to its skill ids, in one query (the ids only, no rows)."""
+    """Each exercise of the course mapped to its skill ids, in one query (the ids only, no rows).
+
+    Only skills of the course count: one moved to another course (before the admin fixed a skill's course)
+    would otherwise be a skill the engine does not know, and fail every choice in the course.
+    """
     skills: dict[int, list[int]] = {}
-    pairs = Exercise.skills.through.objects.filter(exercise__course_id=course_id)
+    pairs = Exercise.skills.through.objects.filter(exercise__course_id=course_id, skill__course_id=course_id)
     for exercise_id, skill_id in pairs.values_list("exercise_id", "skill_id"):
         skills.setdefault(exercise_id, []).append(skill_id)
     return {exercise_id: tuple(ids) for exercise_id, ids in skills.items()}
@@ -199,10 +209,12 @@ class Skill(models.Model):
         constraints = [models.UniqueConstraint(fields=["course", "key"], name="skill_key_unique_per_course")]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.course.slug})"
+        # The key tells apart two skills of one name (after a rename); the slug, skills of two courses.
+        return f"{self.name} [{self.key}] ({self.course.slug})"
 
     def check_prerequisites(self, prerequisites: list["Skill"]) -> None:
-        """Refuse prerequisites from another course or ones that would close a cycle in the graph."""
+        """Refuse prerequisites from another course or ones that would close a cycle in the graph, naming the
+        cycle by keys as the course document import does, each skill before one it needs: "a -> b -> a"."""
         for prerequisite in prerequisites:
             if prerequisite.course_id != self.course_id:
                 raise ValidationError({"prerequisites": f"'{prerequisite.key}' belongs to another course."})
@@ -211,15 +223,27 @@ class Skill(models.Model):
         for skill_id, prerequisite_id in pairs.values_list("from_skill_id", "to_skill_id"):
             graph.setdefault(skill_id, set()).add(prerequisite_id)
         graph[self.pk] = {p.pk for p in prerequisites}
-        # A cycle through this skill exists iff this skill is reachable from one of its new prerequisites.
-        stack, seen = list(graph[self.pk]), set()
+        # A cycle through this skill exists iff this skill is reachable from one of its new prerequisites;
+        # each skill reached keeps the one it was reached from, so the cycle can be walked back.
+        reached_from: dict[int, int] = {}
+        stack = [(pk, self.pk) for pk in graph[self.pk]]
         while stack:
-            pk = stack.pop()
+            pk, needed_by = stack.pop()
+            if pk in reached_from:
+                continue
+            reached_from[pk] = needed_by
             if pk == self.pk:
-                raise ValidationError({"prerequisites": "These prerequisites would form a cycle."})
-            if pk not in seen:
-                seen.add(pk)
-                stack.extend(graph.get(pk, ()))
+                cycle = self._name_cycle(reached_from)
+                raise ValidationError({"prerequisites": f"These prerequisites would form a cycle: {cycle}."})
+            stack.extend((prerequisite, pk) for prerequisite in graph.get(pk, ()))
+
+    def _name_cycle(self, reached_from: dict[int, int]) -> str:
+        """The cycle back to this skill that ``reached_from`` (skill -> the skill that needs it) walked."""
+        cycle = [self.pk]
+        while (pk := reached_from[cycle[-1]]) != self.pk:
+            cycle.append(pk)
+        keys = dict(Skill.objects.filter(pk__in=cycle).values_list("pk", "key")) | {self.pk: self.key}
+        return " -> ".join(keys[pk] for pk in [self.pk, *reversed(cycle[1:]), self.pk])
 
 
 class ExerciseQuerySet(models.QuerySet):
@@ -248,7 +272,15 @@ class Exercise(models.Model):
     tolerance = models.FloatField(null=True, blank=True, help_text="Numeric: absolute tolerance.")
     hints = models.JSONField(default=list, blank=True)
     explanation = models.TextField(blank=True, help_text="Markdown.")
-    difficulty = models.FloatField(default=0.0, help_text="Prior difficulty; 0 is average, higher is harder.")
+    difficulty = models.FloatField(
+        default=0.0,
+        validators=[
+            MinValueValidator(-DIFFICULTY_LIMIT, f"A difficulty {_DIFFICULTY_RANGE}; 0 is average."),
+            MaxValueValidator(DIFFICULTY_LIMIT, f"A difficulty {_DIFFICULTY_RANGE}; 0 is average."),
+        ],
+        help_text=f"How hard the exercise is expected to be, {_DIFFICULTY_RANGE}: 0 is average; at 1, an "
+        "average learner is right about 1 time in 4.",
+    )
     active = models.BooleanField(default=True)
     imported = models.BooleanField(
         default=False, help_text="Created from a historical attempt log, without content; never practised."

@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from conftest import log_in
-from courses.admin import exercise_label
+from courses.admin import course_label, exercise_label
 from courses.models import Exercise, Override
 from courses.teachers import make_teacher
 from learners.services import enroll, learner_for
@@ -51,7 +51,7 @@ def test_a_teacher_pins_an_exercise_for_one_learner_and_the_learner_gets_it_and_
     dashboard = new_page(DESKTOP)
     log_in(dashboard, live_server, teacher)
     dashboard.goto(f"{live_server.url}/admin/courses/override/add/")
-    dashboard.get_by_label("Course").select_option(label=course.title)
+    dashboard.get_by_label("Course").select_option(label=course_label(course))
     dashboard.locator("#id_learner + .select2").click()  # the learner is picked by autocomplete
     dashboard.locator(".select2-search__field").fill(student.username)
     dashboard.locator(".select2-results__option", has_text=student.username).click()

@@ -1,0 +1,145 @@
+"""The teacher dashboard's forms for skills and exercises: what a teacher types, read into what is stored."""
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
+
+from courses.documents import EXERCISE_FIELDS, DocumentProblem, check_exercise
+from courses.models import NUMBER_HELP, Course, Exercise, Skill, read_number
+
+
+def lines(text: str) -> list[str]:
+    """The lines of ``text``, each without surrounding white space; blank lines are left out."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def read_answer(kind: str | None, text: str) -> Any:
+    """An answer typed as ``text``, in the shape stored for an exercise of type ``kind``: the accepted texts
+    (one a line) of a text exercise, a numeric exercise's number, or the choice; None when left empty."""
+    if kind == Exercise.Type.TEXT:
+        return lines(text) or None
+    text = text.strip()
+    if not text:
+        return None
+    if kind == Exercise.Type.NUMERIC:
+        try:
+            number = read_number(text)
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
+        return int(number) if number.is_integer() else number  # "8" is exported as 8, not 8.0
+    return text
+
+
+class LinesField(forms.CharField):
+    """A list of texts, typed one per line (blank lines are ignored)."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(required=False, widget=forms.Textarea(attrs={"rows": 4}), **kwargs)
+
+    def to_python(self, value: Any) -> list[str]:
+        return lines(super().to_python(value))
+
+    def prepare_value(self, value: Any) -> Any:
+        return "\n".join(value) if isinstance(value, list) else value
+
+
+class AnswerField(forms.CharField):
+    """An exercise's answer, typed as text; the form reads it by the exercise's type (``read_answer``)."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(required=False, widget=forms.Textarea(attrs={"rows": 3}), **kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return "\n".join(value)
+        return str(value) if isinstance(value, int | float) else value
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        # The text read as the stored answer was, so that "5.0" for the number 5 is no change.
+        kind = {list: Exercise.Type.TEXT, int: Exercise.Type.NUMERIC, float: Exercise.Type.NUMERIC}
+        try:
+            return read_answer(kind.get(type(initial)), self.to_python(data)) != initial
+        except ValidationError:
+            return True
+
+
+class CourseRowForm(forms.ModelForm):
+    """A form for a row of a course (a skill, an exercise). The course is chosen when the row is added and
+    fixed after: the admin shows it read-only, so the form of an existing row has no course field, and a
+    POST naming another course changes nothing (``TeacherScopedAdmin.get_readonly_fields``)."""
+
+    def chosen_course(self) -> Course | None:
+        """The row's course: the one chosen when adding (None if that choice was refused), else its own."""
+        if "course" in self.fields:
+            return self.cleaned_data.get("course")
+        return self.instance.course
+
+
+class SkillAdminForm(CourseRowForm):
+    class Meta:
+        model = Skill
+        fields = ["course", "key", "name", "description", "prerequisites"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        course, prerequisites = self.chosen_course(), cleaned.get("prerequisites")
+        if course is not None and prerequisites is not None:
+            skill = self.instance
+            skill.course = course
+            skill.check_prerequisites(list(prerequisites))
+        return cleaned
+
+
+class ExerciseAdminForm(CourseRowForm):
+    """An exercise is held to the course document's rules (``courses.documents.check_exercise``), so what a
+    teacher saves here exports and imports again. Exercises imported from a log have no content: exempt.
+
+    Choices, hints and accepted texts are typed one per line, a number as a learner would type it."""
+
+    choices = LinesField(help_text="Multiple choice: one choice per line, in the order learners see them.")
+    answer = AnswerField(
+        help_text="Multiple choice: the right choice, as written in the choices. "
+        f"Numeric: the number, {NUMBER_HELP}. "
+        "Text: each answer to accept, one per line (capitals and extra spaces are ignored)."
+    )
+    hints = LinesField(help_text="One hint per line, in the order learners can ask for them.")
+
+    class Meta:
+        model = Exercise
+        fields = [
+            "course", "key", "skills", "type", "prompt", "choices", "answer", "tolerance", "hints",
+            "explanation", "difficulty", "active",
+        ]  # fmt: skip
+
+    def clean_answer(self) -> Any:
+        return read_answer(self.cleaned_data.get("type"), self.cleaned_data["answer"])
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        course = self.chosen_course()
+        foreign = [
+            s.key for s in cleaned.get("skills") or [] if course is not None and s.course_id != course.pk
+        ]
+        if foreign:
+            raise ValidationError({"skills": f"Skills of another course: {', '.join(foreign)}."})
+        if not self.instance.imported:
+            self._check_as_in_a_course_document(cleaned)
+        return cleaned
+
+    def _check_as_in_a_course_document(self, cleaned: dict) -> None:
+        # The exercise as export writes it: an empty value is left out, skills by key.
+        item = {
+            name: value for name, value in cleaned.items() if name in EXERCISE_FIELDS and value is not None
+        }
+        item["skills"] = [skill.key for skill in cleaned.get("skills") or []]
+        for name in ("choices", "hints"):
+            if item.get(name) == []:
+                del item[name]
+        problems: list[DocumentProblem] = []
+        check_exercise(item, "", problems)
+        already = set(self.errors)  # a field the form refused is not reported twice
+        for problem in problems:
+            if problem.path not in already:  # a sentence, whether the problem was written as one or not
+                self.add_error(problem.path, f"{capfirst(problem.message).removesuffix('.')}.")
