@@ -174,6 +174,20 @@ def tasks_in_process(request):
     app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
 
 
+@pytest.fixture
+def broker_down():
+    """Tasks go to a broker on a port nobody listens on, as when Redis is down."""
+    from config.celery import app
+
+    # The write URL: Celery reads broker_url from the CELERY_BROKER_URL environment variable before its
+    # configuration, so setting it would not take where that variable is set (as in CI).
+    saved = app.conf.get("broker_write_url"), app.conf.task_always_eager, app._pool, app.amqp._producer_pool
+    app.conf.broker_write_url, app.conf.task_always_eager = "redis://127.0.0.1:9/0", False
+    app._pool = app.amqp._producer_pool = None
+    yield
+    app.conf.broker_write_url, app.conf.task_always_eager, app._pool, app.amqp._producer_pool = saved
+
+
 @pytest.fixture(autouse=True)
 def model_artifacts(settings, tmp_path):
     """Each test writes its model artifacts to its own folder."""
@@ -272,6 +286,11 @@ def start_worker(settings):
     processes = []
 
     def start(queue: str) -> subprocess.Popen:
+        # Messages an interrupted earlier run left on the queue name rows of another test database.
+        from config.celery import app
+
+        with app.connection_for_write() as broker:
+            broker.default_channel.queue_purge(queue)
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "--pool", "solo",
              "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],

@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -35,8 +35,15 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
-# The fallback key only ever serves the embedded development default; check --deploy flags it.
-SECRET_KEY = env_str("DJANGO_SECRET_KEY", "django-insecure-development-only-key-do-not-deploy")
+# The fallback key only ever serves the embedded development default: with DEBUG off, the site refuses to
+# start on it, or on platform/.env.example's CHANGE-ME placeholder, both of them public.
+DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-key-do-not-deploy"
+SECRET_KEY = env_str("DJANGO_SECRET_KEY") or DEVELOPMENT_SECRET_KEY
+if not DEBUG and (SECRET_KEY == DEVELOPMENT_SECRET_KEY or SECRET_KEY.startswith("CHANGE-ME")):
+    raise ImproperlyConfigured(
+        "DJANGO_DEBUG is off but DJANGO_SECRET_KEY is unset or a public placeholder: set it to a long random "
+        'secret, e.g. python -c "import secrets; print(secrets.token_urlsafe(64))"'
+    )
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
@@ -172,17 +179,18 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
-# Meta-training gets its own, longer limits (metamodel.tasks.meta_train); the soft limit lets it fail cleanly.
+# Meta-training gets its own, longer limits (metamodel.tasks.meta_train); the soft limit, 60 s earlier, lets
+# it fail cleanly. The limits travel in the task message from the sender (web, the default worker running
+# the nightly task, `train --queue`), so this must be the same on every web and worker process.
 TRAINING_TIME_LIMIT = env_int("TRAINING_TIME_LIMIT", 1800)
+# Redis hands a message no worker acknowledged to another worker after this long: it must exceed the longest
+# task, or a training run still in progress would be delivered, and claimed, a second time.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": max(3600, TRAINING_TIME_LIMIT + 600)}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"metamodel.tasks.meta_train": {"queue": "training"}}
+# The schedule lives in the database, created by a migration (metamodel 0005: the nightly training at 03:00
+# UTC, the sweep of abandoned runs every 10 minutes), and is edited in the admin's "Periodic tasks".
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_BEAT_SCHEDULE = {
-    "nightly-meta-training": {
-        "task": "metamodel.tasks.meta_train_nightly",
-        "schedule": crontab(hour=3, minute=0),
-    },
-}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 

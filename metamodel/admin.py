@@ -2,7 +2,6 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -11,7 +10,16 @@ from django.utils.text import capfirst
 
 from courses.admin import TeacherScopedAdmin
 from metamodel.models import LearnerState, ModelVersion, Recommendation, TrainingRun
-from metamodel.training import start_training_run
+from metamodel.training import (
+    IN_PROGRESS,
+    BrokerUnreachable,
+    CannotActivate,
+    RunInProgress,
+    activate_version,
+    active_version,
+    artifact_problem,
+    start_training_run,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -54,11 +62,24 @@ class LearnerStateAdmin(ReadOnlyAdmin, TeacherScopedAdmin):
     list_select_related = ["learner__user", "course", "model_version"]
 
 
+def warn_if_active_artifact_unusable(request: HttpRequest) -> None:
+    """Say so on the model's pages when the active version cannot be served: learners get the rule. (On a
+    page shown, not on an action's POST, whose message would outlive what the action changes.)"""
+    version = active_version() if request.method == "GET" else None
+    if version is not None and (problem := artifact_problem(version)) is not None:
+        messages.warning(
+            request,
+            f"{version} is active but its artifact is unusable ({problem}): learners get the rule-based "
+            "choice until a training run promotes a new version or another version is activated.",
+        )
+
+
 @admin.register(ModelVersion)
 class ModelVersionAdmin(ReadOnlyAdmin):
     list_display = [
         "__str__",
         "status",
+        "artifact_check",
         "validation_auc",
         "validation_ece",
         "reason",
@@ -66,8 +87,24 @@ class ModelVersionAdmin(ReadOnlyAdmin):
         "activated_at",
     ]
     list_filter = ["status"]
+    # Each row shown loads its artifact to check it: a page of 25 is a bounded amount of work.
+    list_per_page = 25
+    actions = ["activate"]
     fieldsets = [
-        (None, {"fields": ["status", "reason", "created_at", "activated_at", "parent", "training_run"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "status",
+                    "artifact_check",
+                    "reason",
+                    "created_at",
+                    "activated_at",
+                    "parent",
+                    "training_run",
+                ]
+            },
+        ),
         ("How well it predicts", {"fields": ["quality"]}),
         (
             "Technical details",
@@ -77,7 +114,39 @@ class ModelVersionAdmin(ReadOnlyAdmin):
             },
         ),
     ]
-    readonly_fields = ["quality"]
+    readonly_fields = ["quality", "artifact_check"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: ModelVersion | None = None) -> bool:
+        """The active version is never deleted (activate another first): learners are served by it."""
+        if obj is not None and obj.status == ModelVersion.Status.ACTIVE:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def has_activate_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("metamodel.change_modelversion")
+
+    @admin.action(description="Activate this version (serve it to learners)", permissions=["activate"])
+    def activate(self, request: HttpRequest, queryset) -> None:
+        """Roll back to, or overrule the rejection of, one version: its artifact must load."""
+        if len(chosen := list(queryset[:2])) != 1:
+            messages.error(request, "Select exactly one version to activate.")
+            return
+        try:
+            version = activate_version(chosen[0].pk, by=request.user.get_username())
+        except CannotActivate as error:
+            messages.error(request, str(error))
+            return
+        messages.success(request, f"{version} is now served to learners ({version.reason}).")
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+        warn_if_active_artifact_unusable(request)
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="artifact")
+    def artifact_check(self, version: ModelVersion) -> str:
+        """Says "OK" when the artifact loads as serving loads it, else why it cannot be served."""
+        problem = artifact_problem(version)
+        return "OK" if problem is None else f"unusable: {problem}"
 
     @admin.display(description="on learners it was not trained on")
     def quality(self, version: ModelVersion) -> str:
@@ -114,8 +183,17 @@ def _figure(value: float | None) -> str:
 
 @admin.register(TrainingRun)
 class TrainingRunAdmin(ReadOnlyAdmin):
-    list_display = ["__str__", "status", "trigger", "requested_by", "attempts_used", "result", "created_at"]
-    list_filter = ["status", "trigger"]
+    list_display = [
+        "__str__",
+        "status",
+        "outcome",
+        "trigger",
+        "requested_by",
+        "attempts_used",
+        "result",
+        "created_at",
+    ]
+    list_filter = ["status", "outcome", "trigger"]
     change_list_template = "admin/metamodel/trainingrun/change_list.html"
 
     def get_urls(self):
@@ -126,17 +204,28 @@ class TrainingRunAdmin(ReadOnlyAdmin):
         """The dashboard's "Start a training run" button (POST only, needs add_trainingrun)."""
         if request.method != "POST" or not request.user.has_perm("metamodel.add_trainingrun"):
             raise PermissionDenied
-        with transaction.atomic():
+        try:
             run = start_training_run("admin", request.user)
-        run.refresh_from_db()  # where tasks run in-process (the embedded default) it has already ended
-        if run.status == TrainingRun.Status.QUEUED:
-            messages.success(request, f"Training run {run.pk} is queued; this page shows how it ends.")
-        else:
-            messages.success(
-                request, f"Training run {run.pk}: {run.get_status_display().lower()}. {run.result}"
-            )
+        except RunInProgress as busy:
+            messages.warning(request, str(busy))
+        except BrokerUnreachable as error:
+            messages.error(request, str(error))
+        else:  # where tasks run in-process (the embedded default) the run has already ended
+            if run.status == TrainingRun.Status.QUEUED:
+                messages.success(request, f"Training run {run.pk} is queued; this page shows how it ends.")
+            else:
+                messages.success(
+                    request, f"Training run {run.pk}: {run.get_status_display().lower()}. {run.result}"
+                )
         return HttpResponseRedirect(reverse("admin:metamodel_trainingrun_changelist"))
 
+    def has_delete_permission(self, request: HttpRequest, obj: TrainingRun | None = None) -> bool:
+        """A queued or running run is not deleted: its worker would lose the row it writes to."""
+        if obj is not None and obj.status in IN_PROGRESS:
+            return False
+        return super().has_delete_permission(request, obj)
+
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+        warn_if_active_artifact_unusable(request)
         context = {**(extra_context or {}), "can_start": request.user.has_perm("metamodel.add_trainingrun")}
         return super().changelist_view(request, context)

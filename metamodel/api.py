@@ -1,13 +1,20 @@
-"""The model's state over the API: training runs (start one: staff with the permission) and versions."""
+"""The model's state over the API: training runs (start one: staff with the permission) and versions
+(activate one: staff with the change permission)."""
 
-from django.db import transaction
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from metamodel.models import ModelVersion, TrainingRun
-from metamodel.training import start_training_run
+from metamodel.training import (
+    BrokerUnreachable,
+    CannotActivate,
+    RunInProgress,
+    activate_version,
+    start_training_run,
+)
 
 
 class CanSeeOrStartTraining(permissions.BasePermission):
@@ -20,14 +27,21 @@ class CanSeeOrStartTraining(permissions.BasePermission):
         return user.has_perm("metamodel.add_trainingrun")
 
 
+class CanActivateVersions(permissions.BasePermission):
+    """Choosing the version learners are served needs change_modelversion (superusers have it)."""
+
+    def has_permission(self, request: Request, view: object) -> bool:
+        return request.user.has_perm("metamodel.change_modelversion")
+
+
 class TrainingRunSerializer(serializers.ModelSerializer):
     model_version = serializers.PrimaryKeyRelatedField(read_only=True)
 
     class Meta:
         model = TrainingRun
         fields = [
-            "id", "status", "trigger", "seed", "attempts_used", "data_fingerprint", "result", "model_version",
-            "created_at", "started_at", "finished_at",
+            "id", "status", "outcome", "trigger", "seed", "attempts_used", "data_fingerprint", "result",
+            "model_version", "created_at", "started_at", "finished_at",
         ]  # fmt: skip
         read_only_fields = [f for f in fields if f != "seed"]
 
@@ -41,21 +55,48 @@ class ModelVersionSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class RefusalSerializer(DetailSerializer):
+    training_run = serializers.IntegerField(help_text="The run already in progress, or the one that failed.")
+
+
+def refusal(error: Exception, run: TrainingRun, code: int) -> Response:
+    return Response({"detail": str(error), "training_run": run.pk}, status=code)
+
+
 class TrainingRunViewSet(
     mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     queryset = TrainingRun.objects.select_related("model_version")
     serializer_class = TrainingRunSerializer
     permission_classes = [CanSeeOrStartTraining]
-    filterset_fields = ["status", "trigger"]
+    filterset_fields = ["status", "outcome", "trigger"]
 
-    @extend_schema(description="Queue a meta-training run on the training workers.")
+    @extend_schema(
+        description="Queue a meta-training run on the training workers.",
+        responses={
+            202: OpenApiResponse(
+                TrainingRunSerializer,
+                description="Queued (where tasks run in-process, already finished: see its status).",
+            ),
+            409: OpenApiResponse(RefusalSerializer, description="A run is already queued or running."),
+            503: OpenApiResponse(
+                RefusalSerializer, description="The task broker is unreachable; the run is failed."
+            ),
+        },
+    )
     def create(self, request: Request) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
+        try:
             run = start_training_run("api", request.user, serializer.validated_data.get("seed", 0))
-        run.refresh_from_db()  # as it stands after the commit: queued, or done where tasks run in-process
+        except RunInProgress as busy:
+            return refusal(busy, busy.run, status.HTTP_409_CONFLICT)
+        except BrokerUnreachable as error:
+            return refusal(error, error.run, status.HTTP_503_SERVICE_UNAVAILABLE)
         return Response(self.get_serializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -64,3 +105,22 @@ class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ModelVersionSerializer
     permission_classes = [CanSeeOrStartTraining]
     filterset_fields = ["status"]
+
+    @extend_schema(
+        request=None,
+        description=(
+            "Serve this version to learners (a rollback): once its artifact has loaded, the active version "
+            "is retired and this one activated, in one transaction."
+        ),
+        responses={
+            200: ModelVersionSerializer,
+            409: OpenApiResponse(DetailSerializer, description="Its artifact is unusable; nothing changed."),
+        },
+    )
+    @action(detail=True, methods=["post"], permission_classes=[CanActivateVersions])
+    def activate(self, request: Request, pk: str) -> Response:
+        try:
+            version = activate_version(self.get_object().pk, by=request.user.get_username())
+        except CannotActivate as error:
+            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        return Response(self.get_serializer(version).data)

@@ -61,7 +61,15 @@ class TrainingRun(models.Model):
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
 
+    class Outcome(models.TextChoices):
+        """What a succeeded run came to (blank until then, and for a failed run)."""
+
+        PROMOTED = "promoted", "Promoted"
+        REJECTED = "rejected", "Rejected"
+        SKIPPED = "skipped", "Skipped"
+
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -70,6 +78,14 @@ class TrainingRun(models.Model):
     data_fingerprint = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the training data.")
     attempts_used = models.PositiveIntegerField(default=0)
     result = models.TextField(blank=True, help_text="What came of it: promoted, rejected (why) or the error.")
+    task_id = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="The task message that claimed the run: only a redelivery of it may claim the run again.",
+    )
+    claims = models.PositiveSmallIntegerField(
+        default=0, help_text="How often its task took the run: more than once when a worker was lost mid-run."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

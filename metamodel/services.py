@@ -1,5 +1,6 @@
 """The learning engine's seams: the views, the tasks and the simulator call these, nothing deeper."""
 
+import logging
 import random
 from collections.abc import Iterable
 from datetime import datetime
@@ -12,7 +13,7 @@ from courses.models import Course, Override
 from learners.models import Attempt, Learner
 from metamodel.histories import CourseGraph, History, course_graph, learner_history, prediction_time
 from metamodel.ml.artifact import ArtifactError
-from metamodel.ml.trained import LearnerParams
+from metamodel.ml.trained import LearnerParams, TrainedModel
 from metamodel.models import LearnerState, ModelVersion, Recommendation
 from metamodel.policy import Steering, choose_by_rule, decide, mastered_by_model
 from metamodel.training import active_version, load_version
@@ -24,9 +25,25 @@ HISTORY_LIMIT = 1000
 # The decision log keeps the best candidates of each choice, enough for offline policy evaluation.
 CANDIDATES_STORED = 20
 
+log = logging.getLogger(__name__)
+# The versions (id and artifact) whose unusable artifact this process has logged: once each is enough.
+_reported_unusable: set[tuple[int, str]] = set()
+
 
 class NothingToPractise(Exception):
     """The course has no active exercise with a skill; there is nothing to recommend."""
+
+
+def _served_model(version: ModelVersion) -> TrainedModel:
+    """The version's model. An unusable artifact raises ArtifactError, on which every caller falls back
+    on the rule; it is logged once per process and version (the admin shows it too)."""
+    try:
+        return load_version(version)
+    except ArtifactError as error:
+        if (version.pk, version.artifact) not in _reported_unusable:
+            _reported_unusable.add((version.pk, version.artifact))
+            log.warning("%s cannot be served, learners get the rule-based choice: %s", version, error)
+        raise
 
 
 def _adapted_state(
@@ -37,7 +54,7 @@ def _adapted_state(
     stored = LearnerState.objects.filter(learner_id=learner_id, course=course).first()
     if stored and stored.model_version_id == version.pk and stored.last_attempt_id >= history.last_attempt_id:
         return stored
-    params = load_version(version).adapt(history.model, graph.candidates)
+    params = _served_model(version).adapt(history.model, graph.candidates)
     with transaction.atomic():
         state, _ = LearnerState.objects.select_for_update().get_or_create(
             learner_id=learner_id,
@@ -58,7 +75,7 @@ def adapt_learner(learner_id: int, course_id: int) -> LearnerState | None:
     The inner loop of the meta-learned model (a few gradient steps from the learned initialisation, as in
     MAML / Meta-SGD) runs on the learner's latest attempts. Idempotent and order-proof: a state that
     already includes the newest attempt under the active version is left alone. None when there is no
-    active version, or the learner or course is gone.
+    active version, its artifact is unusable (the rule serves meanwhile), or the learner or course is gone.
     """
     version = active_version()
     course = Course.objects.filter(pk=course_id).first()
@@ -66,10 +83,11 @@ def adapt_learner(learner_id: int, course_id: int) -> LearnerState | None:
     if version is None or course is None or learner is None:
         return None
     graph = course_graph(course)
-    since = reset_since(learner, course)
-    return _adapted_state(
-        learner_id, graph, version, learner_history(learner_id, graph, HISTORY_LIMIT, since)
-    )
+    history = learner_history(learner_id, graph, HISTORY_LIMIT, reset_since(learner, course))
+    try:
+        return _adapted_state(learner_id, graph, version, history)
+    except ArtifactError:
+        return None
 
 
 def predict_exercises(
@@ -81,7 +99,7 @@ def predict_exercises(
     is bounded by HISTORY_LIMIT), so a learner never waits on the queue.
     """
     state = _adapted_state(learner_id, graph, version, history)
-    p = load_version(version).predict(
+    p = _served_model(version).predict(
         LearnerParams.from_dict(state.params), graph.candidates, prediction_time(history.model, now)
     )
     return dict(zip((e.id for e in graph.exercises), (float(x) for x in p), strict=True))
@@ -197,7 +215,7 @@ def recommend_next(
         try:
             predictions = predict_exercises(learner.pk, graph, history, version, now)
         except ArtifactError:
-            version = None  # the rule decides; the admin shows the version's broken artifact
+            version = None  # the rule decides; the admin warns that the active version's artifact is broken
     if predictions:
         # Seeded by the learner's state: asking twice without answering gives the same exercise.
         rng = random.Random(f"{learner.pk}:{course.pk}:{len(history.past)}")

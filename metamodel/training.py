@@ -1,7 +1,10 @@
 """Meta-training runs, model versions and their promotion: the writes behind `train`, the API and beat.
 
-A run is claimed with a conditional update, so a redelivered task message is harmless; a candidate is
-promoted atomically, and only when it beats the active version on the same held-out learners.
+A run is claimed with a conditional update, so a second message for it is harmless; only a redelivery of
+the message that claimed it (its worker died mid-run) may claim it again. A run's worker that is lost for
+good, or a message no worker picks up, is failed by the sweep (:func:`fail_abandoned_runs`). A candidate is
+recorded and promoted in one transaction, and only with enough held-out evidence and when it beats the
+active version (or the last active one) on the same held-out learners.
 """
 
 import hashlib
@@ -16,15 +19,19 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
+from learners.models import Learner
 from metamodel.histories import course_logs, exercise_texts, fingerprint
 from metamodel.ml.artifact import FORMAT_VERSION, ArtifactError, load_artifact, save_artifact
 from metamodel.ml.data import AttemptRecord
 from metamodel.ml.metrics import score_predictions
-from metamodel.ml.model import MetaConfig
+from metamodel.ml.model import MetaConfig, NonFiniteLossError
 from metamodel.ml.trained import TrainedModel, meta_train
 from metamodel.models import ModelVersion, TrainingRun
 
@@ -32,17 +39,92 @@ log = logging.getLogger(__name__)
 
 # One learner in VALIDATION_SHARE is held out of training to compare the candidate with the active version.
 VALIDATION_SHARE = 5
-# A run still "running" this long after it started died with its worker; it may be claimed again.
-STALE_RUN_AFTER = timedelta(seconds=2 * settings.TRAINING_TIME_LIMIT)
+# The least held-out evidence on which a candidate may replace the rule or another version: fewer answers
+# or learners than this and it is rejected, whatever its figures (with a handful of attempts the held-out
+# set can be empty, its AUC undefined). The demo (`setup_demo`) holds out 37 learners and 2,220 answers.
+MIN_HELD_OUT_ANSWERS = 200
+MIN_HELD_OUT_LEARNERS = 5
+# A candidate replaces a version only when its AUC (log loss where AUC is undefined) is better by more than
+# this on the same held-out learners: a tie, or a difference in the last digits, keeps what learners have.
+MIN_GAIN = 0.001
+# A run whose worker is lost this many times (killed by the kernel for its memory, say) is failed rather
+# than trained again on every redelivery of its message.
+MAX_CLAIMS = 3
+# The hard time limit ends a run's task within TRAINING_TIME_LIMIT; one still "running" this much later
+# lost its worker (killed past the redeploy's grace period, or its host gone) and is failed by the sweep.
+LOST_AFTER = timedelta(seconds=settings.TRAINING_TIME_LIMIT) + timedelta(minutes=5)
+# A run still queued this long after it was started was never picked up by a training worker.
+NEVER_PICKED_UP_AFTER = timedelta(hours=6)
+
+IN_PROGRESS = (TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING)
+
+
+class RunInProgress(Exception):
+    """A run is already queued or running: starting another would train the same data again."""
+
+    def __init__(self, run: TrainingRun):
+        self.run = run
+        super().__init__(f"Training run {run.pk} is already {run.status}.")
+
+
+class BrokerUnreachable(Exception):
+    """The run's task could not be sent; the run is failed with this reason."""
+
+    def __init__(self, run: TrainingRun, error: Exception):
+        self.run, self.reason = run, f"could not reach the task broker: {error}"
+        super().__init__(f"Training run {run.pk} failed: {self.reason}")
+
+
+class CannotActivate(Exception):
+    """The version's artifact cannot be served, so it is not activated."""
+
+
+class NothingToTrainOn(Exception):
+    """No course has an attempt of a learner outside the held-out share."""
+
+
+# Failures that say all there is to say: logged as a line, where any other gets its traceback.
+EXPECTED_FAILURES = (NothingToTrainOn, NonFiniteLossError, ArtifactError, SoftTimeLimitExceeded)
+
+
+def new_run(trigger: str, requested_by=None, seed: int = 0) -> TrainingRun:
+    """A queued run, unless one is queued or running already (RunInProgress, with that run)."""
+    in_progress = TrainingRun.objects.filter(status__in=IN_PROGRESS).order_by("created_at", "pk").first()
+    if in_progress is not None:
+        raise RunInProgress(in_progress)
+    return TrainingRun.objects.create(trigger=trigger, requested_by=requested_by, seed=seed)
 
 
 def start_training_run(trigger: str, requested_by=None, seed: int = 0) -> TrainingRun:
-    """Queue a meta-training run; the task is enqueued when the transaction commits."""
+    """Queue a meta-training run and send its task when the transaction commits; returns the run as it
+    stands then (where tasks run in-process, it has already ended).
+
+    Raises RunInProgress when a run is queued or running already, and BrokerUnreachable, once the run is
+    failed with the reason, when the task broker cannot be reached. Called outside any transaction, so
+    that its own commit sends the task (inside one, the broker's error would surface at the outer commit).
+    """
+    with transaction.atomic():
+        run = new_run(trigger, requested_by, seed)
+        transaction.on_commit(lambda: _send(run))
+    run.refresh_from_db()
+    return run
+
+
+def _send(run: TrainingRun) -> None:
     from metamodel.tasks import meta_train as meta_train_task
 
-    run = TrainingRun.objects.create(trigger=trigger, requested_by=requested_by, seed=seed)
-    transaction.on_commit(lambda: meta_train_task.delay(run.pk))
-    return run
+    try:
+        meta_train_task.delay(run.pk)
+    except OperationalError as error:
+        unsent = BrokerUnreachable(run, error)
+        _fail(TrainingRun.objects.filter(pk=run.pk, status=TrainingRun.Status.QUEUED), unsent.reason)
+        raise unsent from error
+
+
+def _fail(runs: QuerySet[TrainingRun], reason: str) -> int:
+    return runs.update(
+        status=TrainingRun.Status.FAILED, finished_at=timezone.now(), result=f"failed: {reason}"
+    )
 
 
 @contextmanager
@@ -57,17 +139,54 @@ def deterministic_torch():
         torch.set_num_threads(threads)
 
 
-def _claim(run_id: int) -> bool:
-    """Take the run for this worker: True for exactly one caller (healthchecks' conditional update)."""
+def _claim(run_id: int, task_id: str) -> bool:
+    """Take the run for this delivery: True for exactly one caller (a conditional update).
+
+    A queued run is taken by the first message for it. A running one only by a redelivery of the message
+    that took it (the same task id): its worker died mid-run, and nobody else runs it; after MAX_CLAIMS
+    such deaths the run is failed instead. Any other message, or any message for a finished run, gets False.
+    """
+    claimable = Q(status=TrainingRun.Status.QUEUED)
+    if task_id:
+        claimable |= Q(status=TrainingRun.Status.RUNNING, task_id=task_id, claims__lt=MAX_CLAIMS)
+    taken = TrainingRun.objects.filter(claimable, pk=run_id).update(
+        status=TrainingRun.Status.RUNNING, started_at=timezone.now(), task_id=task_id, claims=F("claims") + 1
+    )
+    if not taken and task_id:
+        _fail(
+            TrainingRun.objects.filter(pk=run_id, status=TrainingRun.Status.RUNNING, task_id=task_id),
+            f"its worker was lost {MAX_CLAIMS} times while training it (out of memory?)",
+        )
+    return bool(taken)
+
+
+def fail_abandoned_runs() -> int:
+    """Fail the runs left running by a lost worker and those no worker picked up; returns how many."""
     now = timezone.now()
-    fresh = TrainingRun.objects.filter(pk=run_id, status=TrainingRun.Status.QUEUED)
-    stale = TrainingRun.objects.filter(
-        pk=run_id, status=TrainingRun.Status.RUNNING, started_at__lt=now - STALE_RUN_AFTER
+    lost = TrainingRun.objects.filter(status=TrainingRun.Status.RUNNING, started_at__lt=now - LOST_AFTER)
+    unclaimed = TrainingRun.objects.filter(
+        status=TrainingRun.Status.QUEUED, created_at__lt=now - NEVER_PICKED_UP_AFTER
     )
-    return bool(
-        fresh.update(status=TrainingRun.Status.RUNNING, started_at=now)
-        or stale.update(status=TrainingRun.Status.RUNNING, started_at=now)
+    failed = _fail(
+        lost,
+        f"worker lost or time limit passed (still running {LOST_AFTER.total_seconds():.0f} s after it "
+        f"started; TRAINING_TIME_LIMIT is {settings.TRAINING_TIME_LIMIT} s)",
     )
+    failed += _fail(
+        unclaimed,
+        f"never picked up in {NEVER_PICKED_UP_AFTER.total_seconds() / 3600:.0f} h: is a worker consuming "
+        "the training queue?",
+    )
+    if failed:
+        log.warning("failed %s abandoned training run(s)", failed)
+    return failed
+
+
+def _learner_keys() -> dict[str, str]:
+    """What the held-out split hashes for an imported learner: their external id, which the same log
+    imported into any database gives them. A learner with an account is hashed by their id."""
+    imported = Learner.objects.filter(external_id__isnull=False).values_list("pk", "external_id")
+    return {str(pk): external_id for pk, external_id in imported}
 
 
 def _is_validation(course: str, learner: str) -> bool:
@@ -76,10 +195,11 @@ def _is_validation(course: str, learner: str) -> bool:
 
 
 def _split(logs: list[tuple[str, list[AttemptRecord]]]):
+    keys = _learner_keys()
     train, validation = [], []
     for course, records in logs:
-        held_out = [r for r in records if _is_validation(course, r.learner)]
-        kept = [r for r in records if not _is_validation(course, r.learner)]
+        held_out = [r for r in records if _is_validation(course, keys.get(r.learner, r.learner))]
+        kept = [r for r in records if not _is_validation(course, keys.get(r.learner, r.learner))]
         if kept:
             train.append((course, kept))
         if held_out:
@@ -115,14 +235,18 @@ def validation_metrics(
     return _json_safe(score_predictions(correct, p, np.array(positions)))
 
 
-def _better(candidate: dict, active: dict) -> tuple[bool, str]:
-    """Compare on AUC, or on log loss when AUC is undefined (one class only in validation)."""
+def _better(candidate: dict, baseline: dict, label: str = "active") -> tuple[bool, str]:
+    """Compare on AUC, or on log loss when AUC is undefined (one class only in validation): the candidate
+    wins only when better by more than MIN_GAIN."""
     for name, higher_is_better in (("auc", True), ("log_loss", False)):
-        new, old = candidate.get(name), active.get(name)
+        new, old = candidate.get(name), baseline.get(name)
         if new is None or old is None or not (math.isfinite(new) and math.isfinite(old)):
             continue
-        wins = new > old if higher_is_better else new < old
-        return wins, f"{name} {new:.4f} vs active {old:.4f} on the same held-out learners"
+        gain = new - old if higher_is_better else old - new
+        comparison = f"{name} {new:.4f} vs {label} {old:.4f} on the same held-out learners"
+        if gain > MIN_GAIN:
+            return True, comparison
+        return False, f"{comparison}, not better by more than {MIN_GAIN}"
     return False, "no comparable metric on the held-out learners"
 
 
@@ -140,17 +264,49 @@ def active_version() -> ModelVersion | None:
     return ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).first()
 
 
-def run_training(run_id: int, config: MetaConfig | None = None) -> ModelVersion | None:
+def artifact_problem(version: ModelVersion) -> str | None:
+    """Why the version's artifact cannot be served (None when it loads), verified as serving verifies it.
+
+    The file as it is now, outside the serving cache: a process that loaded it before it broke would hide
+    what every process started since meets, and checking a page of old versions must not push out the
+    model learners are served."""
+    try:
+        load_artifact(version.artifact, version.sha256)
+    except ArtifactError as error:
+        return str(error)
+    return None
+
+
+def activate_version(version_id: int, by: str) -> ModelVersion:
+    """Serve this version (a rollback, or overruling a rejection): once its artifact has loaded, the active
+    version is retired and this one activated in one transaction. CannotActivate when it does not load."""
+    version = ModelVersion.objects.get(pk=version_id)
+    if (problem := artifact_problem(version)) is not None:
+        raise CannotActivate(f"{version} cannot be activated: its artifact is unusable ({problem}).")
+    with transaction.atomic():
+        current = ModelVersion.objects.select_for_update().filter(status=ModelVersion.Status.ACTIVE).first()
+        if current is not None and current.pk == version.pk:
+            return current
+        if current is not None:
+            ModelVersion.objects.filter(pk=current.pk).update(status=ModelVersion.Status.RETIRED)
+        version.status, version.activated_at = ModelVersion.Status.ACTIVE, timezone.now()
+        version.reason = f"activated by {by}" + (f" in place of v{current.pk}" if current else "")
+        version.save(update_fields=["status", "activated_at", "reason"])
+    return version
+
+
+def run_training(run_id: int, config: MetaConfig | None = None, task_id: str = "") -> ModelVersion | None:
     """Meta-train on every course's attempts, evaluate, and promote or reject the candidate.
 
-    Returns None when the run is gone or already claimed (a redelivered message), or when a scheduled run
-    finds the data unchanged since the active version was trained (it is skipped). Non-finite losses,
-    an unusable artifact or any other error fail the run with the reason, leaving the active version alone.
+    ``task_id`` is the task message's id (empty in-process): a redelivery of the message that claimed the
+    run may claim it again. Returns None when the run is gone or claimed by another message, or when a
+    scheduled run finds the data unchanged since the active version, still usable, was trained (it is
+    skipped). Non-finite losses, an unusable artifact, the time limit or any other error fail the run with
+    the reason, leaving the active version alone.
     """
-    if not _claim(run_id):
+    if not _claim(run_id, task_id):
         return None
     run = TrainingRun.objects.get(pk=run_id)
-    version = None
     try:
         logs = list(course_logs())
         texts = exercise_texts()
@@ -158,18 +314,19 @@ def run_training(run_id: int, config: MetaConfig | None = None) -> ModelVersion 
         run.attempts_used = sum(len(records) for _, records in logs)
         run.save(update_fields=["data_fingerprint", "attempts_used"])
         parent = active_version()
-        # An active version of an earlier artifact format (before an upgrade) cannot be served: retrain.
+        # An active version that cannot be served (broken, or of an earlier artifact format) is retrained.
         unchanged = parent and parent.data_fingerprint == run.data_fingerprint
-        if run.trigger == "schedule" and unchanged and parent.format_version == FORMAT_VERSION:
+        if run.trigger == "schedule" and unchanged and artifact_problem(parent) is None:
             TrainingRun.objects.filter(pk=run_id).update(
                 status=TrainingRun.Status.SUCCEEDED,
+                outcome=TrainingRun.Outcome.SKIPPED,
                 finished_at=timezone.now(),
                 result=f"skipped: no new attempts or exercise texts since {parent} was trained",
             )
             return None
         train, validation = _split(logs)
         if not train:
-            raise ValueError("there are no attempts to train on")
+            raise NothingToTrainOn("there are no attempts to train on")
         with deterministic_torch():
             model = meta_train(train, config=config, seed=run.seed, log=log.info, texts=texts)
         # Content-addressed: the file is named by its SHA-256, so no two databases or runs sharing the
@@ -179,7 +336,7 @@ def run_training(run_id: int, config: MetaConfig | None = None) -> ModelVersion 
         path = written.with_name(f"{sha256}.pt")
         os.replace(written, path)
         load_artifact(path, sha256)  # verify what was written before anyone relies on it
-        version = ModelVersion.objects.create(
+        candidate = ModelVersion(
             training_run=run,
             parent=parent,
             artifact=str(path),
@@ -188,47 +345,64 @@ def run_training(run_id: int, config: MetaConfig | None = None) -> ModelVersion 
             data_fingerprint=run.data_fingerprint,
             metrics=validation_metrics(model, validation, texts),
         )
-        _decide(version, parent, validation, texts)
+        return _decide(candidate, validation, texts)
     except Exception as error:
-        log.exception("training run %s failed", run_id)
-        if version is not None:
-            ModelVersion.objects.filter(pk=version.pk).update(
-                status=ModelVersion.Status.FAILED, reason=str(error)
-            )
-        TrainingRun.objects.filter(pk=run_id).update(
-            status=TrainingRun.Status.FAILED, finished_at=timezone.now(), result=f"failed: {error}"
-        )
+        reason = str(error)
+        if isinstance(error, SoftTimeLimitExceeded):
+            reason = f"time limit of {settings.TRAINING_TIME_LIMIT} s (TRAINING_TIME_LIMIT) exceeded"
+        if isinstance(error, EXPECTED_FAILURES):
+            log.warning("training run %s failed: %s", run_id, reason)
+        else:
+            log.exception("training run %s failed", run_id)
+        _fail(TrainingRun.objects.filter(pk=run_id), reason)
+    return None
+
+
+def _held_out_shortfall(validation: list[tuple[str, list[AttemptRecord]]]) -> str | None:
+    """Why the held-out learners are too few to decide on (None when they are enough)."""
+    answers = sum(len(records) for _, records in validation)
+    learners = len({(course, r.learner) for course, records in validation for r in records})
+    if answers >= MIN_HELD_OUT_ANSWERS and learners >= MIN_HELD_OUT_LEARNERS:
         return None
-    return version
+    return (
+        f"too little held-out evidence: {answers} answers of {learners} learners, where promotion needs "
+        f"at least {MIN_HELD_OUT_ANSWERS} answers of {MIN_HELD_OUT_LEARNERS} learners"
+    )
 
 
 @transaction.atomic
-def _decide(
-    version: ModelVersion, parent: ModelVersion | None, validation: list, texts: dict[str, str]
-) -> None:
-    """Promote the candidate or reject it, with the reason, in one transaction."""
+def _decide(candidate: ModelVersion, validation: list, texts: dict[str, str]) -> ModelVersion:
+    """Store the candidate promoted or rejected, with the reason, in one transaction (a worker lost
+    before the end leaves no version behind).
+
+    It is compared with the active version, or, when none is active but one was, with the most recently
+    active one: only a platform that never had a model takes a candidate without comparison.
+    """
     current = ModelVersion.objects.select_for_update().filter(status=ModelVersion.Status.ACTIVE).first()
-    if current is not None and current.pk != getattr(parent, "pk", None):
-        parent = current  # another run was promoted meanwhile: compare with that one
-    if parent is None:
+    baseline = current or ModelVersion.objects.exclude(activated_at=None).order_by("-activated_at").first()
+    if (shortfall := _held_out_shortfall(validation)) is not None:
+        wins, reason = False, shortfall
+    elif baseline is None:
         wins, reason = True, "no active version yet"
     else:
+        label = "active" if current else f"last active (v{baseline.pk})"
         try:
-            active = validation_metrics(load_version(parent), validation, texts)
-            wins, reason = _better(version.metrics, active)
+            figures = validation_metrics(load_version(baseline), validation, texts)
+            wins, reason = _better(candidate.metrics, figures, label)
         except ArtifactError as error:
-            wins, reason = True, f"the active version's artifact is unusable ({error})"
+            wins, reason = True, f"the {label} version's artifact is unusable ({error})"
     now = timezone.now()
+    run = candidate.training_run
     if wins:
-        if parent is not None:
-            ModelVersion.objects.filter(pk=parent.pk).update(status=ModelVersion.Status.RETIRED)
-        version.status, version.activated_at = ModelVersion.Status.ACTIVE, now
-        result = f"promoted: {reason}"
+        if current is not None:
+            ModelVersion.objects.filter(pk=current.pk).update(status=ModelVersion.Status.RETIRED)
+        candidate.status, candidate.activated_at = ModelVersion.Status.ACTIVE, now
+        run.outcome = TrainingRun.Outcome.PROMOTED
     else:
-        version.status = ModelVersion.Status.REJECTED
-        result = f"rejected: {reason}"
-    version.reason = result
-    version.save(update_fields=["status", "activated_at", "reason"])
-    TrainingRun.objects.filter(pk=version.training_run_id).update(
-        status=TrainingRun.Status.SUCCEEDED, finished_at=now, result=result
-    )
+        candidate.status = ModelVersion.Status.REJECTED
+        run.outcome = TrainingRun.Outcome.REJECTED
+    candidate.reason = run.result = f"{run.outcome}: {reason}"
+    candidate.save()
+    run.status, run.finished_at = TrainingRun.Status.SUCCEEDED, now
+    run.save(update_fields=["status", "outcome", "finished_at", "result"])
+    return candidate

@@ -22,6 +22,13 @@ def test_the_schema_is_valid_and_documents_every_endpoint(db):
     } <= set(paths)  # fmt: skip
 
 
+def test_starting_a_training_run_is_documented_as_accepted_or_refused(db):
+    paths = schemathesis.openapi.from_wsgi("/api/schema/", application).raw_schema["paths"]
+    responses = paths["/api/v1/training-runs/"]["post"]["responses"]
+    assert {"202", "409", "503"} <= set(responses) and "201" not in responses
+    assert "200" in paths["/api/v1/model-versions/{id}/activate/"]["post"]["responses"]
+
+
 # Loaded from the app in-process; calls made by the cases below go to the same WSGI application.
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 

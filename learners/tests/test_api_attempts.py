@@ -206,18 +206,6 @@ def test_an_unknown_filter_value_is_a_field_error(enrolled):
     assert enrolled.get("/api/v1/attempts/?correct=true").json()["count"] == 1
 
 
-@pytest.fixture
-def broker_down():
-    """Tasks go to a broker on a port nobody listens on, as when Redis is down."""
-    from config.celery import app
-
-    saved = app.conf.broker_url, app.conf.task_always_eager, app._pool, app.amqp._producer_pool
-    app.conf.broker_url, app.conf.task_always_eager = "redis://127.0.0.1:9/0", False
-    app._pool = app.amqp._producer_pool = None
-    yield
-    app.conf.broker_url, app.conf.task_always_eager, app._pool, app.amqp._producer_pool = saved
-
-
 def test_an_answer_is_recorded_and_reported_when_the_task_broker_is_down(
     enrolled, broker_down, django_capture_on_commit_callbacks, caplog
 ):

@@ -576,9 +576,10 @@ def train_network(
             rows, p = predict_sequences(net, encoded, correct, table.starts, validation, config)
             score, loss = auc(table.correct[rows], p), log_loss(table.correct[rows], p)
         if log:
+            held_out = f"log loss {loss:.4f}, AUC {score:.4f}" if n_validation else "n/a (none held out)"
             log(
-                f"epoch {epoch + 1}: train loss {total / max(count, 1):.4f}, validation log loss "
-                f"{loss:.4f}, AUC {score:.4f}, {time.perf_counter() - started:.0f} s"
+                f"epoch {epoch + 1}: train loss {total / max(count, 1):.4f}, validation {held_out}, "
+                f"{time.perf_counter() - started:.0f} s"
             )
         if loss < best[0] or not n_validation:
             best = (loss, score, {k: v.detach().clone() for k, v in net.state_dict().items()}, epoch + 1)

@@ -53,6 +53,24 @@ def test_a_corrupt_artifact_falls_back_to_the_rule(enrolled):
     assert (body["policy"], body["predicted_correct"]) == ("rule", None)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_with_a_truncated_artifact_answers_are_still_recorded_and_the_rule_chooses(enrolled, caplog):
+    """Where tasks run in-process (the embedded default), the adaptation task runs inside the answer's
+    request once it commits: an unusable artifact must not turn every answer into a server error."""
+    version = train_on_simulated_learners().model_version
+    artifact = Path(version.artifact)
+    artifact.write_bytes(artifact.read_bytes()[: artifact.stat().st_size // 2])
+    for n, (exercise, response) in enumerate([("count-1", "3"), ("count-2", "7")]):
+        answered = answer_via_api(enrolled, exercise, response, f"k{n}")
+        assert answered.status_code == 201 and answered.json()["next"]["policy"] == "rule"
+    assert enrolled.get("/api/v1/courses/arithmetic/next/").json()["policy"] == "rule"
+    assert not LearnerState.objects.exists()
+    # The operator reads why in the log, once, not at every answer.
+    warnings = [r.getMessage() for r in caplog.records if "cannot be served" in r.getMessage()]
+    assert len(warnings) == 1 and warnings[0].startswith(f"{version} cannot be served")
+    assert "SHA-256" in warnings[0]
+
+
 def test_an_exercise_added_after_training_is_predicted_like_the_trained_ones_of_similar_prompt(
     course, student
 ):

@@ -1,13 +1,20 @@
 """Starting a training run: staff with the permission, through the API or the dashboard's button."""
 
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 
-from conftest import client_for
+from conftest import client_for, train_on_simulated_learners
 from courses.teachers import make_teacher
 from courses.tests.factories import UserFactory
+from learners.services import enroll, learner_for
 from metamodel.models import ModelVersion, TrainingRun
+from metamodel.services import recommend_next
+from metamodel.tasks import meta_train_nightly
+from metamodel.training import run_training
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +34,7 @@ def test_staff_start_a_run_over_the_api_and_follow_it_to_promotion(
     assert response.status_code == 202
     assert response.json()["status"] == "queued"
     run = api.get(f"/api/v1/training-runs/{response.json()['id']}/").json()
-    assert run["status"] == "succeeded" and run["seed"] == 3
+    assert (run["status"], run["outcome"], run["seed"]) == ("succeeded", "promoted", 3)
     version = api.get(f"/api/v1/model-versions/{run['model_version']}/").json()
     assert version["status"] == "active" and version["metrics"]["auc"] > 0.5
 
@@ -72,8 +79,6 @@ def test_where_tasks_run_in_process_the_answer_tells_how_the_run_ended(course, a
 
 
 def test_teachers_read_a_model_versions_quality_in_plain_words(course, teacher):
-    from conftest import train_on_simulated_learners
-
     version = train_on_simulated_learners().model_version
     make_teacher(teacher)
     client = Client()
@@ -82,3 +87,139 @@ def test_teachers_read_a_model_versions_quality_in_plain_words(course, teacher):
     assert "how often it ranks a right answer above a wrong one" in page
     assert f"{version.metrics['auc']:.3f}" in page and f"{version.metrics['ece']:.3f}" in page
     assert "Technical details" in page and "collapse" in page
+
+
+def admin_client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_task_broker_down_a_start_says_so_and_leaves_no_run_queued(course, admin_user, broker_down):
+    response = client_for(admin_user).post("/api/v1/training-runs/", {}, format="json")
+    assert response.status_code == 503
+    run = TrainingRun.objects.get()
+    assert response.json() == {
+        "detail": f"Training run {run.pk} {run.result}",
+        "training_run": run.pk,
+    }
+    assert run.status == TrainingRun.Status.FAILED
+    assert run.result.startswith("failed: could not reach the task broker: ")
+    page = admin_client(admin_user).post("/admin/metamodel/trainingrun/start/", follow=True)
+    assert "could not reach the task broker" in page.content.decode()
+    with pytest.raises(CommandError, match="could not reach the task broker"):
+        call_command("train", "--queue")
+    assert TrainingRun.objects.count() == 3
+    assert not TrainingRun.objects.exclude(status=TrainingRun.Status.FAILED).exists()
+
+
+def test_a_start_while_a_run_is_queued_is_refused_with_that_run(course, admin_user):
+    api = client_for(admin_user)
+    queued = api.post("/api/v1/training-runs/", {}, format="json").json()  # its task is sent on commit
+    assert queued["status"] == "queued"
+    again = api.post("/api/v1/training-runs/", {"seed": 2}, format="json")
+    assert again.status_code == 409
+    assert again.json() == {
+        "detail": f"Training run {queued['id']} is already queued.",
+        "training_run": queued["id"],
+    }
+    page = admin_client(admin_user).post("/admin/metamodel/trainingrun/start/", follow=True).content.decode()
+    assert f"Training run {queued['id']} is already queued." in page
+    with pytest.raises(CommandError, match=f"Training run {queued['id']} is already queued."):
+        call_command("train")
+    assert meta_train_nightly.delay().get() is None
+    assert TrainingRun.objects.count() == 1
+
+
+def test_a_superuser_activates_an_earlier_or_rejected_version_in_the_admin_and_over_the_api(
+    course, admin_user, teacher, student
+):
+    first = train_on_simulated_learners().model_version
+    rejected = run_training(TrainingRun.objects.create(trigger="manual").pk)
+    assert rejected.status == ModelVersion.Status.REJECTED
+    client = admin_client(admin_user)
+    changelist = "/admin/metamodel/modelversion/"
+    page = client.post(changelist, {"action": "activate", "_selected_action": [rejected.pk]}, follow=True)
+    assert (
+        f"Model v{rejected.pk} (active) is now served to learners (activated by root in place of v{first.pk})"
+        in (page.content.decode())
+    )
+    assert ModelVersion.objects.get(pk=first.pk).status == ModelVersion.Status.RETIRED
+    learner = learner_for(student)
+    enroll(learner, course)
+    assert recommend_next(learner, course).model_version_id == rejected.pk
+    # The rollback, over the API.
+    response = client_for(admin_user).post(f"/api/v1/model-versions/{first.pk}/activate/")
+    assert response.status_code == 200 and response.json()["status"] == "active"
+    assert ModelVersion.objects.get(pk=rejected.pk).status == ModelVersion.Status.RETIRED
+    assert recommend_next(learner, course).model_version_id == first.pk
+    # Teachers see the versions but choose none.
+    make_teacher(teacher)
+    assert client_for(teacher).post(f"/api/v1/model-versions/{rejected.pk}/activate/").status_code == 403
+    assert ModelVersion.objects.get(status=ModelVersion.Status.ACTIVE).pk == first.pk
+
+
+def test_a_version_whose_artifact_does_not_load_is_not_activated(course, admin_user):
+    first = train_on_simulated_learners().model_version
+    rejected = run_training(TrainingRun.objects.create(trigger="manual").pk)
+    Path(rejected.artifact).unlink()
+    response = client_for(admin_user).post(f"/api/v1/model-versions/{rejected.pk}/activate/")
+    assert response.status_code == 409
+    assert response.json()["detail"].startswith(
+        f"{rejected} cannot be activated: its artifact is unusable (cannot read "
+    )
+    page = admin_client(admin_user).post(
+        "/admin/metamodel/modelversion/",
+        {"action": "activate", "_selected_action": [rejected.pk]},
+        follow=True,
+    )
+    assert "cannot be activated: its artifact is unusable" in page.content.decode()
+    assert ModelVersion.objects.get(status=ModelVersion.Status.ACTIVE).pk == first.pk
+
+
+def test_the_active_version_and_runs_in_progress_cannot_be_deleted(course, admin_user):
+    first = train_on_simulated_learners().model_version
+    rejected = run_training(TrainingRun.objects.create(trigger="manual").pk)
+    client_for(admin_user).post("/api/v1/training-runs/", {}, format="json")  # queued (sent on commit)
+    queued = TrainingRun.objects.get(status=TrainingRun.Status.QUEUED)
+    client = admin_client(admin_user)
+    assert client.get(f"/admin/metamodel/modelversion/{first.pk}/delete/").status_code == 403
+    assert client.get(f"/admin/metamodel/trainingrun/{queued.pk}/delete/").status_code == 403
+    assert client.get(f"/admin/metamodel/modelversion/{rejected.pk}/delete/").status_code == 200
+    # Nor in bulk: the confirmation names what may not be deleted, and the confirmed POST is refused.
+    bulk = {"action": "delete_selected", "_selected_action": [first.pk, rejected.pk]}
+    assert "permission to delete" in client.post("/admin/metamodel/modelversion/", bulk).content.decode()
+    assert client.post("/admin/metamodel/modelversion/", {**bulk, "post": "yes"}).status_code == 403
+    assert ModelVersion.objects.count() == 2
+
+
+def test_the_admin_says_when_the_active_versions_artifact_cannot_be_served(course, admin_user):
+    version = train_on_simulated_learners().model_version
+    client = admin_client(admin_user)
+    page = client.get("/admin/metamodel/modelversion/").content.decode()
+    assert '<td class="field-artifact_check">OK</td>' in page
+    assert "learners get the rule-based choice" not in page
+    artifact = Path(version.artifact)
+    artifact.write_bytes(artifact.read_bytes()[:100])
+    warning = f"{version} is active but its artifact is unusable ("
+    for changelist in ("/admin/metamodel/modelversion/", "/admin/metamodel/trainingrun/"):
+        page = client.get(changelist).content.decode()
+        assert warning in page and "learners get the rule-based choice until a training run promotes" in page
+    page = client.get(f"/admin/metamodel/modelversion/{version.pk}/change/").content.decode()
+    assert "unusable: " in page and "SHA-256 is " in page
+
+
+def test_a_rejected_run_says_so_beside_its_status(course, admin_user):
+    train_on_simulated_learners()
+    again = TrainingRun.objects.create(trigger="manual")
+    run_training(again.pk)
+    body = client_for(admin_user).get(f"/api/v1/training-runs/{again.pk}/").json()
+    assert (body["status"], body["outcome"]) == ("succeeded", "rejected")
+    rejected = client_for(admin_user).get("/api/v1/training-runs/", {"outcome": "rejected"}).json()
+    assert [run["id"] for run in rejected["results"]] == [again.pk]
+    page = admin_client(admin_user).get("/admin/metamodel/trainingrun/").content.decode()
+    assert (
+        '<td class="field-outcome">Rejected</td>' in page
+        and '<td class="field-outcome">Promoted</td>' in page
+    )

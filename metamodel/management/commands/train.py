@@ -1,10 +1,26 @@
 """python manage.py train [--seed N] [--queue]: meta-train the shared model on every course's attempts."""
 
+import argparse
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
 
 from metamodel.models import TrainingRun
-from metamodel.training import run_training, start_training_run
+from metamodel.training import BrokerUnreachable, RunInProgress, new_run, run_training, start_training_run
+
+
+def seed(value: str) -> int:
+    """A run's seed: a whole number from 0 (the field is unsigned)."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if not 0 <= number <= 2**31 - 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number from 0 to {2**31 - 1}")
+    return number
+
+
+def figure(value: float | None) -> str:
+    return "undefined" if value is None else f"{value:.3f}"
 
 
 class Command(BaseCommand):
@@ -14,23 +30,28 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--seed", type=seed, default=0)
         parser.add_argument("--queue", action="store_true", help="Hand the run to a training worker.")
 
     def handle(self, *args: object, seed: int, queue: bool, **options: object) -> None:
-        if queue:
-            with transaction.atomic():
-                run = start_training_run(trigger="manual", seed=seed)
-            self.stdout.write(f"Queued training run {run.pk}.")
+        try:
+            run = start_training_run(trigger="manual", seed=seed) if queue else new_run("manual", seed=seed)
+        except (RunInProgress, BrokerUnreachable) as refused:
+            raise CommandError(str(refused)) from None
+        if queue and run.status == TrainingRun.Status.QUEUED:
+            self.stdout.write(f"Queued training run {run.pk}; a training worker will run it.")
             return
-        run = TrainingRun.objects.create(trigger="manual", seed=seed)
-        run_training(run.pk)
-        run.refresh_from_db()
+        if not queue:
+            run_training(run.pk)
+            run.refresh_from_db()
         if run.status == TrainingRun.Status.FAILED:
             raise CommandError(f"Training run {run.pk} {run.result}")
-        metrics = run.model_version.metrics
-        auc, ece = metrics.get("auc", float("nan")), metrics.get("ece", float("nan"))
-        self.stdout.write(
-            f"Training run {run.pk} on {run.attempts_used} attempts: {run.result}. "
-            f"Validation AUC {auc:.3f}, ECE {ece:.3f}."
-        )
+        summary = f"Training run {run.pk} on {run.attempts_used} attempts: {run.result}."
+        version = getattr(run, "model_version", None)
+        if version is not None:
+            metrics = version.metrics
+            summary += (
+                f" Model version {version.pk} ({version.status}). "
+                f"Validation AUC {figure(metrics.get('auc'))}, ECE {figure(metrics.get('ece'))}."
+            )
+        self.stdout.write(summary)

@@ -1,0 +1,36 @@
+"""With DEBUG off the site refuses to start on a secret key that is public."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+
+def start(**environment: str) -> subprocess.CompletedProcess:
+    """Load the settings in a fresh process, as every web and worker process does when it starts."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_DEBUG", "DJANGO_SECRET_KEY"}}
+    return subprocess.run(
+        [sys.executable, "-c", "import config.settings"],
+        cwd=settings.BASE_DIR,
+        env={**env, **environment},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    "key",
+    [None, "", "django-insecure-development-only-key-do-not-deploy", "CHANGE-ME-to-a-long-random-string"],
+)
+def test_with_debug_off_a_missing_or_public_secret_key_stops_the_start(key):
+    started = start(DJANGO_DEBUG="0", **({} if key is None else {"DJANGO_SECRET_KEY": key}))
+    assert started.returncode != 0
+    assert "ImproperlyConfigured: DJANGO_DEBUG is off but DJANGO_SECRET_KEY is unset" in started.stderr
+
+
+def test_a_real_key_with_debug_off_and_no_key_with_debug_on_start():
+    assert start(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x7-" + "k" * 60).returncode == 0
+    assert start().returncode == 0
