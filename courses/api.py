@@ -1,22 +1,29 @@
 """Course endpoints: catalogue, detail, import, and the learner's enrol / next / progress actions."""
 
+from typing import Any
+
 import django_filters
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
+from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.filters import StrictBooleanFilter
-from courses.documents import CourseDocumentError
+from courses.documents import CourseDocumentError, parse_course_bytes
 from courses.models import Course, Override
 from courses.serializers import (
     CourseDetailSerializer,
     CourseDocumentSerializer,
+    CourseDocumentUploadSerializer,
     CourseSerializer,
+    ImportOptionsSerializer,
     ImportResultSerializer,
     OverrideSerializer,
 )
@@ -44,6 +51,68 @@ def visible_courses(user) -> QuerySet[Course]:
     return Course.objects.filter(Q(published=True) | Q(teachers=user)).distinct()
 
 
+def _field_errors(error: CourseDocumentError) -> ValidationError:
+    """A course document's problems as a 400, each under its path ("document": the whole), with its line."""
+    problems: dict[str, list[str]] = {}
+    for problem in error.problems:
+        problems.setdefault(problem.path or "document", []).append(problem.detail)
+    return ValidationError(problems)
+
+
+class CourseDocumentParser(BaseParser):
+    """A course document in a JSON request body, read as ``import_course`` reads a .json file: a key written
+    twice is refused, and an error names its line."""
+
+    media_type = "application/json"
+    filename = "body.json"  # what parse_course_bytes reads the syntax from
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> Any:
+        # The body as Django reads it, held to DATA_UPLOAD_MAX_MEMORY_SIZE (``stream`` is not).
+        body = parser_context["request"].body
+        try:
+            return parse_course_bytes(body, self.filename)
+        except CourseDocumentError as error:
+            raise _field_errors(error) from error
+
+
+class YAMLCourseDocumentParser(CourseDocumentParser):
+    media_type = "application/yaml"
+    filename = "body.yaml"
+
+
+class TextYAMLCourseDocumentParser(YAMLCourseDocumentParser):
+    media_type = "text/yaml"
+
+
+class DocumentTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+
+
+def _document_of(request: Request) -> Any:
+    """The course document of an import request: its JSON or YAML body, or the ``file`` of a multipart upload,
+    parsed; a body or file over Django's DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 that says the limit."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    too_large = DocumentTooLarge(
+        f"The course document is over this server's limit of {limit} bytes (DATA_UPLOAD_MAX_MEMORY_SIZE). "
+        "Import it with the import_course command, or ask the administrator to raise the limit."
+    )
+    try:
+        data = request.data
+    except RequestDataTooBig as error:
+        raise too_large from error
+    if not request.content_type.startswith("multipart/"):
+        return data
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise ValidationError({"file": ["Upload the course document as the 'file' part."]})
+    if limit is not None and upload.size > limit:
+        raise too_large
+    try:
+        return parse_course_bytes(upload.read(), upload.name)
+    except CourseDocumentError as error:
+        raise _field_errors(error) from error
+
+
 class CourseViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
     filterset_fields = ["language"]
@@ -68,17 +137,40 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
         return context
 
     @extend_schema(
-        request=CourseDocumentSerializer,
+        parameters=[ImportOptionsSerializer],
+        request={
+            "application/json": CourseDocumentSerializer,
+            "application/yaml": CourseDocumentSerializer,
+            "text/yaml": CourseDocumentSerializer,
+            "multipart/form-data": CourseDocumentUploadSerializer,
+        },
         responses={
             200: ImportResultSerializer,
             201: ImportResultSerializer,
-            400: OpenApiResponse(description="Every problem of the document, each with its path."),
+            400: OpenApiResponse(description="Every problem of the document, each with its path and line."),
+            413: OpenApiResponse(description="Over DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MiB unless configured)."),
         },
-        description="Create or update a course from a course document. The importing teacher teaches it.",
+        description=(
+            "Create or update a course from a course document (docs/courses.md), in JSON or YAML, as the "
+            "body or as the `file` of a multipart upload, and say what changed, key by key. The importing "
+            "teacher teaches it. With `dry_run=true`, nothing is changed: the answer says what would be."
+        ),
     )
-    @action(detail=False, methods=["post"], url_path="import", permission_classes=[IsTeacher])
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        permission_classes=[IsTeacher],
+        parser_classes=[
+            CourseDocumentParser, YAMLCourseDocumentParser, TextYAMLCourseDocumentParser, MultiPartParser,
+        ],
+    )  # fmt: skip
     def import_document(self, request: Request) -> Response:
-        slug = request.data.get("slug") if isinstance(request.data, dict) else None
+        options = ImportOptionsSerializer(data=request.query_params)
+        options.is_valid(raise_exception=True)
+        dry_run = options.validated_data["dry_run"]
+        document = _document_of(request)
+        slug = document.get("slug") if isinstance(document, dict) else None
         existing = Course.objects.filter(slug=slug).first() if isinstance(slug, str) else None
         if (
             existing
@@ -87,22 +179,12 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
         ):
             raise PermissionDenied("A course with this slug exists and you do not teach it.")
         try:
-            summary = import_course(request.data, teacher=request.user)
+            summary = import_course(document, teacher=request.user, dry_run=dry_run)
         except CourseDocumentError as error:
-            problems: dict[str, list[str]] = {}
-            for problem in error.problems:
-                problems.setdefault(problem.path or "document", []).append(problem.message)
-            raise ValidationError(problems) from error
-        body = ImportResultSerializer(
-            {
-                "slug": summary.course.slug,
-                "created": summary.created,
-                "skills": summary.skills,
-                "exercises": summary.exercises,
-                "deactivated": summary.deactivated,
-            }
-        ).data
-        return Response(body, status=status.HTTP_201_CREATED if summary.created else status.HTTP_200_OK)
+            raise _field_errors(error) from error
+        created = summary.created and not dry_run
+        body = ImportResultSerializer(summary).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(request=None, responses={200: CourseSerializer, 201: CourseSerializer})
     @action(detail=True, methods=["post"])

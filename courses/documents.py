@@ -1,26 +1,33 @@
 """The course document (JSON or YAML, one course per file): parsing and validation.
 
-Validation collects every problem with its path in the document (``exercises[12].answer: not one of the
-choices``) so an author fixes a file in one pass. Nothing here touches the database; texts are held to the
-length of the model field they are stored in.
+Validation collects every problem with its path in the document (``exercises[12] (cap-02).answer: not one of
+the choices``), and in a YAML document the line it is on, so an author fixes a file in one pass. Nothing here
+touches the database; texts are held to the length of the model field they are stored in, and to what UTF-8
+and PostgreSQL can store.
 """
 
+import datetime
 import json
+import json.decoder
+import json.scanner
 import math
 import re
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from django.core.exceptions import ValidationError
 from django.db.models import Model
 
 from courses.models import Course, Exercise, Skill
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+KEY_RULE = "use ASCII letters (a-z, A-Z), digits, '.', '_' and '-', starting with a letter or digit"
 EXERCISE_TYPES = ("multiple_choice", "numeric", "text")
 
-COURSE_FIELDS = {"slug", "title", "description", "language", "skills", "exercises"}
+COURSE_FIELDS = {"slug", "title", "description", "language", "published", "skills", "exercises"}
 SKILL_FIELDS = {"key", "name", "description", "prerequisites"}
 EXERCISE_FIELDS = {
     "key", "skills", "type", "prompt", "choices", "answer", "tolerance", "hints", "explanation", "difficulty",
@@ -31,9 +38,16 @@ EXERCISE_FIELDS = {
 class DocumentProblem:
     path: str
     message: str
+    line: int | None = None  # where a YAML document (or a text that failed to parse) has the problem
+
+    @property
+    def detail(self) -> str:
+        """The message with its line, as the API gives it under the path."""
+        return f"line {self.line}: {self.message}" if self.line else self.message
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
+        where = f"line {self.line}: " if self.line else ""
+        return f"{where}{self.path}: {self.message}" if self.path else f"{where}{self.message}"
 
 
 class CourseDocumentError(ValueError):
@@ -44,14 +58,130 @@ class CourseDocumentError(ValueError):
         super().__init__("\n".join(str(problem) for problem in problems))
 
 
-def parse_course_text(text: str, filename: str = "") -> Any:
-    """Parse JSON or YAML text (YAML is a superset of JSON; ``.json`` files get JSON's clearer errors)."""
+def _refused(message: str, line: int | None = None) -> CourseDocumentError:
+    return CourseDocumentError([DocumentProblem("", message, line)])
+
+
+class _Mapping(dict):
+    """A mapping read from YAML that knows the lines it was written on, for the messages."""
+
+    line: int
+    key_lines: dict[str, int]
+
+
+class _DocumentLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key written twice in a mapping (PyYAML would keep the last one) and a
+    date that is no date, and remembering the line of each mapping and of each of its keys."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        first_line: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # "<<: *defaults", which keys may override
+                continue
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, Hashable):
+                continue  # the base class refuses it
+            if key in first_line:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}, first on line {first_line[key]}", key_node.start_mark
+                )
+            first_line[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_document_map(self, node: yaml.MappingNode) -> Iterator[_Mapping]:
+        data = _Mapping()
+        yield data
+        data.update(self.construct_mapping(node))
+        data.line = node.start_mark.line + 1
+        data.key_lines = {
+            key.value: key.start_mark.line + 1 for key, _ in node.value if isinstance(key, yaml.ScalarNode)
+        }
+
+    def construct_date(self, node: yaml.ScalarNode) -> datetime.date:
+        try:
+            return self.construct_yaml_timestamp(node)
+        except ValueError as error:  # "2024-13-45" has a date's shape
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"{node.value!r} looks like a date and is none ({error}); write it in quotes",
+                node.start_mark,
+            ) from error
+
+
+_DocumentLoader.add_constructor("tag:yaml.org,2002:map", _DocumentLoader.construct_document_map)
+_DocumentLoader.add_constructor("tag:yaml.org,2002:timestamp", _DocumentLoader.construct_date)
+
+
+def _parse_yaml(text: str) -> Any:
     try:
-        if filename.endswith(".json"):
-            return json.loads(text)
-        return yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as error:
-        raise CourseDocumentError([DocumentProblem("", f"not valid JSON or YAML: {error}")]) from error
+        return yaml.load(text, Loader=_DocumentLoader)  # a SafeLoader
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = [f"column {mark.column + 1}"]
+        if error.context and error.context_mark:
+            where.append(f"{error.context} from line {error.context_mark.line + 1}")
+        message = f"not valid YAML: {error.problem or error.context} ({', '.join(where)})"
+        if "'\\t'" in message:
+            message += "; indent with spaces: YAML does not allow tabs"
+        raise _refused(message, mark.line + 1) from error
+    except yaml.reader.ReaderError as error:  # a control character written as such, not as an escape
+        line = text.count("\n", 0, error.position) + 1
+        raise _refused(f"not valid YAML: {error.reason} (U+{error.character:04X})", line) from error
+
+
+def _object_without_duplicates(
+    s_and_end: tuple[str, int], strict: bool, scan_once: Any, object_hook: Any, pairs_hook: Any, memo: dict
+) -> tuple[dict, int]:
+    """``json.decoder.JSONObject`` refusing a key written twice (``json`` keeps the last one), with the line
+    of each: it sees where every value starts through the scanner it is given."""
+    text = s_and_end[0]
+    starts: list[int] = []
+
+    def scan_value(string: str, index: int) -> tuple[Any, int]:
+        starts.append(index)
+        return scan_once(string, index)
+
+    pairs, end = json.decoder.JSONObject(s_and_end, strict, scan_value, None, list, memo)
+    mapping: dict = {}
+    first: dict[str, int] = {}
+    for (key, value), start in zip(pairs, starts, strict=True):
+        if key in mapping:
+            line = text.count("\n", 0, first[key]) + 1
+            raise json.JSONDecodeError(f"duplicate key {key!r}, first on line {line}", text, start)
+        mapping[key], first[key] = value, start
+    return mapping, end
+
+
+def _parse_json(text: str) -> Any:
+    decoder = json.JSONDecoder()
+    decoder.parse_object = _object_without_duplicates
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # the Python scanner calls parse_object
+    try:
+        return decoder.decode(text)
+    except json.JSONDecodeError as error:
+        raise _refused(f"not valid JSON: {error.msg} (column {error.colno})", error.lineno) from error
+
+
+def parse_course_text(text: str, filename: str = "") -> Any:
+    """Parse a course document: JSON when ``filename`` ends in ``.json`` (JSON's stricter syntax, clearer
+    errors), YAML otherwise (a superset of JSON). A key written twice in a mapping is refused; every error
+    names its line."""
+    try:
+        return _parse_json(text) if filename.endswith(".json") else _parse_yaml(text)
+    except RecursionError as error:
+        raise _refused("lists or mappings are nested too deeply") from error
+
+
+def parse_course_bytes(data: bytes, filename: str = "") -> Any:
+    """Parse a course document from bytes (a file, a request body, an upload) as ``parse_course_text`` does;
+    they must be UTF-8 text (a byte order mark is allowed)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise _refused(f"not UTF-8 text (byte 0x{data[error.start]:02X}); save it as UTF-8", line) from error
+    return parse_course_text(text, filename)
 
 
 def _is_number(value: Any) -> bool:
@@ -64,17 +194,112 @@ def _is_number(value: Any) -> bool:
         return False
 
 
+def _retyped(value: Any) -> str | None:
+    """What YAML made of an unquoted text that reads as something else (``key: 2024``, ``[Yes, No]``),
+    with the remedy; None for anything else."""
+    if isinstance(value, bool):
+        read = f"{str(value).lower()} (YAML reads yes/no, on/off and true/false as true or false)"
+    elif _is_number(value):
+        read = f"the number {value}"
+    elif isinstance(value, datetime.date):
+        read = f"the date {value.isoformat()}"
+    else:
+        return None
+    return f"read as {read}; write it in quotes"
+
+
+def _retyped_item(field: str, items: list) -> str | None:
+    """``_retyped`` of the first item of a list of texts that YAML read as something else, or None."""
+    for index, item in enumerate(items):
+        if (retyped := _retyped(item)) is not None:
+            return f"{field}[{index}] was {retyped}"
+    return None
+
+
+def _unstorable(text: str) -> str | None:
+    """Why the database cannot store ``text``, or None: PostgreSQL refuses NUL characters, and UTF-8 cannot
+    encode half of a surrogate pair (what JSON's and YAML's "\\ud83d" escapes give on their own)."""
+    if "\x00" in text:
+        return "contains a NUL character (\\u0000), which cannot be stored"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        return (
+            f"contains {text[error.start]!a}, half of a surrogate pair, which UTF-8 cannot encode: "
+            "write the character itself"
+        )
+    return None
+
+
+def _unstorable_texts(document: Any) -> list[DocumentProblem]:
+    """Every text of the document, field names included, that the database cannot store, with its path."""
+    problems = []
+    seen: set[int] = set()  # YAML aliases share lists and mappings, or nest one in itself: visit each once
+    pending: list[tuple[str, Any]] = [("", document)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, str):
+            if (why := _unstorable(value)) is not None:
+                problems.append(DocumentProblem(path, why))
+            continue
+        if not isinstance(value, dict | list) or id(value) in seen:
+            continue
+        seen.add(id(value))
+        if isinstance(value, list):
+            items = [(f"{path}[{index}]", item) for index, item in enumerate(value)]
+        else:
+            items = []
+            for key, item in value.items():
+                if isinstance(key, str) and (why := _unstorable(key)) is not None:
+                    line = value.key_lines.get(key) if isinstance(value, _Mapping) else None
+                    problems.append(DocumentProblem(path, f"the field name {key!a} {why}", line))
+                else:
+                    items.append((f"{path}.{key}" if path else str(key), item))
+        pending.extend(reversed(items))  # popped in the document's order
+    return problems
+
+
+_STEP = re.compile(r"\[(\d+)\]|[^.\[]+")  # a path's steps: "exercises", "[5]", "answer"
+
+
+def _is_key(value: Any) -> bool:
+    """A valid exercise or skill key (one that can name an item in a message)."""
+    limit = Exercise._meta.get_field("key").max_length
+    return isinstance(value, str) and KEY.fullmatch(value) is not None and len(value) <= limit
+
+
+def _locate(document: Any, problem: DocumentProblem) -> DocumentProblem:
+    """The problem with the key of each item on its path (``exercises[5] (cap-02).answer``) and, in a YAML
+    document, the line of the last mapping key on it unless it has one."""
+    node, line, path, done = document, None, "", 0
+    for step in _STEP.finditer(problem.path):
+        path, done = path + problem.path[done : step.end()], step.end()
+        if step[1] is not None:
+            index = int(step[1])
+            node = node[index] if isinstance(node, list) and index < len(node) else None
+            if isinstance(node, dict) and _is_key(node.get("key")):
+                path += f" ({node['key']})"
+            if isinstance(node, _Mapping):
+                line = node.line
+        else:
+            if isinstance(node, _Mapping):
+                line = node.key_lines.get(step[0], line)
+            node = node.get(step[0]) if isinstance(node, dict) else None
+    return DocumentProblem(path + problem.path[done:], problem.message, problem.line or line)
+
+
 def answer_problem(kind: str, choices: Any, answer: Any, tolerance: Any) -> tuple[str, str] | None:
     """The field at fault and the problem of an answer specification, or None (see ``check_exercise``)."""
     if kind == "multiple_choice":
         if not isinstance(choices, list) or len(choices) < 2:
             return "choices", "a multiple-choice exercise needs at least two choices"
         if not all(isinstance(choice, str) and choice.strip() for choice in choices):
-            return "choices", "choices must be non-empty strings"
+            return "choices", _retyped_item("choices", choices) or "choices must be non-empty strings"
         if len(set(choices)) != len(choices):
             return "choices", "choices must be distinct"
         if answer not in choices:
-            return "answer", "not one of the choices"
+            retyped = _retyped(answer)
+            return "answer", "not one of the choices" + (f": it was {retyped}" if retyped else "")
     elif kind == "numeric":
         if not _is_number(answer):
             return "answer", "a numeric exercise needs a number as its answer"
@@ -84,12 +309,12 @@ def answer_problem(kind: str, choices: Any, answer: Any, tolerance: Any) -> tupl
         if not isinstance(answer, list) or not answer:
             return "answer", "a text exercise needs a non-empty list of accepted answers"
         if not all(isinstance(text, str) and text.strip() for text in answer):
-            return "answer", "accepted answers must be non-empty strings"
+            return "answer", _retyped_item("answer", answer) or "accepted answers must be non-empty strings"
     return None
 
 
 def _check_unknown(item: dict, allowed: set[str], path: str, problems: list[DocumentProblem]) -> None:
-    for field in sorted(set(item) - allowed):
+    for field in sorted(set(item) - allowed, key=str):  # YAML may read a field name as a number
         problems.append(DocumentProblem(f"{path}{field}", "unknown field"))
 
 
@@ -109,7 +334,7 @@ def _required_text(
 ) -> str | None:
     value = item.get(field)
     if not isinstance(value, str) or not value.strip():
-        problems.append(DocumentProblem(f"{path}{field}", "required, a non-empty string"))
+        problems.append(DocumentProblem(f"{path}{field}", _retyped(value) or "required, a non-empty string"))
         return None
     _check_length(model, value, field, path, problems)
     return value
@@ -122,18 +347,20 @@ def _optional_text(
     if value is None:
         return
     if not isinstance(value, str):
-        problems.append(DocumentProblem(f"{path}{field}", "must be a string"))
+        problems.append(DocumentProblem(f"{path}{field}", _retyped(value) or "must be a string"))
     else:
         _check_length(model, value, field, path, problems)
 
 
-def _key_list(item: dict, field: str, path: str, problems: list[DocumentProblem]) -> list[str]:
+def _key_list(item: dict, field: str, path: str, problems: list[DocumentProblem]) -> list[str] | None:
+    """A list of skill keys: empty when left out, None (with its problem) when it is no list of texts."""
     value = item.get(field, [])
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(key, str) for key in value):
-        problems.append(DocumentProblem(f"{path}{field}", "must be a list of skill keys"))
-        return []
+        retyped = _retyped_item(field, value) if isinstance(value, list) else None
+        problems.append(DocumentProblem(f"{path}{field}", retyped or "must be a list of skill keys"))
+        return None
     return value
 
 
@@ -161,7 +388,8 @@ def _find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
 
 def check_exercise(exercise: dict, path: str, problems: list[DocumentProblem]) -> dict:
     """Check one exercise of a course document on its own, appending its problems (paths prefixed with
-    ``path``); return it normalised, every optional field filled with its default.
+    ``path``, each naming a field of the exercise); return it normalised, every optional field filled with
+    its default.
 
     What needs the rest of the document (duplicate keys, unknown skills) is checked by the caller. The
     import and the admin's exercise form both come through here, so an exercise saved in the admin exports
@@ -169,10 +397,10 @@ def check_exercise(exercise: dict, path: str, problems: list[DocumentProblem]) -
     """
     _check_unknown(exercise, EXERCISE_FIELDS, path, problems)
     key = _required_text(Exercise, exercise, "key", path, problems)
-    if key is not None and not KEY.match(key):
-        problems.append(DocumentProblem(f"{path}key", "use letters, digits, '.', '_' and '-'"))
+    if key is not None and not KEY.fullmatch(key):
+        problems.append(DocumentProblem(f"{path}key", KEY_RULE))
     exercise_skills = _key_list(exercise, "skills", path, problems)
-    if not exercise_skills and "skills" not in exercise:
+    if exercise_skills == []:  # an exercise of no skill would never be recommended
         problems.append(DocumentProblem(f"{path}skills", "required, at least one skill key"))
     kind = exercise.get("type")
     if kind not in EXERCISE_TYPES:
@@ -191,13 +419,19 @@ def check_exercise(exercise: dict, path: str, problems: list[DocumentProblem]) -
             problems.append(DocumentProblem(f"{path}{problem[0]}", problem[1]))
     hints = exercise.get("hints", [])
     if hints is not None and (not isinstance(hints, list) or not all(isinstance(h, str) for h in hints)):
-        problems.append(DocumentProblem(f"{path}hints", "must be a list of strings"))
+        retyped = _retyped_item("hints", hints) if isinstance(hints, list) else None
+        problems.append(DocumentProblem(f"{path}hints", retyped or "must be a list of strings"))
     difficulty = exercise.get("difficulty", 0.0)
     if difficulty is not None and not _is_number(difficulty):
         problems.append(DocumentProblem(f"{path}difficulty", "must be a real number (0 = average)"))
+    elif _is_number(difficulty):
+        try:  # the range the model field allows, as the admin holds it
+            Exercise._meta.get_field("difficulty").run_validators(difficulty)
+        except ValidationError as error:
+            problems.extend(DocumentProblem(f"{path}difficulty", message) for message in error.messages)
     return {
         "key": key,
-        "skills": exercise_skills,
+        "skills": exercise_skills or [],
         "type": kind,
         "prompt": exercise.get("prompt") or "",
         "choices": exercise.get("choices") or [],
@@ -212,9 +446,12 @@ def check_exercise(exercise: dict, path: str, problems: list[DocumentProblem]) -
 def validate_course_document(document: Any) -> dict:
     """Check a parsed course document; return it normalised or raise CourseDocumentError with every problem.
 
-    The normalised document has every optional field filled with its default, so the importer and the
-    exporter deal with one shape.
+    The normalised document has every optional field filled with its default (``published`` is None when
+    left out: the course keeps what it has), so the importer and the exporter deal with one shape.
     """
+    unstorable = [_locate(document, problem) for problem in _unstorable_texts(document)]
+    if unstorable:  # reported alone, as they come in the document: the other messages quote its texts
+        raise CourseDocumentError(sorted(unstorable, key=lambda problem: problem.line or 0))
     problems: list[DocumentProblem] = []
     if not isinstance(document, dict):
         raise CourseDocumentError(
@@ -222,11 +459,14 @@ def validate_course_document(document: Any) -> dict:
         )
     _check_unknown(document, COURSE_FIELDS, "", problems)
     slug = _required_text(Course, document, "slug", "", problems)
-    if slug and not SLUG.match(slug):
+    if slug and not SLUG.fullmatch(slug):
         problems.append(DocumentProblem("slug", "use lowercase letters, digits and single hyphens"))
     _required_text(Course, document, "title", "", problems)
     _optional_text(Course, document, "description", "", problems)
     _optional_text(Course, document, "language", "", problems)
+    published = document.get("published")
+    if published is not None and not isinstance(published, bool):
+        problems.append(DocumentProblem("published", "must be true or false"))
 
     skills = document.get("skills")
     if not isinstance(skills, list) or not skills:
@@ -243,11 +483,11 @@ def validate_course_document(document: Any) -> dict:
         key = _required_text(Skill, skill, "key", path, problems)
         _required_text(Skill, skill, "name", path, problems)
         _optional_text(Skill, skill, "description", path, problems)
-        prerequisites = _key_list(skill, "prerequisites", path, problems)
+        prerequisites = _key_list(skill, "prerequisites", path, problems) or []
         if key is None:
             continue
-        if not KEY.match(key):
-            problems.append(DocumentProblem(f"{path}key", "use letters, digits, '.', '_' and '-'"))
+        if not KEY.fullmatch(key):
+            problems.append(DocumentProblem(f"{path}key", KEY_RULE))
         if key in skill_keys:
             problems.append(
                 DocumentProblem(f"{path}key", f"duplicate skill key '{key}' (first at {skill_keys[key]})")
@@ -277,7 +517,7 @@ def validate_course_document(document: Any) -> dict:
             continue
         item = check_exercise(exercise, path, problems)
         key = item["key"]
-        if key is not None and KEY.match(key):
+        if key is not None and KEY.fullmatch(key):
             if key in exercise_keys:
                 problems.append(
                     DocumentProblem(
@@ -291,12 +531,13 @@ def validate_course_document(document: Any) -> dict:
                 problems.append(DocumentProblem(f"{path}skills[{position}]", f"unknown skill '{skill_key}'"))
         normalised_exercises.append(item)
     if problems:
-        raise CourseDocumentError(problems)
+        raise CourseDocumentError([_locate(document, problem) for problem in problems])
     return {
         "slug": slug,
         "title": document["title"],
         "description": document.get("description") or "",
         "language": document.get("language") or "en",
+        "published": published,
         "skills": [
             {
                 "key": skill["key"],

@@ -49,22 +49,72 @@ class CourseDetailSerializer(CourseSerializer):
 
 
 class CourseDocumentSerializer(serializers.Serializer):
-    """The course document of the import endpoint; validated in full by courses.documents."""
+    """The import endpoint's course document, validated in full by courses.documents (docs/courses.md)."""
 
     slug = serializers.CharField()
     title = serializers.CharField()
     description = serializers.CharField(required=False, allow_blank=True)
     language = serializers.CharField(required=False)
+    published = serializers.BooleanField(
+        required=False, help_text="Left out: a new course is published, an existing one keeps its setting."
+    )
     skills = serializers.ListField(child=serializers.DictField())
     exercises = serializers.ListField(child=serializers.DictField())
 
 
+class CourseDocumentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The course document: YAML, or JSON when its name ends in .json.")
+
+
+class ImportOptionsSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField(
+        default=False, help_text="Check the document and report what would change; change nothing."
+    )
+
+
+class AnsweredSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    attempts = serializers.IntegerField(help_text="Attempts learners have made on the exercise.")
+
+
+class SkillLeftSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    exercises = serializers.IntegerField(help_text="Exercises still linked to it (inactive, or from a log).")
+    attempts = serializers.IntegerField(help_text="Attempts on those exercises.")
+
+
+def _keys(help_text: str) -> serializers.ListField:
+    return serializers.ListField(child=serializers.CharField(), help_text=help_text)
+
+
 class ImportResultSerializer(serializers.Serializer):
-    slug = serializers.CharField()
-    created = serializers.BooleanField()
-    skills = serializers.IntegerField()
-    exercises = serializers.IntegerField()
+    """What the import did (in a dry run: would have done), key by key."""
+
+    slug = serializers.CharField(source="course.slug")
+    created = serializers.BooleanField(help_text="The course is new (in a dry run: would be).")
+    dry_run = serializers.BooleanField(help_text="True: nothing was changed.")
+    published = serializers.BooleanField(help_text="Whether students see the course in the catalogue.")
+    skills = serializers.IntegerField(help_text="Skills in the document.")
+    exercises = serializers.IntegerField(help_text="Exercises in the document.")
     deactivated = serializers.IntegerField(help_text="Exercises missing from the document, now inactive.")
+    skills_created = _keys("Skills new to the course.")
+    skills_updated = _keys("Skills whose name, description or prerequisites changed.")
+    skills_not_in_document = SkillLeftSerializer(
+        many=True, help_text="Skills of the course the document left out, kept."
+    )
+    skills_deleted = _keys("Skills the document left out that nothing referred to, deleted.")
+    exercises_created = _keys("Exercises new to the course.")
+    exercises_updated = _keys("Exercises whose content or skills changed.")
+    answers_changed = AnsweredSerializer(
+        many=True, help_text="Exercises whose answer changed; their attempts keep the result they were given."
+    )
+    exercises_deactivated = AnsweredSerializer(
+        many=True, help_text="Exercises missing from the document, now inactive; their attempts are kept."
+    )
+    exercises_reactivated = _keys(
+        "Inactive exercises (deactivated in the admin or by an earlier import), made active again."
+    )
+    warnings = _keys("What may not be what the author meant, such as a rename that loses learners' history.")
 
 
 class OverrideSerializer(serializers.ModelSerializer):

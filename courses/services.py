@@ -5,75 +5,270 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Count
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from courses.documents import validate_course_document
-from courses.models import Course, Exercise, Override, Skill
+from courses.models import Course, Exercise, Override, Skill, skill_ids_by_exercise
+
+EXERCISE_CONTENT = ("type", "prompt", "choices", "answer", "tolerance", "hints", "explanation", "difficulty")
+MARKING = ("type", "answer", "tolerance")  # what decides whether a response is right
+
+
+@dataclass(frozen=True)
+class Answered:
+    """An exercise, by key, and how many attempts learners have made on it."""
+
+    key: str
+    attempts: int
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.attempts} attempt{pluralize(self.attempts)})"
+
+
+@dataclass(frozen=True)
+class SkillLeft:
+    """A skill of the course that the document no longer has, kept for what still refers to it: the
+    exercises linked to it (all of them inactive, or imported from a log) and their attempts."""
+
+    key: str
+    exercises: int
+    attempts: int
+
+    def __str__(self) -> str:
+        exercises = f"{self.exercises} exercise{pluralize(self.exercises)}"
+        return f"{self.key} ({exercises}, {self.attempts} attempt{pluralize(self.attempts)})"
+
+
+@dataclass(frozen=True)
+class PossibleRename:
+    """An exercise with attempts that was deactivated while others were created in one of its skills."""
+
+    deactivated: Answered
+    created: list[str]
+
+    def __str__(self) -> str:
+        created = " and ".join(self.created)
+        were = "was" if len(self.created) == 1 else "were"
+        return (
+            f"exercise {self.deactivated} deactivated while "
+            f"{created} {were} created in the same skill: if this is a rename, learners' history stays "
+            f"with {self.deactivated.key}"
+        )
 
 
 @dataclass(frozen=True)
 class ImportSummary:
+    """What an import did, or in a dry run would have done, key by key (lists in document or key order)."""
+
     course: Course
     created: bool
-    skills: int
-    exercises: int
-    deactivated: int
+    dry_run: bool
+    published: bool
+    has_teacher: bool
+    skills: int  # in the document
+    exercises: int  # in the document
+    skills_created: list[str]
+    skills_updated: list[str]
+    skills_not_in_document: list[SkillLeft]  # kept
+    skills_deleted: list[str]  # not in the document, and nothing referred to them
+    exercises_created: list[str]
+    exercises_updated: list[str]
+    answers_changed: list[Answered]
+    exercises_deactivated: list[Answered]
+    exercises_reactivated: list[str]  # inactive (a teacher's doing, or an earlier import's), active again
+    possible_renames: list[PossibleRename]
+
+    @property
+    def deactivated(self) -> int:
+        return len(self.exercises_deactivated)
+
+    @property
+    def warnings(self) -> list[str]:
+        return [str(rename) for rename in self.possible_renames]
 
 
-@transaction.atomic
-def import_course(document: Any, teacher: AbstractBaseUser | None = None) -> ImportSummary:
-    """Create or update a course from a course document, all or nothing.
+@dataclass(frozen=True)
+class _ExerciseChanges:
+    created: list[str]
+    updated: list[str]
+    answers_changed: list[Answered]
+    deactivated: list[Answered]
+    reactivated: list[str]
+    possible_renames: list[PossibleRename]
+    skills_left: list[SkillLeft]
+    engine_reads_changed: bool  # links, activation or difficulty: what progress and the engine read
+
+
+def import_course(
+    document: Any, teacher: AbstractBaseUser | None = None, *, dry_run: bool = False
+) -> ImportSummary:
+    """Create or update a course from a course document, all or nothing, and say what changed.
 
     Skills and exercises are matched by key, so re-importing updates them in place and every attempt on
-    them is kept; exercises missing from the new document are deactivated, never deleted. Raises
-    CourseDocumentError (listing every problem with its path) before anything is written.
+    them is kept; exercises missing from the new document are deactivated, never deleted, and a skill
+    missing from it is kept while an exercise or an override refers to it. A dry run computes the same
+    summary and rolls everything back. Raises CourseDocumentError (listing every problem with its path)
+    before anything is written.
     """
     doc = validate_course_document(document)
+    with transaction.atomic():
+        summary = _write_course(doc, teacher, dry_run)
+        if dry_run:
+            transaction.set_rollback(True)  # the on-commit rebuild of progress goes with it
+    return summary
+
+
+def _write_course(doc: dict, teacher: AbstractBaseUser | None, dry_run: bool) -> ImportSummary:
+    published = doc["published"]
     course, created = Course.objects.select_for_update().get_or_create(
         slug=doc["slug"],
-        defaults={"title": doc["title"], "description": doc["description"], "language": doc["language"]},
+        defaults={
+            "title": doc["title"],
+            "description": doc["description"],
+            "language": doc["language"],
+            "published": True if published is None else published,
+        },
     )
     if not created:
         course.title, course.description, course.language = doc["title"], doc["description"], doc["language"]
-        course.save(update_fields=["title", "description", "language", "updated_at"])
+        course.published = course.published if published is None else published
+        course.save(update_fields=["title", "description", "language", "published", "updated_at"])
     if teacher is not None:
         course.teachers.add(teacher)
-
-    skills: dict[str, Skill] = {}
-    for item in doc["skills"]:
-        skill, _ = Skill.objects.update_or_create(
-            course=course,
-            key=item["key"],
-            defaults={"name": item["name"], "description": item["description"]},
-        )
-        skills[skill.key] = skill
-    for item in doc["skills"]:
-        skills[item["key"]].prerequisites.set([skills[key] for key in item["prerequisites"]])
-
-    keys = []
-    for item in doc["exercises"]:
-        exercise, _ = Exercise.objects.update_or_create(
-            course=course,
-            key=item["key"],
-            defaults={
-                "type": item["type"],
-                "prompt": item["prompt"],
-                "choices": item["choices"],
-                "answer": item["answer"],
-                "tolerance": item["tolerance"],
-                "hints": item["hints"],
-                "explanation": item["explanation"],
-                "difficulty": item["difficulty"],
-                "active": True,
-                "imported": False,
-            },
-        )
-        exercise.skills.set([skills[key] for key in item["skills"]])
-        keys.append(item["key"])
-    deactivated = (
-        Exercise.objects.practisable().filter(course=course).exclude(key__in=keys).update(active=False)
+    skills, skills_created, skills_updated = _write_skills(course, doc["skills"])
+    changes = _write_exercises(course, doc["exercises"], skills)
+    skills_deleted = _delete_unused(course, changes.skills_left)
+    if changes.engine_reads_changed or skills_deleted:
+        _progress_changed(course.pk, list(course.enrollments.values_list("learner_id", flat=True)))
+    return ImportSummary(
+        course=course,
+        created=created,
+        dry_run=dry_run,
+        published=course.published,
+        has_teacher=course.teachers.exists(),
+        skills=len(skills),
+        exercises=len(doc["exercises"]),
+        skills_created=skills_created,
+        skills_updated=skills_updated,
+        skills_not_in_document=[left for left in changes.skills_left if left.key not in skills_deleted],
+        skills_deleted=skills_deleted,
+        exercises_created=changes.created,
+        exercises_updated=changes.updated,
+        answers_changed=changes.answers_changed,
+        exercises_deactivated=changes.deactivated,
+        exercises_reactivated=changes.reactivated,
+        possible_renames=changes.possible_renames,
     )
-    return ImportSummary(course, created, len(skills), len(keys), deactivated)
+
+
+def _write_skills(course: Course, items: list[dict]) -> tuple[dict[str, Skill], list[str], list[str]]:
+    """Create or update the document's skills and their prerequisites; return them by key, and the keys
+    of those created and of those changed."""
+    before = {skill.key: skill for skill in course.skills.all()}
+    key_of = {skill.pk: skill.key for skill in before.values()}
+    prerequisites_before: dict[str, set[str]] = {}
+    for skill_id, prerequisite_id in course.prerequisite_pairs():
+        prerequisites_before.setdefault(key_of[skill_id], set()).add(key_of[prerequisite_id])
+    skills: dict[str, Skill] = {}
+    changed: set[str] = set()
+    for item in items:
+        key, name, description = item["key"], item["name"], item["description"]
+        skill = before.get(key)
+        if skill is None:
+            skill = Skill.objects.create(course=course, key=key, name=name, description=description)
+        elif (skill.name, skill.description) != (name, description):
+            skill.name, skill.description = name, description
+            skill.save(update_fields=["name", "description"])
+            changed.add(key)
+        skills[key] = skill
+    for item in items:
+        prerequisites = set(item["prerequisites"])
+        if prerequisites != prerequisites_before.get(item["key"], set()):
+            skills[item["key"]].prerequisites.set([skills[key] for key in prerequisites])
+            changed.add(item["key"])
+    created = [item["key"] for item in items if item["key"] not in before]
+    updated = [item["key"] for item in items if item["key"] in before and item["key"] in changed]
+    return skills, created, updated
+
+
+def _write_exercises(course: Course, items: list[dict], skills: dict[str, Skill]) -> _ExerciseChanges:
+    """Create or update the document's exercises, deactivate the course's others, and say what changed."""
+    before = {
+        exercise.key: exercise for exercise in course.exercises.annotate(attempt_total=Count("attempts"))
+    }
+    key_of = dict(course.skills.values_list("pk", "key"))
+    links_before = {
+        exercise_id: {key_of[skill_id] for skill_id in skill_ids}
+        for exercise_id, skill_ids in skill_ids_by_exercise(course.pk).items()
+    }
+    created, updated, answers_changed, reactivated = [], [], [], []
+    engine_reads_changed = False
+    for item in items:
+        key, content = item["key"], {name: item[name] for name in EXERCISE_CONTENT}
+        exercise = before.get(key)
+        if exercise is None:
+            exercise = Exercise.objects.create(course=course, key=key, **content)
+            exercise.skills.set([skills[skill] for skill in item["skills"]])
+            created.append(key)
+            engine_reads_changed = True
+            continue
+        changed = [name for name in EXERCISE_CONTENT if getattr(exercise, name) != content[name]]
+        relinked = set(item["skills"]) != links_before.get(exercise.pk, set())
+        if changed or relinked:
+            updated.append(key)
+        if set(changed) & set(MARKING):
+            answers_changed.append(Answered(key, exercise.attempt_total))
+        if not exercise.active:
+            reactivated.append(key)
+        engine_reads_changed |= relinked or not exercise.active or "difficulty" in changed
+        if changed or not exercise.active or exercise.imported:
+            for name in changed:
+                setattr(exercise, name, content[name])
+            exercise.active, exercise.imported = True, False
+            exercise.save()
+        if relinked:
+            exercise.skills.set([skills[skill] for skill in item["skills"]])
+
+    skills_of = {item["key"]: set(item["skills"]) for item in items}
+    others = [exercise for key, exercise in sorted(before.items()) if key not in skills_of]
+    gone = [exercise for exercise in others if exercise.active and not exercise.imported]
+    Exercise.objects.filter(pk__in=[exercise.pk for exercise in gone]).update(active=False)
+    possible_renames = []
+    for exercise in gone:
+        successors = [key for key in created if skills_of[key] & links_before.get(exercise.pk, set())]
+        if exercise.attempt_total and successors:
+            possible_renames.append(
+                PossibleRename(Answered(exercise.key, exercise.attempt_total), successors)
+            )
+    # The document's exercises are linked to its skills only: a skill it left out keeps the others'.
+    left = {key: SkillLeft(key, 0, 0) for key in sorted(set(key_of.values()) - set(skills))}
+    for exercise in others:
+        for key in links_before.get(exercise.pk, set()) & left.keys():
+            left[key] = SkillLeft(key, left[key].exercises + 1, left[key].attempts + exercise.attempt_total)
+    return _ExerciseChanges(
+        created=created,
+        updated=updated,
+        answers_changed=answers_changed,
+        deactivated=[Answered(exercise.key, exercise.attempt_total) for exercise in gone],
+        reactivated=reactivated,
+        possible_renames=possible_renames,
+        skills_left=list(left.values()),
+        engine_reads_changed=engine_reads_changed or bool(gone),
+    )
+
+
+def _delete_unused(course: Course, skills_left: list[SkillLeft]) -> list[str]:
+    """Delete the skills left out of the document that no exercise is linked to and no override names (a
+    skill renamed along with its exercises, say); return their keys. The others are kept, and reported."""
+    unused = [left.key for left in skills_left if not left.exercises]
+    named = set(
+        Override.objects.filter(course=course, skill__key__in=unused).values_list("skill__key", flat=True)
+    )
+    deleted = [key for key in unused if key not in named]
+    Skill.objects.filter(course=course, key__in=deleted).delete()
+    return deleted
 
 
 def export_course(course: Course) -> dict:
@@ -113,15 +308,20 @@ def export_course(course: Course) -> dict:
     return document
 
 
-def _reset_changed(override: Override) -> None:
-    """A reset added or ended changes which of the learner's attempts count: the adapted state is dropped,
-    so the engine adapts afresh to those, and the progress read model is rebuilt from them on commit."""
+def _progress_changed(course_id: int, learner_ids: list[int]) -> None:
+    """What the engine reads of these learners in the course changed (which of their attempts count, or the
+    exercises and skills those count for): their adapted states are dropped, so the engine adapts afresh,
+    and their progress read model is rebuilt from the attempt log once the change is committed."""
     from learners.tasks import update_skill_progress
     from metamodel.models import LearnerState
 
-    LearnerState.objects.filter(learner_id=override.learner_id, course_id=override.course_id).delete()
-    learner_id, course_id = override.learner_id, override.course_id
-    transaction.on_commit(lambda: update_skill_progress.delay(learner_id, course_id))
+    LearnerState.objects.filter(course_id=course_id, learner_id__in=learner_ids).delete()
+
+    def rebuild() -> None:
+        for learner_id in learner_ids:
+            update_skill_progress.delay(learner_id, course_id)
+
+    transaction.on_commit(rebuild)
 
 
 @transaction.atomic
@@ -131,8 +331,8 @@ def add_override(override: Override, teacher: AbstractBaseUser) -> Override:
     override.created_by = teacher
     override.full_clean()
     override.save()
-    if override.kind == Override.Kind.RESET_STATE:
-        _reset_changed(override)
+    if override.kind == Override.Kind.RESET_STATE:  # it changes which of the learner's attempts count
+        _progress_changed(override.course_id, [override.learner_id])
     return override
 
 
@@ -143,5 +343,5 @@ def end_override(override: Override) -> Override:
         override.ended_at = timezone.now()
         override.save(update_fields=["ended_at"])
         if override.kind == Override.Kind.RESET_STATE:
-            _reset_changed(override)
+            _progress_changed(override.course_id, [override.learner_id])
     return override

@@ -35,16 +35,16 @@ def test_every_problem_is_reported_with_its_path():
     document["exercises"].append(copy.deepcopy(document["exercises"][0]))
     assert problems_of(document) == [
         "slug: use lowercase letters, digits and single hyphens",
-        "skills[3].key: duplicate skill key 'counting' (first at skills[0])",
-        "skills[1].prerequisites[0]: unknown skill 'ghost'",
-        "exercises[0].skills[0]: unknown skill 'nowhere'",
-        "exercises[1].answer: not one of the choices",
-        "exercises[2].answer: a text exercise needs a non-empty list of accepted answers",
-        "exercises[3].type: must be one of multiple_choice, numeric, text",
-        "exercises[4].tolerance: must be a non-negative number",
-        "exercises[5].difficulty: must be a real number (0 = average)",
-        "exercises[6].key: duplicate exercise key 'count-1' (first at exercises[0])",
-        "exercises[6].skills[0]: unknown skill 'nowhere'",
+        "skills[3] (counting).key: duplicate skill key 'counting' (first at skills[0])",
+        "skills[1] (addition).prerequisites[0]: unknown skill 'ghost'",
+        "exercises[0] (count-1).skills[0]: unknown skill 'nowhere'",
+        "exercises[1] (count-2).answer: not one of the choices",
+        "exercises[2] (count-3).answer: a text exercise needs a non-empty list of accepted answers",
+        "exercises[3] (add-1).type: must be one of multiple_choice, numeric, text",
+        "exercises[4] (add-2).tolerance: must be a non-negative number",
+        "exercises[5] (mul-1).difficulty: must be a real number (0 = average)",
+        "exercises[6] (count-1).key: duplicate exercise key 'count-1' (first at exercises[0])",
+        "exercises[6] (count-1).skills[0]: unknown skill 'nowhere'",
     ]
     assert not Course.objects.exists()
 
@@ -58,9 +58,9 @@ def test_numbers_too_large_for_a_float_are_refused_with_their_path():
     document["exercises"][3]["answer"] = HUGE
     document["exercises"][4]["tolerance"] = HUGE
     assert problems_of(document) == [
-        "exercises[0].difficulty: must be a real number (0 = average)",
-        "exercises[3].answer: a numeric exercise needs a number as its answer",
-        "exercises[4].tolerance: must be a non-negative number",
+        "exercises[0] (count-1).difficulty: must be a real number (0 = average)",
+        "exercises[3] (add-1).answer: a numeric exercise needs a number as its answer",
+        "exercises[4] (add-2).tolerance: must be a non-negative number",
     ]
 
 
@@ -88,7 +88,7 @@ def test_the_import_endpoint_answers_such_documents_with_field_errors(teacher):
     assert response.status_code == 400
     assert response.json() == {
         "slug": ["at most 50 characters (it has 300)"],
-        "exercises[3].answer": ["a numeric exercise needs a number as its answer"],
+        "exercises[3] (add-1).answer": ["a numeric exercise needs a number as its answer"],
     }
 
 
@@ -107,7 +107,7 @@ def test_a_document_that_is_not_a_mapping_is_refused():
 def test_unknown_fields_are_refused_so_typos_do_not_vanish():
     document = arithmetic_document()
     document["exercises"][0]["hint"] = ["singular by mistake"]
-    assert problems_of(document) == ["exercises[0].hint: unknown field"]
+    assert problems_of(document) == ["exercises[0] (count-1).hint: unknown field"]
 
 
 def test_a_failed_reimport_leaves_the_course_as_it_was(course):
@@ -158,9 +158,9 @@ def test_the_import_command_names_the_file_and_each_problem(tmp_path):
     path.write_text(yaml.safe_dump(document))
     with pytest.raises(CommandError) as caught:
         call_command("import_course", str(path))
-    assert (
-        str(caught.value)
-        == f"{path}: nothing imported, 1 problem(s):\n  exercises[1].answer: not one of the choices"
+    assert str(caught.value) == (
+        f"{path}: nothing imported, 1 problem(s):\n"
+        "  line 13: exercises[1] (count-2).answer: not one of the choices"  # the line of "answer:"
     )
 
 
@@ -169,14 +169,16 @@ def test_the_import_command_names_a_number_too_large(tmp_path):
     document = arithmetic_document()
     document["exercises"][0]["difficulty"] = HUGE
     path.write_text(json.dumps(document))
-    with pytest.raises(CommandError, match=r"exercises\[0\]\.difficulty: must be a real number"):
+    with pytest.raises(CommandError, match=r"exercises\[0\] \(count-1\)\.difficulty: must be a real number"):
         call_command("import_course", str(path))
 
 
 def test_the_import_command_reports_broken_yaml(tmp_path):
     path = tmp_path / "broken.yaml"
     path.write_text("slug: [unclosed\n")
-    with pytest.raises(CommandError, match="not valid JSON or YAML"):
+    with pytest.raises(
+        CommandError, match=r"broken\.yaml: nothing imported.*\n  line 2: not valid YAML: expected ','"
+    ):
         call_command("import_course", str(path))
 
 

@@ -60,18 +60,25 @@ def test_teachers_import_a_course_and_become_its_teachers(teacher, other_teacher
     document = arithmetic_document("algebra")
     response = client_for(other_teacher).post("/api/v1/courses/import/", document, format="json")
     assert response.status_code == 201
-    assert response.json() == {
+    body = response.json()
+    assert {key: body[key] for key in ("slug", "created", "skills", "exercises", "deactivated", "dry_run")} == {
         "slug": "algebra",
         "created": True,
         "skills": 3,
         "exercises": 6,
         "deactivated": 0,
+        "dry_run": False,
     }
+    assert body["exercises_created"] == ["count-1", "count-2", "count-3", "add-1", "add-2", "mul-1"]
     assert list(Course.objects.get(slug="algebra").teachers.all()) == [other_teacher]
     document["exercises"] = document["exercises"][:4]
     again = client_for(other_teacher).post("/api/v1/courses/import/", document, format="json")
     assert again.status_code == 200
     assert again.json()["deactivated"] == 2
+    assert again.json()["exercises_deactivated"] == [
+        {"key": "add-2", "attempts": 0},
+        {"key": "mul-1", "attempts": 0},
+    ]
 
 
 def test_import_reports_every_problem_by_path_and_writes_nothing(teacher):
@@ -81,7 +88,7 @@ def test_import_reports_every_problem_by_path_and_writes_nothing(teacher):
     response = client_for(teacher).post("/api/v1/courses/import/", document, format="json")
     assert response.status_code == 400
     body = response.json()
-    assert body["exercises[1].answer"] == ["not one of the choices"]
+    assert body["exercises[1] (count-2).answer"] == ["not one of the choices"]
     assert "cycle" in body["skills"][0]
     assert not Course.objects.filter(slug="broken").exists()
 
