@@ -61,7 +61,8 @@ def test_teachers_import_a_course_and_become_its_teachers(teacher, other_teacher
     response = client_for(other_teacher).post("/api/v1/courses/import/", document, format="json")
     assert response.status_code == 201
     body = response.json()
-    assert {key: body[key] for key in ("slug", "created", "skills", "exercises", "deactivated", "dry_run")} == {
+    counts = ("slug", "created", "skills", "exercises", "deactivated", "dry_run")
+    assert {key: body[key] for key in counts} == {
         "slug": "algebra",
         "created": True,
         "skills": 3,
