@@ -42,6 +42,11 @@ class Recommendation(models.Model):
         related_name="next_recommendations",
         help_text="The attempt whose answer this recommendation was returned with.",
     )
+    history_until = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text="The id of the learner's latest attempt in the course that the decision read (0: none).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

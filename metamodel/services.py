@@ -226,9 +226,8 @@ def recommend_next(
         choice = choose_by_rule(graph.skills, graph.exercises, history.past, steering)
     if choice is None:
         raise NothingToPractise(course.slug)
-    stored = choice.candidates[:CANDIDATES_STORED]
     keys = graph.keys
-    return Recommendation.objects.create(
+    decision = Recommendation(
         learner=learner,
         course=course,
         exercise_id=choice.exercise_id,
@@ -242,9 +241,33 @@ def recommend_next(
                 "score": round(c.score, 4),
                 "probability": round(c.probability, 4),
             }
-            for c in stored
+            for c in choice.candidates[:CANDIDATES_STORED]
         ],
         model_version=version if predictions else None,
         predicted_correct=predictions.get(choice.exercise_id),
         after_attempt=after_attempt,
+        history_until=history.last_attempt_id,
     )
+    if after_attempt is None and (repeated := _same_open_decision(decision)) is not None:
+        return repeated
+    decision.save()
+    return decision
+
+
+def _same_open_decision(decision: Recommendation) -> Recommendation | None:
+    """The learner's latest recommendation in the course when it is still open (unanswered) and the same
+    decision, from the same history, as ``decision``: asking again (a reload, a client polling next) then
+    returns it instead of storing a copy, so the decision log holds each decision once (as offline
+    evaluation from the logged propensities needs) and cannot be grown by asking."""
+    latest = (
+        Recommendation.objects.filter(learner=decision.learner, course=decision.course)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    # The predictions, and so the scores, move a little with the time since the last answer: the same
+    # decision is the same exercise for the same reasons, and the log keeps its first scoring.
+    same = latest is not None and all(
+        getattr(latest, name) == getattr(decision, name)
+        for name in ("history_until", "exercise_id", "policy", "model_version_id", "reasons")
+    )
+    return latest if same and not latest.attempts.exists() else None

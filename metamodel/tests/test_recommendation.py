@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from conftest import answer_via_api, train_on_simulated_learners
+from conftest import answer_via_api, client_for, train_on_simulated_learners
 from courses.models import Exercise
 from metamodel.histories import course_graph, learner_history
 from metamodel.models import LearnerState, Recommendation
@@ -184,3 +184,25 @@ def test_a_pinned_skill_left_without_exercises_is_passed_over_and_the_learner_to
     assert (
         "your teacher pinned a skill that has no exercise to practise: it is passed over" in body["reasons"]
     )
+
+
+@pytest.mark.parametrize("with_model", [False, True])
+def test_asking_again_without_answering_returns_the_same_decision_once_logged(enrolled, course, with_model):
+    if with_model:
+        train_on_simulated_learners()
+    first = [enrolled.get("/api/v1/courses/arithmetic/next/").json() for _ in range(5)]
+    assert {body["recommendation"] for body in first} == {first[0]["recommendation"]}
+    assert Recommendation.objects.count() == 1
+    # An answer is new history: the next decision is a new one, and asking again repeats that one.
+    answer_via_api(enrolled, first[0]["key"], "0", "k1", recommendation=first[0]["recommendation"])
+    after = [enrolled.get("/api/v1/courses/arithmetic/next/").json()["recommendation"] for _ in range(3)]
+    assert len(set(after)) == 1 and after[0] != first[0]["recommendation"]
+
+
+def test_a_teachers_pin_makes_a_new_decision_though_nothing_was_answered(enrolled, course, teacher):
+    open_one = enrolled.get("/api/v1/courses/arithmetic/next/").json()
+    other = course.exercises.exclude(key=open_one["key"]).order_by("key").first()
+    pin = {"course": "arithmetic", "kind": "pin_exercise", "exercise": other.key, "reason": "Try this one."}
+    assert client_for(teacher).post("/api/v1/overrides/", pin, format="json").status_code == 201
+    pinned = enrolled.get("/api/v1/courses/arithmetic/next/").json()
+    assert pinned["key"] == other.key and pinned["recommendation"] != open_one["recommendation"]
