@@ -5,6 +5,7 @@ in-process, DEBUG on. Production sets DJANGO_DEBUG=0, DJANGO_SECRET_KEY, DATABAS
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -113,6 +114,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "learners:catalogue"
 LOGOUT_REDIRECT_URL = "login"
+# Classroom machines are shared: the session cookie goes when the browser closes and, as browsers that
+# restore tabs keep it, expires anyway this long after login (12 hours unless set, in seconds).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_COOKIE_AGE", int(timedelta(hours=12).total_seconds()))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -139,12 +144,40 @@ TORCH_THREADS = env_int("TORCH_THREADS", 1)
 # Self-service sign-up through the API and the student pages; a school that provisions accounts turns it off.
 REGISTRATION_OPEN = env_bool("REGISTRATION_OPEN", True)
 
+# Signing in and signing up through the API (auth/token/, auth/register/) is limited per client: password
+# guessing and username probing. A rate is N/second, N/minute, N/hour or N/day; beyond it, a 429.
+AUTH_THROTTLE_RATE = env_str("AUTH_THROTTLE_RATE", "10/minute")
+if not re.fullmatch(r"[0-9]+/[smhd][a-z]*", AUTH_THROTTLE_RATE):
+    raise ImproperlyConfigured(
+        f"AUTH_THROTTLE_RATE is {AUTH_THROTTLE_RATE!r}: give a number of requests per second, minute, hour "
+        "or day, e.g. 10/minute"
+    )
+# The limits count in Django's cache, which is per process unless CACHE_URL names a shared one: with several
+# gunicorn workers or web replicas, set a Redis URL, a database of its own (redis://redis:6379/1; the
+# broker's queues live in another, and clearing the cache empties the whole database).
+CACHE_URL = env_str("CACHE_URL")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON bodies only: no form or multipart body (whose files DATA_UPLOAD_MAX_MEMORY_SIZE does not limit)
+    # anywhere but the course import, which names its own parsers.
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # A view with a throttle_scope is rate-limited per client: its user, or its address when anonymous.
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"auth": AUTH_THROTTLE_RATE},
+    # A client's address: REMOTE_ADDR, or behind NUM_PROXIES proxies (the TLS load balancer: 1) the entry
+    # the outermost one appended to X-Forwarded-For; the entries before it are the client's to forge.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.PageSizePagination",

@@ -6,12 +6,13 @@ import django_filters
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -34,13 +35,24 @@ from learners.services import (
     register_student,
 )
 
+THROTTLED = OpenApiResponse(
+    description="Too many sign-in or sign-up requests from this client (AUTH_THROTTLE_RATE, 10 a minute by "
+    "default); the Retry-After header gives the seconds to wait."
+)
+
 
 class RegisterView(APIView):
     permission_classes = [AllowAny]
+    throttle_scope = "auth"
 
     @extend_schema(
         request=RegisterSerializer,
-        responses={201: TokenSerializer, 400: OpenApiResponse(description="Field errors."), 403: None},
+        responses={
+            201: TokenSerializer,
+            400: OpenApiResponse(description="Field errors."),
+            403: None,
+            429: THROTTLED,
+        },
         description="Create a student account and return its API token. Off when REGISTRATION_OPEN is false.",
     )
     def post(self, request: Request) -> Response:
@@ -55,8 +67,27 @@ class RegisterView(APIView):
         )
 
 
+@extend_schema_view(post=extend_schema(responses={200: AuthTokenSerializer, 429: THROTTLED}))
 class TokenView(ObtainAuthToken):
     """Exchange a username and password for the account's API token."""
+
+    # ObtainAuthToken brings its own parsers (forms and multipart too) and no throttle: the API's instead.
+    parser_classes = APIView.parser_classes
+    throttle_classes = APIView.throttle_classes
+    throttle_scope = "auth"
+
+    def get_permissions(self) -> list[BasePermission]:
+        return [IsAuthenticated()] if self.request.method == "DELETE" else [AllowAny()]
+
+    @extend_schema(
+        request=None,
+        responses={204: None, 429: THROTTLED},
+        description="Revoke the caller's API token (a sign-out): it no longer authenticates; POST makes a "
+        "new one. A new password for the account revokes it too.",
+    )
+    def delete(self, request: Request) -> Response:
+        Token.objects.filter(user=request.user).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class AttemptFilter(django_filters.FilterSet):
@@ -70,8 +101,15 @@ class AttemptFilter(django_filters.FilterSet):
         fields = ["course", "exercise", "correct", "source", "since"]
 
     def filter_since(self, queryset: QuerySet[Attempt], name: str, value: datetime) -> QuerySet[Attempt]:
-        # ISO 8601 allows offsets PostgreSQL refuses (beyond ±15:59); the same instant in UTC is fine.
-        return queryset.filter(created_at__gte=value.astimezone(UTC))
+        # ISO 8601 allows offsets PostgreSQL refuses (beyond ±15:59); the same instant in UTC is fine, where
+        # there is one: 9999-12-31T23:59:59-23:59 is after the last datetime Python has.
+        try:
+            since = value.astimezone(UTC)
+        except OverflowError as error:
+            raise ValidationError(
+                {"since": ["Enter a date and time between years 1 and 9999 in UTC."]}
+            ) from error
+        return queryset.filter(created_at__gte=since)
 
 
 IDEMPOTENCY_KEY = OpenApiParameter(

@@ -28,6 +28,7 @@ in the browser, or over HTTP with ``--via-api`` (``metamodel.management.commands
 import json
 import math
 import secrets
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -518,6 +519,10 @@ def run_adaptive(
     return outcomes
 
 
+# A client told to slow down (HTTP 429) waits as long as the server says, this many times at most.
+RATE_LIMIT_RETRIES = 30
+
+
 class ApiClient:
     """The REST API over HTTP with a token, as a student's app would use it (``urllib.request``)."""
 
@@ -537,11 +542,15 @@ class ApiClient:
                 **(headers or {}),
             },
         )
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                return json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as error:
-            raise ApiError(f"{method} {path}: HTTP {error.code} {error.read()[:300]!r}") from error
+        for _ in range(RATE_LIMIT_RETRIES):
+            try:
+                with urllib.request.urlopen(request, timeout=60) as response:
+                    return json.loads(response.read() or b"null")
+            except urllib.error.HTTPError as error:
+                if error.code != 429:  # signing up many learners from one address meets the rate limit
+                    raise ApiError(f"{method} {path}: HTTP {error.code} {error.read()[:300]!r}") from error
+                time.sleep(min(float(error.headers.get("Retry-After") or 1), 120))
+        raise ApiError(f"{method} {path}: still rate-limited after {RATE_LIMIT_RETRIES} tries")
 
 
 class ApiError(Exception):

@@ -1,4 +1,4 @@
-"""With DEBUG off the site refuses to start on a secret key that is public."""
+"""Settings checked at start-up: with DEBUG off, a public secret key stops it, as does a malformed rate."""
 
 import os
 import subprocess
@@ -34,3 +34,10 @@ def test_with_debug_off_a_missing_or_public_secret_key_stops_the_start(key):
 def test_a_real_key_with_debug_off_and_no_key_with_debug_on_start():
     assert start(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x7-" + "k" * 60).returncode == 0
     assert start().returncode == 0
+
+
+def test_a_malformed_sign_in_rate_stops_the_start_rather_than_every_sign_in():
+    started = start(AUTH_THROTTLE_RATE="10 per minute")
+    assert started.returncode != 0
+    assert "ImproperlyConfigured: AUTH_THROTTLE_RATE is '10 per minute'" in started.stderr
+    assert start(AUTH_THROTTLE_RATE="100/hour").returncode == 0
