@@ -144,14 +144,19 @@ TORCH_THREADS = env_int("TORCH_THREADS", 1)
 # Self-service sign-up through the API and the student pages; a school that provisions accounts turns it off.
 REGISTRATION_OPEN = env_bool("REGISTRATION_OPEN", True)
 
-# Signing in and signing up through the API (auth/token/, auth/register/) is limited per client: password
-# guessing and username probing. A rate is N/second, N/minute, N/hour or N/day; beyond it, a 429.
+# Signing in and signing up (config/throttles.py), through the API and the pages: at most
+# AUTH_THROTTLE_RATE sign-ins to one account from one address (password guessing), and
+# AUTH_ADDRESS_THROTTLE_RATE sign-ins and sign-ups in all from one address, which a whole school's pupils
+# may share (probing many accounts). A rate is N/second, N/minute, N/hour or N/day; beyond it, a 429 (the
+# API) or a message (the pages).
 AUTH_THROTTLE_RATE = env_str("AUTH_THROTTLE_RATE", "10/minute")
-if not re.fullmatch(r"[0-9]+/[smhd][a-z]*", AUTH_THROTTLE_RATE):
-    raise ImproperlyConfigured(
-        f"AUTH_THROTTLE_RATE is {AUTH_THROTTLE_RATE!r}: give a number of requests per second, minute, hour "
-        "or day, e.g. 10/minute"
-    )
+AUTH_ADDRESS_THROTTLE_RATE = env_str("AUTH_ADDRESS_THROTTLE_RATE", "300/minute")
+for _name in ("AUTH_THROTTLE_RATE", "AUTH_ADDRESS_THROTTLE_RATE"):
+    if not re.fullmatch(r"[0-9]+/[smhd][a-z]*", globals()[_name]):
+        raise ImproperlyConfigured(
+            f"{_name} is {globals()[_name]!r}: give a number of requests per second, minute, hour or day, "
+            "e.g. 10/minute"
+        )
 # The limits count in Django's cache, which is per process unless CACHE_URL names a shared one: with several
 # gunicorn workers or web replicas, set a Redis URL, a database of its own (redis://redis:6379/1; the
 # broker's queues live in another, and clearing the cache empties the whole database).
@@ -172,9 +177,8 @@ REST_FRAMEWORK = {
     # anywhere but the course import, which names its own parsers.
     "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
-    # A view with a throttle_scope is rate-limited per client: its user, or its address when anonymous.
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"auth": AUTH_THROTTLE_RATE},
+    # Only signing in and up is rate-limited (their views name config.throttles' classes).
+    "DEFAULT_THROTTLE_RATES": {"auth": AUTH_THROTTLE_RATE, "auth-address": AUTH_ADDRESS_THROTTLE_RATE},
     # A client's address: REMOTE_ADDR, or behind NUM_PROXIES proxies (the TLS load balancer: 1) the entry
     # the outermost one appended to X-Forwarded-For; the entries before it are the client's to forge.
     "NUM_PROXIES": env_int("NUM_PROXIES", 0),

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.filters import StrictBooleanFilter
+from config.throttles import AccountThrottle, AddressThrottle
 from courses.api import visible_courses
 from learners.models import Attempt
 from learners.serializers import (
@@ -36,14 +37,15 @@ from learners.services import (
 )
 
 THROTTLED = OpenApiResponse(
-    description="Too many sign-in or sign-up requests from this client (AUTH_THROTTLE_RATE, 10 a minute by "
-    "default); the Retry-After header gives the seconds to wait."
+    description="Too many sign-ins to this account from this address (AUTH_THROTTLE_RATE, 10 a minute by "
+    "default), or sign-ins and sign-ups from this address (AUTH_ADDRESS_THROTTLE_RATE, 300 a minute); the "
+    "Retry-After header gives the seconds to wait."
 )
 
 
 class RegisterView(APIView):
     permission_classes = [AllowAny]
-    throttle_scope = "auth"
+    throttle_classes = [AddressThrottle]
 
     @extend_schema(
         request=RegisterSerializer,
@@ -71,17 +73,19 @@ class RegisterView(APIView):
 class TokenView(ObtainAuthToken):
     """Exchange a username and password for the account's API token."""
 
-    # ObtainAuthToken brings its own parsers (forms and multipart too) and no throttle: the API's instead.
+    # ObtainAuthToken brings its own parsers (forms and multipart too): the API's instead.
     parser_classes = APIView.parser_classes
-    throttle_classes = APIView.throttle_classes
-    throttle_scope = "auth"
+    throttle_classes = [AccountThrottle, AddressThrottle]
+
+    def get_throttles(self) -> list:
+        return super().get_throttles() if self.request.method == "POST" else []
 
     def get_permissions(self) -> list[BasePermission]:
         return [IsAuthenticated()] if self.request.method == "DELETE" else [AllowAny()]
 
     @extend_schema(
         request=None,
-        responses={204: None, 429: THROTTLED},
+        responses={204: None},
         description="Revoke the caller's API token (a sign-out): it no longer authenticates; POST makes a "
         "new one. A new password for the account revokes it too.",
     )

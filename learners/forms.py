@@ -1,4 +1,5 @@
-"""The forms of the student pages: answering an exercise, and signing up (Django's UserCreationForm).
+"""The forms of the student pages: answering an exercise, signing up (Django's UserCreationForm) and signing
+in (Django's AuthenticationForm, on the site and in the admin, rate-limited as the API is).
 
 After a refused submit, each opens on the first field to correct (``autofocus``), so that the learner, and a
 screen reader, land where the problem is rather than at the top of the page.
@@ -7,9 +8,11 @@ screen reader, land where the problem is rather than at the top of the page.
 import uuid
 
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.forms import BoundField
 
+from config.throttles import AccountThrottle, AddressThrottle, over_limit
 from courses.models import NUMBER_HELP, Exercise
 from learners.services import response_problem
 
@@ -49,9 +52,41 @@ class ChoiceRadios(forms.RadioSelect):
 
 
 class SignupForm(UserCreationForm):
-    """Django's sign-up form, opening on the first field to correct after a refused sign-up."""
+    """Django's sign-up form, opening on the first field to correct after a refused sign-up, and counted
+    with the API's sign-ups from the same address (probing which usernames exist)."""
 
     bound_field_class = FocusFirstErrorBoundField
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean(self):
+        if (wait := over_limit(self.request, AddressThrottle)) is not None:
+            raise forms.ValidationError(
+                f"Too many sign-ups from here: try again in {wait} seconds.", code="throttled"
+            )
+        return super().clean()
+
+
+class RateLimitedSignIn:
+    """A sign-in form that refuses, before checking the password, a sign-in over the limits of
+    config.throttles (counted with the API's): password guessing gets a message, not another try."""
+
+    def clean(self):
+        if (wait := over_limit(self.request, AccountThrottle, AddressThrottle)) is not None:
+            raise forms.ValidationError(
+                f"Too many sign-in attempts from here: try again in {wait} seconds.", code="throttled"
+            )
+        return super().clean()
+
+
+class SignInForm(RateLimitedSignIn, AuthenticationForm):
+    pass
+
+
+class AdminSignInForm(RateLimitedSignIn, AdminAuthenticationForm):
+    pass
 
 
 class AnswerForm(forms.Form):

@@ -51,7 +51,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("learners:catalogue")
     if not settings.REGISTRATION_OPEN:
         return render(request, "learners/signup_closed.html", status=403)
-    form = SignupForm(request.POST or None)
+    form = SignupForm(request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
         learner = register_student(form.cleaned_data["username"], form.cleaned_data["password1"])
         login(request, learner.user, backend="django.contrib.auth.backends.ModelBackend")

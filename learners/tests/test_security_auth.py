@@ -5,6 +5,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from config.throttles import AddressThrottle
 from conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -14,25 +15,59 @@ RIGHT = {"username": "sam", "password": "a-long-test-password"}
 WRONG = {"username": "sam", "password": "guess"}
 
 
-def test_the_eleventh_sign_in_within_a_minute_is_refused_even_with_the_right_password(student):
+def test_the_eleventh_sign_in_to_one_account_within_a_minute_is_refused_even_with_the_right_password(
+    student,
+):
     client = APIClient()
     assert [client.post(TOKEN, WRONG).status_code for _ in range(10)] == [400] * 10
     refused = client.post(TOKEN, RIGHT)
     assert refused.status_code == 429
     assert "throttled" in refused.json()["detail"]
     assert 0 < int(refused["Retry-After"]) <= 60
-    # Sign-up counts with sign-in; the rest of the API, and other clients, are not held back.
-    assert client.post(REGISTER, {"username": "newbie", "password": "correct horse 42"}).status_code == 429
+    # Other accounts from the same address, the rest of the API and other addresses are not held back.
+    assert client.post(REGISTER, {"username": "newbie", "password": "correct horse 42"}).status_code == 201
+    assert client.post(TOKEN, {"username": "newbie", "password": "correct horse 42"}).status_code == 200
     token = Token.objects.create(user=student).key
     assert client.get("/api/v1/courses/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
     assert APIClient(REMOTE_ADDR="192.0.2.20").post(TOKEN, RIGHT).status_code == 200
 
 
-def test_sign_ups_are_limited_too():
+def test_a_whole_class_signs_in_from_the_schools_one_address():
     client = APIClient()
-    taken = [client.post(REGISTER, {"username": f"user{n}", "password": "1"}).status_code for n in range(10)]
-    assert taken == [400] * 10
+    pupils = [{"username": f"pupil{n}", "password": "correct horse 42"} for n in range(40)]
+    assert {client.post(REGISTER, pupil).status_code for pupil in pupils} == {201}
+    assert {client.post(TOKEN, pupil).status_code for pupil in pupils} == {200}
+
+
+def test_sign_ups_and_sign_ins_from_one_address_are_limited_in_all(monkeypatch):
+    # The default, 300 a minute, lets a whole school sign in from one address; 5 here, to reach it.
+    monkeypatch.setattr(AddressThrottle, "rate", raising=False, value="5/minute")
+    client = APIClient()
+    taken = [client.post(REGISTER, {"username": f"user{n}", "password": "1"}).status_code for n in range(5)]
+    assert taken == [400] * 5
     assert client.post(REGISTER, {"username": "newbie", "password": "correct horse 42"}).status_code == 429
+    assert client.post(TOKEN, RIGHT).status_code == 429
+
+
+def test_the_sign_in_pages_are_limited_with_the_api(client, student):
+    for _ in range(10):
+        assert "Please enter a correct username" in client.post(reverse("login"), WRONG).content.decode()
+    refused = client.post(reverse("login"), RIGHT)
+    assert refused.status_code == 200 and "Too many sign-in attempts from here" in refused.content.decode()
+    assert APIClient().post(TOKEN, RIGHT).status_code == 429  # the same count
+    admin = client.post("/admin/login/", RIGHT)
+    assert "Too many sign-in attempts from here" in admin.content.decode()
+
+
+def test_the_sign_up_page_counts_with_the_api(client, monkeypatch):
+    monkeypatch.setattr(AddressThrottle, "rate", raising=False, value="2/minute")
+    APIClient().post(REGISTER, {"username": "first", "password": "correct horse 42"})
+    APIClient().post(REGISTER, {"username": "second", "password": "correct horse 42"})
+    page = client.post(
+        reverse("learners:signup"),
+        {"username": "third", "password1": "correct horse 42", "password2": "correct horse 42"},
+    )
+    assert "Too many sign-ups from here" in page.content.decode()
 
 
 def test_a_forged_forwarded_for_header_does_not_make_a_new_client(student):

@@ -1,0 +1,39 @@
+"""Rate limits on signing in and signing up, for the API and the pages alike.
+
+Two limits, because a school's pupils reach the platform from one address: signing in to one account from
+one address (AUTH_THROTTLE_RATE, tight: password guessing) and everything from one address
+(AUTH_ADDRESS_THROTTLE_RATE, loose enough for a whole school signing in at the start of a lesson: probing
+many accounts). Both count in Django's cache and share their counts between the API and the pages.
+"""
+
+from collections.abc import Mapping
+
+from rest_framework.throttling import SimpleRateThrottle
+
+
+class AccountThrottle(SimpleRateThrottle):
+    """Sign-in attempts at one account (the username sent, case-folded) from one client address."""
+
+    scope = "auth"
+
+    def get_cache_key(self, request, view) -> str:
+        data = request.data if hasattr(request, "data") else request.POST  # an API request, or a page's
+        username = str(data.get("username", "")).casefold() if isinstance(data, Mapping) else ""
+        return self.cache_format % {"scope": self.scope, "ident": f"{self.get_ident(request)}:{username}"}
+
+
+class AddressThrottle(SimpleRateThrottle):
+    """Sign-ins and sign-ups, to any account, from one client address."""
+
+    scope = "auth-address"
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def over_limit(request, *throttles: type[SimpleRateThrottle]) -> int | None:
+    """For a page's request (counted): the seconds to wait when it is over one of these limits, else None."""
+    for throttle in (throttle_class() for throttle_class in throttles):
+        if not throttle.allow_request(request, None):
+            return max(1, round(throttle.wait() or 1))
+    return None
