@@ -13,13 +13,10 @@
    slip and guess (P(right) = K (1 - slip) + (1 - K) guess) and capped at PRIOR_CAP, so that a learner the
    model expects to know a skill needs fewer answers to show it, but never none. A skill is *mastered* at
    P(known) >= MASTERY_THRESHOLD.
-3. *Prerequisite gating.* A skill is *ready* when all its prerequisites are mastered, or, for one due
-   for review, still known with P(known) >= READY_FLOOR. The target skills are the ready, unmastered
-   ones, including *reviews*: skills once mastered that, after at least a day away, have fallen below the
-   threshold by forgetting, or whose predicted success from the model (which reads the time since
-   practice) is below REVIEW_THRESHOLD (spaced review, Cepeda et al. 2006). (Forgetting takes a skill
-   mastered at 0.9 below the threshold in under three days: were it to block what builds on it, every
-   break between sessions would send the learner back down the chain to confirm it first.) When no skill is
+3. *Prerequisite gating.* A skill is *ready* when all its prerequisites are mastered. The target skills are
+   the ready, unmastered ones, including *reviews*: skills once mastered that, after at least a day away,
+   have fallen below the threshold by forgetting, or whose predicted success from the model (which reads
+   the time since practice) is below REVIEW_THRESHOLD (spaced review, Cepeda et al. 2006). When no skill is
    ready, the weakest unmastered prerequisite is practised, so a learner is never stuck; when every skill
    is mastered, all are targets (maintenance).
 4. *A cap on one skill.* A skill that held the learner's last SKILL_CAP attempts yields to the others.
@@ -62,8 +59,6 @@ PRIOR_CAP = 0.5
 FORGET_HALF_LIFE_DAYS = 30.0
 # A mastered skill comes back for review when the model's predicted success falls below this.
 REVIEW_THRESHOLD = 0.6
-# A skill due for review still counts for what builds on it while its P(known) is at least this.
-READY_FLOOR = 0.6
 GAIN_WEIGHT = 4.0
 REPEAT_PENALTY = 0.3
 REPEAT_HALF_LIFE = 10
@@ -377,10 +372,7 @@ def decide(
     prerequisites = {s.id: [p for p in s.prerequisite_ids if p in by_skill] for s in skills}
     assessed = _assess(by_skill, history, predictions, now)
     known, reviews, mastered, idle = assessed.known, assessed.reviews, assessed.mastered, assessed.idle
-    # A prerequisite mastered once and fading since still opens what builds on it while it is likely
-    # known: the review brings it back, but a break between sessions does not block the way forward.
-    holding = mastered | {sid for sid in reviews if known[sid] >= READY_FLOOR}
-    ready = {sid for sid in by_skill if all(p in holding for p in prerequisites.get(sid, ()))}
+    ready = {sid for sid in by_skill if all(p in mastered for p in prerequisites.get(sid, ()))}
     reasons_for: dict[int, str] = {}
     for sid in ready - mastered:
         if sid in reviews:

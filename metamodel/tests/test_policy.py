@@ -243,16 +243,3 @@ def test_an_exercise_answered_recently_gives_way_to_an_unseen_one_of_the_same_st
     ]
     assert 12 not in chosen
     assert chosen.count(11) > 3 * chosen.count(10)  # seen before: still possible, much less likely
-
-
-def test_a_break_between_sessions_does_not_block_what_builds_on_a_skill_still_likely_known():
-    # Counting mastered (three right answers), then a week away: forgetting takes it below the mastery
-    # threshold, so it is due for review, yet it is still likely known and Addition stays open.
-    week_ago = practised(1, 3, at=NOW - 8 * DAY)
-    after_a_week = decide(GRAPH, ITEMS, week_ago, predicted(0.9, 0.6, 0.5), NOW, rng=random.Random(0))
-    assert {c.skill_id for c in after_a_week.candidates} == {1, 2}
-    assert after_a_week.candidates[0].skill_id == 2  # more to learn there than in the review
-    # Two months away, Counting is more likely forgotten than known: Addition waits for the review.
-    months_ago = practised(1, 3, at=NOW - 60 * DAY)
-    after_months = decide(GRAPH, ITEMS, months_ago, predicted(0.9, 0.6, 0.5), NOW, rng=random.Random(0))
-    assert {c.skill_id for c in after_months.candidates} == {1}
