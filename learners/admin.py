@@ -17,10 +17,12 @@ class LearnerAdmin(TeacherScopedAdmin):
     readonly_fields = ["user", "external_id", "created_at"]
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
-        # Enrolling a student means finding them first: the enrollment form's autocomplete may look up
-        # any account by username (three characters at least), while the list shows only your learners.
+        # Enrolling a student means finding them first: the enrollment form's autocomplete may look up any
+        # student's account by username (three characters at least), while the list shows only your
+        # learners. Staff accounts (teachers, administrators) are not students, and are not listed.
         if request.path.endswith("/autocomplete/") and len(search_term) >= 3:
-            queryset = Learner.objects.filter(user__isnull=False).order_by(*self.ordering)
+            students = Learner.objects.filter(user__isnull=False, user__is_staff=False)
+            queryset = students.order_by(*self.ordering)
         return super().get_search_results(request, queryset, search_term)
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -28,6 +28,19 @@ def test_an_account_made_in_the_admin_is_found_by_the_enrollment_forms_learner_s
     assert [result["text"] for result in found["results"]] == ["newcomer"]
 
 
+def test_the_enrollment_search_lists_students_not_teachers_or_administrators(teacher, other_teacher, student):
+    make_teacher(teacher)
+    dashboard = Client()
+    dashboard.force_login(teacher)
+    query = {"app_label": "learners", "model_name": "enrollment", "field_name": "learner"}
+    found = [
+        result["text"]
+        for term in (teacher.username[:3], other_teacher.username[:3], student.username[:3])
+        for result in dashboard.get("/admin/autocomplete/", {**query, "term": term}).json()["results"]
+    ]
+    assert found == [student.username]
+
+
 def test_a_learner_is_made_with_every_account_and_only_once():
     user = get_user_model().objects.create_user("solo", password="Ada-Lovelace-1815")
     user.save()
