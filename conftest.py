@@ -238,6 +238,13 @@ def answer_via_api(client: APIClient, exercise: str, response, key: str, **extra
     return client.post("/api/v1/attempts/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
 
 
+def right_answer(course, key: str):
+    """The exercise's right answer as a learner sends it (a text exercise's first accepted one): whichever
+    exercise the engine chose, a response it accepts, where any fixed one ("1") is refused by a choice."""
+    exercise = course.exercises.get(key=key)
+    return exercise.answer[0] if exercise.type == exercise.Type.TEXT else exercise.answer
+
+
 def log_in(page, live_server, user, password: str = "Analytical-engine-1843") -> None:
     """Give ``user`` a password and log in with it on the site's login page."""
     user.set_password(password)

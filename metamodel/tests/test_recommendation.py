@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from conftest import answer_via_api, client_for, train_on_simulated_learners
+from conftest import answer_via_api, client_for, right_answer, train_on_simulated_learners
 from courses.models import Exercise
 from metamodel.histories import course_graph, learner_history
 from metamodel.models import LearnerState, Recommendation
@@ -120,8 +120,7 @@ def test_a_pin_on_an_exercise_deactivated_since_is_passed_over_and_the_learner_t
     assert body["key"] != "mul-1"
     assert "your teacher pinned an exercise that is no longer active: it is passed over" in body["reasons"]
     assert not any("pin an exercise (exam tomorrow)" in reason for reason in body["reasons"])
-    given = course.exercises.get(key=body["key"])  # whichever the engine chose: answer it as it asks
-    response = given.answer[0] if given.type == Exercise.Type.TEXT else given.answer
+    response = right_answer(course, body["key"])
     answered = answer_via_api(
         enrolled, body["key"], response, "after-deactivation", recommendation=body["recommendation"]
     )
@@ -194,9 +193,11 @@ def test_asking_again_without_answering_returns_the_same_decision_once_logged(en
     assert {body["recommendation"] for body in first} == {first[0]["recommendation"]}
     assert Recommendation.objects.count() == 1
     # An answer is new history: the next decision is a new one, and asking again repeats that one.
-    answer_via_api(enrolled, first[0]["key"], "0", "k1", recommendation=first[0]["recommendation"])
+    key, open_one = first[0]["key"], first[0]["recommendation"]
+    answered = answer_via_api(enrolled, key, right_answer(course, key), "k1", recommendation=open_one)
+    assert answered.status_code == 201
     after = [enrolled.get("/api/v1/courses/arithmetic/next/").json()["recommendation"] for _ in range(3)]
-    assert len(set(after)) == 1 and after[0] != first[0]["recommendation"]
+    assert len(set(after)) == 1 and after[0] != open_one
 
 
 def test_a_teachers_pin_makes_a_new_decision_though_nothing_was_answered(enrolled, course, teacher):
