@@ -9,6 +9,7 @@ from django.db.models import Count
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
+from config.queueing import enqueue_all_on_commit
 from courses.documents import validate_course_document
 from courses.models import Course, Exercise, Override, Skill, skill_ids_by_exercise
 
@@ -316,12 +317,7 @@ def _progress_changed(course_id: int, learner_ids: list[int]) -> None:
     from metamodel.models import LearnerState
 
     LearnerState.objects.filter(course_id=course_id, learner_id__in=learner_ids).delete()
-
-    def rebuild() -> None:
-        for learner_id in learner_ids:
-            update_skill_progress.delay(learner_id, course_id)
-
-    transaction.on_commit(rebuild)
+    enqueue_all_on_commit(update_skill_progress, [(learner_id, course_id) for learner_id in learner_ids])
 
 
 @transaction.atomic

@@ -198,8 +198,10 @@ def _split(logs: list[tuple[str, list[AttemptRecord]]]):
     keys = _learner_keys()
     train, validation = [], []
     for course, records in logs:
-        held_out = [r for r in records if _is_validation(course, keys.get(r.learner, r.learner))]
-        kept = [r for r in records if not _is_validation(course, keys.get(r.learner, r.learner))]
+        learners = {r.learner for r in records}  # hashed once each, not once per attempt
+        held = {learner for learner in learners if _is_validation(course, keys.get(learner, learner))}
+        held_out = [r for r in records if r.learner in held]
+        kept = [r for r in records if r.learner not in held]
         if kept:
             train.append((course, kept))
         if held_out:
@@ -264,17 +266,29 @@ def active_version() -> ModelVersion | None:
     return ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).first()
 
 
+# What artifact_problem found for a file as it was (path, SHA-256 expected, modification time, size).
+_checked_artifacts: dict[tuple[str, str, int, int], str | None] = {}
+
+
 def artifact_problem(version: ModelVersion) -> str | None:
     """Why the version's artifact cannot be served (None when it loads), verified as serving verifies it.
 
     The file as it is now, outside the serving cache: a process that loaded it before it broke would hide
     what every process started since meets, and checking a page of old versions must not push out the
-    model learners are served."""
+    model learners are served. A file is read and loaded once while it stays as it was (the same
+    modification time and size), so the admin's pages check each version with one stat."""
     try:
-        load_artifact(version.artifact, version.sha256)
-    except ArtifactError as error:
-        return str(error)
-    return None
+        stat = os.stat(version.artifact)
+    except OSError as error:
+        return f"cannot read {version.artifact}: {error}"
+    key = (version.artifact, version.sha256, stat.st_mtime_ns, stat.st_size)
+    if key not in _checked_artifacts:
+        try:
+            load_artifact(version.artifact, version.sha256)
+            _checked_artifacts[key] = None
+        except ArtifactError as error:
+            _checked_artifacts[key] = str(error)
+    return _checked_artifacts[key]
 
 
 def activate_version(version_id: int, by: str) -> ModelVersion:
