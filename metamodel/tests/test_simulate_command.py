@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
+from config.throttles import AddressThrottle
 from conftest import train_on_simulated_learners
 from learners.models import Attempt, Learner
 from metamodel.models import Recommendation
@@ -81,6 +82,17 @@ def test_adaptive_practises_through_the_api(course, live_server):
     assert attempts.count() == 8
     assert set(attempts.values_list("source", flat=True)) == {Attempt.Source.API}
     assert not attempts.filter(idempotency_key__isnull=True).exists()
+
+
+def test_students_signing_up_faster_than_allowed_wait_and_carry_on(course, live_server, monkeypatch):
+    # Two sign-ups a second from one address: the third and fourth students are told to wait (HTTP 429 with
+    # Retry-After), wait, and then practise like the others.
+    monkeypatch.setattr(AddressThrottle, "rate", raising=False, value="2/second")
+    output = simulate("--policy", "adaptive", "--via-api", live_server.url, "--learners", "4", "--steps", "2")
+    assert "Registering 4 simulated students" in output
+    users = get_user_model().objects.filter(username__startswith="sim-0-")
+    assert users.count() == 4
+    assert Attempt.objects.filter(learner__user__in=users).count() == 8
 
 
 @pytest.mark.parametrize(
