@@ -137,6 +137,10 @@ STORAGES = {
 
 # Trained model artifacts live here (one file per ModelVersion, named by its SHA-256).
 MODEL_ARTIFACT_DIR = Path(env_str("MODEL_ARTIFACT_DIR", str(BASE_DIR / "var" / "models")))
+# Besides the active version's, the artifacts of this many of the latest other versions are kept to roll
+# back to; the daily pruning (metamodel.tasks.prune_model_artifacts, `manage.py prune_artifacts`) deletes
+# older ones.
+MODEL_ARTIFACTS_KEPT = env_int("MODEL_ARTIFACTS_KEPT", 10)
 
 # Intra-op threads of torch in each web and worker process (metamodel.apps).
 TORCH_THREADS = env_int("TORCH_THREADS", 1)

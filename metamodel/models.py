@@ -120,7 +120,10 @@ class ModelVersion(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children",
         help_text="The active version when this one was trained.",
     )  # fmt: skip
-    artifact = models.CharField(max_length=500, help_text="Path of the artifact file.")
+    artifact = models.CharField(
+        max_length=500,
+        help_text="The artifact's file name in MODEL_ARTIFACT_DIR (a whole path for a file kept elsewhere).",
+    )
     sha256 = models.CharField(max_length=64)
     format_version = models.PositiveSmallIntegerField()
     data_fingerprint = models.CharField(max_length=64)
@@ -128,6 +131,9 @@ class ModelVersion(models.Model):
     reason = models.TextField(blank=True, help_text="Why it was promoted or rejected.")
     created_at = models.DateTimeField(auto_now_add=True)
     activated_at = models.DateTimeField(null=True, blank=True)
+    pruned_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its artifact was deleted to free space (prune_artifacts)."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -47,3 +47,12 @@ def meta_train_nightly() -> int | None:
 def sweep_training_runs() -> int:
     """Beat's sweep: fail the runs whose worker was lost and those no worker picked up."""
     return training.fail_abandoned_runs()
+
+
+@shared_task
+def prune_model_artifacts() -> int:
+    """Beat's daily pruning: delete the artifacts of versions older than the MODEL_ARTIFACTS_KEPT latest."""
+    pruned, freed = training.prune_artifacts(settings.MODEL_ARTIFACTS_KEPT)
+    if pruned:
+        log.info("pruned the artifacts of %d model versions, %d bytes", len(pruned), freed)
+    return len(pruned)

@@ -253,13 +253,19 @@ def _better(candidate: dict, baseline: dict, label: str = "active") -> tuple[boo
 
 
 @lru_cache(maxsize=4)
-def _load(pk: int, path: str, sha256: str) -> TrainedModel:
+def _load(pk: int, path: Path, sha256: str) -> TrainedModel:
     return load_artifact(path, sha256)
+
+
+def artifact_path(version: ModelVersion) -> Path:
+    """Where the version's artifact lies: its file name in MODEL_ARTIFACT_DIR, so that the folder can move
+    with its database (a backup restored elsewhere, a volume mounted at another place)."""
+    return Path(settings.MODEL_ARTIFACT_DIR) / version.artifact
 
 
 def load_version(version: ModelVersion) -> TrainedModel:
     """The version's model, verified against its SHA-256 and cached per process."""
-    return _load(version.pk, version.artifact, version.sha256)
+    return _load(version.pk, artifact_path(version), version.sha256)
 
 
 def active_version() -> ModelVersion | None:
@@ -277,14 +283,17 @@ def artifact_problem(version: ModelVersion) -> str | None:
     what every process started since meets, and checking a page of old versions must not push out the
     model learners are served. A file is read and loaded once while it stays as it was (the same
     modification time and size), so the admin's pages check each version with one stat."""
+    if version.pruned_at is not None:
+        return f"its artifact was deleted to free space on {version.pruned_at:%Y-%m-%d} (prune_artifacts)"
+    path = artifact_path(version)
     try:
-        stat = os.stat(version.artifact)
+        stat = path.stat()
     except OSError as error:
-        return f"cannot read {version.artifact}: {error}"
-    key = (version.artifact, version.sha256, stat.st_mtime_ns, stat.st_size)
+        return f"cannot read {path}: {error}"
+    key = (str(path), version.sha256, stat.st_mtime_ns, stat.st_size)
     if key not in _checked_artifacts:
         try:
-            load_artifact(version.artifact, version.sha256)
+            load_artifact(path, version.sha256)
             _checked_artifacts[key] = None
         except ArtifactError as error:
             _checked_artifacts[key] = str(error)
@@ -298,6 +307,9 @@ def activate_version(version_id: int, by: str) -> ModelVersion:
     if (problem := artifact_problem(version)) is not None:
         raise CannotActivate(f"{version} cannot be activated: its artifact is unusable ({problem}).")
     with transaction.atomic():
+        # Locked, so that a pruning of its artifact either comes first and is seen here, or waits.
+        if ModelVersion.objects.select_for_update().filter(pk=version.pk, pruned_at=None).first() is None:
+            raise CannotActivate(f"{version} cannot be activated: its artifact was deleted to free space.")
         current = ModelVersion.objects.select_for_update().filter(status=ModelVersion.Status.ACTIVE).first()
         if current is not None and current.pk == version.pk:
             return current
@@ -307,6 +319,46 @@ def activate_version(version_id: int, by: str) -> ModelVersion:
         version.reason = f"activated by {by}" + (f" in place of v{current.pk}" if current else "")
         version.save(update_fields=["status", "activated_at", "reason"])
     return version
+
+
+# A temporary file of a run's artifact still there this long after it was written was left by a lost worker.
+STALE_TEMPORARY_FILE_AFTER = LOST_AFTER
+
+
+def prune_artifacts(keep: int, dry_run: bool = False) -> tuple[list[ModelVersion], int]:
+    """Delete the artifacts of old versions to free their space: all but the active version's and those of
+    the ``keep`` latest others (to roll back to), and temporary files that lost workers left behind.
+
+    The versions stay, with their metrics and history, marked as pruned (they can no longer be activated).
+    A file that a kept version also names (the same seed and data give the same weights, so the same file)
+    stays. Files are deleted once the marks are committed. Returns the versions pruned (or, with
+    ``dry_run``, that would be) and the bytes freed.
+    """
+    folder = Path(settings.MODEL_ARTIFACT_DIR)
+    with transaction.atomic():
+        pruned = list(
+            ModelVersion.objects.select_for_update()
+            .filter(pruned_at=None)
+            .exclude(status__in=[ModelVersion.Status.ACTIVE, ModelVersion.Status.CANDIDATE])
+            .order_by("-created_at", "-id")[keep:]
+        )
+        kept = ModelVersion.objects.filter(pruned_at=None).exclude(pk__in=[v.pk for v in pruned])
+        still_named = {artifact_path(version).resolve() for version in kept}
+        files = {path for path in (artifact_path(v).resolve() for v in pruned) if path not in still_named}
+        cutoff = (timezone.now() - STALE_TEMPORARY_FILE_AFTER).timestamp()
+        files |= {path for path in folder.glob(".run*.pt") if _modified(path) < cutoff}
+        freed = sum(path.stat().st_size for path in files if path.is_file())
+        if not dry_run:
+            ModelVersion.objects.filter(pk__in=[v.pk for v in pruned]).update(pruned_at=timezone.now())
+            transaction.on_commit(lambda: [path.unlink(missing_ok=True) for path in files])
+    return pruned, freed
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # deleted since it was listed
+        return math.inf
 
 
 def run_training(run_id: int, config: MetaConfig | None = None, task_id: str = "") -> ModelVersion | None:
@@ -353,7 +405,7 @@ def run_training(run_id: int, config: MetaConfig | None = None, task_id: str = "
         candidate = ModelVersion(
             training_run=run,
             parent=parent,
-            artifact=str(path),
+            artifact=path.name,
             sha256=sha256,
             format_version=FORMAT_VERSION,
             data_fingerprint=run.data_fingerprint,

@@ -1,7 +1,5 @@
 """With an active model the next exercise is chosen on its predictions; without one, by the mastery rule."""
 
-from pathlib import Path
-
 import pytest
 from django.utils import timezone
 
@@ -10,7 +8,7 @@ from courses.models import Exercise
 from metamodel.histories import course_graph, learner_history
 from metamodel.models import LearnerState, Recommendation
 from metamodel.services import predict_exercises
-from metamodel.training import load_version
+from metamodel.training import artifact_path, load_version
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +46,7 @@ def test_an_answer_updates_the_learner_state_before_the_next_choice(enrolled, st
 
 def test_a_corrupt_artifact_falls_back_to_the_rule(enrolled):
     version = train_on_simulated_learners().model_version
-    Path(version.artifact).write_bytes(b"not a model")
+    artifact_path(version).write_bytes(b"not a model")
     body = enrolled.get("/api/v1/courses/arithmetic/next/").json()
     assert (body["policy"], body["predicted_correct"]) == ("rule", None)
 
@@ -58,7 +56,7 @@ def test_with_a_truncated_artifact_answers_are_still_recorded_and_the_rule_choos
     """Where tasks run in-process (the embedded default), the adaptation task runs inside the answer's
     request once it commits: an unusable artifact must not turn every answer into a server error."""
     version = train_on_simulated_learners().model_version
-    artifact = Path(version.artifact)
+    artifact = artifact_path(version)
     artifact.write_bytes(artifact.read_bytes()[: artifact.stat().st_size // 2])
     for n, (exercise, response) in enumerate([("count-1", "3"), ("count-2", "7")]):
         answered = answer_via_api(enrolled, exercise, response, f"k{n}")

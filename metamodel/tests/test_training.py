@@ -3,7 +3,6 @@
 import hashlib
 import io
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import torch
@@ -27,6 +26,7 @@ from metamodel.training import (
     MIN_HELD_OUT_LEARNERS,
     _better,
     active_version,
+    artifact_path,
     load_version,
     run_training,
 )
@@ -41,7 +41,7 @@ def test_the_first_run_is_promoted_with_its_validation_metrics(course):
     assert run.result == "promoted: no active version yet"
     assert version.status == ModelVersion.Status.ACTIVE
     assert 0.5 < version.metrics["auc"] <= 1 and version.metrics["n"] > 0
-    assert Path(version.artifact).is_file() and len(version.sha256) == 64
+    assert artifact_path(version).is_file() and len(version.sha256) == 64
     assert run.attempts_used == 40 * 30 and len(run.data_fingerprint) == 64
 
 
@@ -101,7 +101,7 @@ def test_a_corrupt_artifact_is_refused(course):
     from metamodel.ml.artifact import ArtifactError
 
     version = train_on_simulated_learners().model_version
-    path = Path(version.artifact)
+    path = artifact_path(version)
     path.write_bytes(path.read_bytes()[:-10] + b"0123456789")
     with pytest.raises(ArtifactError, match="SHA-256"):
         load_version(ModelVersion.objects.get(pk=version.pk))
@@ -130,11 +130,11 @@ def test_the_nightly_run_replaces_a_version_of_an_earlier_artifact_format(course
     """After an upgrade that changed the artifact format the active version cannot be loaded; the nightly
     run trains a new one even though no attempt changed, so the platform does not stay on the rule."""
     active = train_on_simulated_learners().model_version
-    payload = torch.load(active.artifact, weights_only=True)
+    payload = torch.load(artifact_path(active), weights_only=True)
     payload["format_version"] = FORMAT_VERSION - 1
     buffer = io.BytesIO()
     torch.save(payload, buffer)
-    Path(active.artifact).write_bytes(buffer.getvalue())
+    artifact_path(active).write_bytes(buffer.getvalue())
     sha256 = hashlib.sha256(buffer.getvalue()).hexdigest()
     ModelVersion.objects.filter(pk=active.pk).update(format_version=FORMAT_VERSION - 1, sha256=sha256)
     nightly = TrainingRun.objects.create(trigger="schedule")
@@ -271,7 +271,7 @@ def test_without_an_active_version_a_candidate_must_beat_the_last_active_one(cou
 def test_the_nightly_run_trains_again_when_the_active_artifact_is_broken(course):
     """Unchanged data is no reason to skip when learners are getting the rule for want of a usable model."""
     active = train_on_simulated_learners().model_version
-    Path(active.artifact).write_bytes(Path(active.artifact).read_bytes()[:100])
+    artifact_path(active).write_bytes(artifact_path(active).read_bytes()[:100])
     nightly = TrainingRun.objects.create(trigger="schedule")
     version = run_training(nightly.pk)
     assert version is not None and version.status == ModelVersion.Status.ACTIVE
@@ -287,7 +287,9 @@ def test_the_schedule_is_in_the_database_for_beat_and_the_admin(db):
     assert (nightly.crontab.hour, nightly.crontab.minute, str(nightly.crontab.timezone)) == ("3", "0", "UTC")
     sweep = PeriodicTask.objects.get(name="training-run-sweep")
     assert (sweep.interval.every, sweep.interval.period) == (10, "minutes")
+    pruning = PeriodicTask.objects.get(name="model-artifact-pruning")
+    assert (pruning.crontab.hour, pruning.crontab.minute, str(pruning.crontab.timezone)) == ("4", "30", "UTC")
     app.loader.import_default_modules()
-    assert {nightly.task, sweep.task} <= set(app.tasks)
+    assert {nightly.task, sweep.task, pruning.task} <= set(app.tasks)
     # Settings no longer hold a schedule that beat would write over the admin's edits at each start.
     assert not app.conf.beat_schedule

@@ -1,7 +1,5 @@
 """Starting a training run: staff with the permission, through the API or the dashboard's button."""
 
-from pathlib import Path
-
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -14,7 +12,7 @@ from learners.services import enroll, learner_for
 from metamodel.models import ModelVersion, TrainingRun
 from metamodel.services import recommend_next
 from metamodel.tasks import meta_train_nightly
-from metamodel.training import run_training
+from metamodel.training import artifact_path, run_training
 
 pytestmark = pytest.mark.django_db
 
@@ -163,7 +161,7 @@ def test_a_superuser_activates_an_earlier_or_rejected_version_in_the_admin_and_o
 def test_a_version_whose_artifact_does_not_load_is_not_activated(course, admin_user):
     first = train_on_simulated_learners().model_version
     rejected = run_training(TrainingRun.objects.create(trigger="manual").pk)
-    Path(rejected.artifact).unlink()
+    artifact_path(rejected).unlink()
     response = client_for(admin_user).post(f"/api/v1/model-versions/{rejected.pk}/activate/")
     assert response.status_code == 409
     assert response.json()["detail"].startswith(
@@ -200,7 +198,7 @@ def test_the_admin_says_when_the_active_versions_artifact_cannot_be_served(cours
     page = client.get("/admin/metamodel/modelversion/").content.decode()
     assert '<td class="field-artifact_check">OK</td>' in page
     assert "learners get the rule-based choice" not in page
-    artifact = Path(version.artifact)
+    artifact = artifact_path(version)
     artifact.write_bytes(artifact.read_bytes()[:100])
     warning = f"{version} is active but its artifact is unusable ("
     for changelist in ("/admin/metamodel/modelversion/", "/admin/metamodel/trainingrun/"):
