@@ -6,6 +6,7 @@ one address (AUTH_THROTTLE_RATE, tight: password guessing) and everything from o
 many accounts). Both count in Django's cache and share their counts between the API and the pages.
 """
 
+import hashlib
 from collections.abc import Mapping
 
 from rest_framework.throttling import SimpleRateThrottle
@@ -19,7 +20,9 @@ class AccountThrottle(SimpleRateThrottle):
     def get_cache_key(self, request, view) -> str:
         data = request.data if hasattr(request, "data") else request.POST  # an API request, or a page's
         username = str(data.get("username", "")).casefold() if isinstance(data, Mapping) else ""
-        return self.cache_format % {"scope": self.scope, "ident": f"{self.get_ident(request)}:{username}"}
+        # Hashed: a username sent may be long or hold any character, which no cache key should.
+        account = hashlib.sha256(username.encode(errors="surrogatepass")).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": f"{self.get_ident(request)}:{account}"}
 
 
 class AddressThrottle(SimpleRateThrottle):
