@@ -9,7 +9,7 @@ from django.urls import re_path
 from rest_framework.routers import DefaultRouter
 
 from courses.api import CourseViewSet, OverrideViewSet
-from learners.api import AttemptViewSet, RegisterView, TokenView
+from learners.api import AccountDeleteView, AccountView, AttemptViewSet, RegisterView, TokenView
 from metamodel.api import ModelVersionViewSet, TrainingRunViewSet
 
 router = DefaultRouter()
@@ -23,5 +23,7 @@ router.register("model-versions", ModelVersionViewSet, basename="model-version")
 urlpatterns = [
     re_path(r"^auth/register/?$", RegisterView.as_view(), name="api-register"),
     re_path(r"^auth/token/?$", TokenView.as_view(), name="api-token"),
+    re_path(r"^account/?$", AccountView.as_view(), name="api-account"),
+    re_path(r"^account/delete/?$", AccountDeleteView.as_view(), name="api-account-delete"),
     *router.urls,
 ]

@@ -166,6 +166,9 @@ TORCH_THREADS = env_int("TORCH_THREADS", 1)
 
 # Self-service sign-up through the API and the student pages; a school that provisions accounts turns it off.
 REGISTRATION_OPEN = env_bool("REGISTRATION_OPEN", True)
+# Students download everything kept about them and may delete their account themselves (page and API); a
+# school that handles such requests itself, in the admin, turns the deletion off.
+ACCOUNT_DELETION_OPEN = env_bool("ACCOUNT_DELETION_OPEN", True)
 
 # Signing in and signing up (config/throttles.py), through the API and the pages: at most
 # AUTH_THROTTLE_RATE sign-ins to one account from one address (password guessing), and

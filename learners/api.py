@@ -20,8 +20,11 @@ from rest_framework.views import APIView
 from config.filters import StrictBooleanFilter
 from config.throttles import AccountThrottle, AddressThrottle
 from courses.api import visible_courses
+from learners.accounts import CannotErase, account_data, erase_account
 from learners.models import Attempt
 from learners.serializers import (
+    AccountDataSerializer,
+    AccountDeleteSerializer,
     AttemptCreateSerializer,
     AttemptResultSerializer,
     AttemptSerializer,
@@ -91,6 +94,51 @@ class TokenView(ObtainAuthToken):
     )
     def delete(self, request: Request) -> Response:
         Token.objects.filter(user=request.user).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AccountView(APIView):
+    """The caller's own account: everything kept about them (learners.accounts)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses={200: AccountDataSerializer},
+        description="Everything the platform keeps about the caller as a learner: the account, enrollments, "
+        "every answer, every exercise the engine chose with its reasons and predictions, progress, the "
+        "engine's adapted parameters and teachers' overrides about them (a data protection request).",
+    )
+    def get(self, request: Request) -> Response:
+        return Response(AccountDataSerializer(account_data(request.user)).data)
+
+
+class AccountDeleteView(APIView):
+    """The caller's account erased with everything kept about them (learners.accounts)."""
+
+    permission_classes = [IsAuthenticated]
+    # The password is asked for: as many tries as signing in to the account.
+    throttle_classes = [AccountThrottle]
+
+    @extend_schema(
+        request=AccountDeleteSerializer,
+        responses={
+            204: None,
+            400: OpenApiResponse(description="No password, or not the account's."),
+            403: OpenApiResponse(
+                description="A staff account, or deletion turned off (ACCOUNT_DELETION_OPEN=0)."
+            ),
+            429: THROTTLED,
+        },
+        description="Delete the caller's account and everything kept about them, at once and for good; the "
+        "account's password confirms it. Its token stops working.",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = AccountDeleteSerializer(data=request.data, context={"user": request.user})
+        serializer.is_valid(raise_exception=True)
+        try:
+            erase_account(request.user)
+        except CannotErase as refused:
+            raise PermissionDenied(str(refused)) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

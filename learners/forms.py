@@ -89,6 +89,30 @@ class AdminSignInForm(RateLimitedSignIn, AdminAuthenticationForm):
     pass
 
 
+class DeleteAccountForm(forms.Form):
+    """The account page's deletion, confirmed by the account's password (rate-limited as a sign-in is)."""
+
+    bound_field_class = FocusFirstErrorBoundField
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Type your password to confirm."},
+    )
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean_password(self) -> str:
+        if (wait := over_limit(self.request, AccountThrottle)) is not None:
+            raise forms.ValidationError(f"Too many tries from here: try again in {wait} seconds.")
+        password = self.cleaned_data["password"]
+        if not self.request.user.check_password(password):
+            raise forms.ValidationError("This is not your password.")
+        return password
+
+
 class AnswerForm(forms.Form):
     """One answer to one recommended exercise.
 

@@ -183,3 +183,94 @@ class SkillProgressSerializer(serializers.Serializer):
 class ProgressSerializer(serializers.Serializer):
     course = serializers.CharField()
     skills = SkillProgressSerializer(many=True)
+
+
+class _CourseSlug(serializers.Serializer):
+    course = serializers.CharField(source="course.slug")
+
+
+class ExportedEnrollmentSerializer(_CourseSlug):
+    enrolled_at = serializers.DateTimeField(source="created_at")
+
+
+class ExportedAttemptSerializer(_CourseSlug, serializers.ModelSerializer):
+    exercise = serializers.CharField(source="exercise.key")
+
+    class Meta:
+        model = Attempt
+        fields = [
+            "id", "course", "exercise", "response", "correct", "hints_used", "duration_ms", "created_at",
+            "source", "recommendation",
+        ]  # fmt: skip
+
+
+class ExportedRecommendationSerializer(_CourseSlug, serializers.ModelSerializer):
+    exercise = serializers.CharField(source="exercise.key")
+    learner_choice = serializers.CharField(source="learner_choice.key", allow_null=True, default=None)
+
+    class Meta:
+        model = Recommendation
+        fields = [
+            "id", "course", "exercise", "created_at", "policy", "model_version", "reasons",
+            "predicted_correct", "propensity", "candidates", "learner_choice",
+        ]  # fmt: skip
+
+
+class ExportedSkillProgressSerializer(_CourseSlug):
+    skill = serializers.CharField(source="skill.key")
+    attempts = serializers.IntegerField()
+    correct = serializers.IntegerField()
+    recent_accuracy = serializers.FloatField(allow_null=True)
+    mastered = serializers.BooleanField()
+    last_practised_at = serializers.DateTimeField(allow_null=True)
+
+
+class ExportedEngineStateSerializer(_CourseSlug):
+    model_version = serializers.IntegerField(source="model_version_id")
+    params = serializers.JSONField(help_text="The model's parameters adapted to the learner's answers.")
+    attempts_seen = serializers.IntegerField()
+    updated_at = serializers.DateTimeField()
+
+
+class ExportedOverrideSerializer(_CourseSlug):
+    kind = serializers.CharField()
+    skill = serializers.CharField(source="skill.key", allow_null=True, default=None)
+    exercise = serializers.CharField(source="exercise.key", allow_null=True, default=None)
+    band_low = serializers.FloatField(allow_null=True)
+    band_high = serializers.FloatField(allow_null=True)
+    reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True)
+
+
+class ExportedAccountSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    date_joined = serializers.DateTimeField()
+    last_login = serializers.DateTimeField(allow_null=True)
+
+
+class AccountDataSerializer(serializers.Serializer):
+    """Everything the platform keeps about the caller as a learner (learners.accounts)."""
+
+    format = serializers.IntegerField(help_text="The layout's version; raised when it changes.")
+    exported_at = serializers.DateTimeField()
+    account = ExportedAccountSerializer()
+    enrollments = ExportedEnrollmentSerializer(many=True)
+    attempts = ExportedAttemptSerializer(many=True)
+    recommendations = ExportedRecommendationSerializer(
+        many=True, help_text="Every exercise the engine chose for you, with its reasons and predictions."
+    )
+    skill_progress = ExportedSkillProgressSerializer(many=True)
+    engine_states = ExportedEngineStateSerializer(many=True)
+    overrides = ExportedOverrideSerializer(many=True, help_text="Teachers' instructions about you.")
+
+
+class AccountDeleteSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        trim_whitespace=False, help_text="The account's password, to confirm that its owner asks."
+    )
+
+    def validate_password(self, value: str) -> str:
+        if not self.context["user"].check_password(value):
+            raise serializers.ValidationError("This is not the account's password.")
+        return value

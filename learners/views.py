@@ -1,4 +1,4 @@
-"""The student pages: sign-up, catalogue, course, practice, attempt result and progress.
+"""The student pages: sign-up, catalogue, course, practice, attempt result, progress and the account.
 
 Server-rendered and usable without JavaScript. The views are thin: every write goes through
 learners.services, every recommendation through metamodel.services (via learners.services).
@@ -6,19 +6,21 @@ learners.services, every recommendation through metamodel.services (via learners
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST
 
 from courses.api import visible_courses
 from courses.models import Course, Exercise, topological_order
-from learners.forms import AnswerForm, SignupForm
+from learners.accounts import CannotErase, account_data, erase_account
+from learners.forms import AnswerForm, DeleteAccountForm, SignupForm
 from learners.models import Attempt, Enrollment, Learner, NotEnrolled
 from learners.progress import attempt_totals, course_progress, mastery_tally
-from learners.serializers import alternatives_of, feedback_for
+from learners.serializers import AccountDataSerializer, alternatives_of, feedback_for
 from learners.services import (
     ALREADY_ANSWERED,
     AttemptRefused,
@@ -289,3 +291,34 @@ def progress(request: HttpRequest, slug: str) -> HttpResponse:
         "mastery_threshold": MASTERY_THRESHOLD,
     }
     return render(request, "learners/progress.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account(request: HttpRequest) -> HttpResponse:
+    """The account page: download everything kept about you, or delete the account with all of it."""
+    form = DeleteAccountForm(request.POST or None, request=request)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                erase_account(request.user)
+            except CannotErase as refused:
+                form.add_error(None, str(refused))
+            else:
+                logout(request)
+                messages.success(request, "Your account and everything kept about your practice are deleted.")
+                return redirect("login")
+        status = 400
+    context = {"form": form, "deletion_open": settings.ACCOUNT_DELETION_OPEN}
+    return render(request, "learners/account.html", context, status=status)
+
+
+@login_required
+def account_download(request: HttpRequest) -> JsonResponse:
+    """Everything kept about you, as the API's GET /api/v1/account/ gives it, as a file to save."""
+    data = AccountDataSerializer(account_data(request.user)).data
+    response = JsonResponse(data, json_dumps_params={"indent": 2})
+    filename = f"adaptive-learning-{request.user.get_username()}.json"
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    return response

@@ -1,0 +1,65 @@
+"""A student's own account: everything the platform keeps about them, to download, and erasure of it all.
+
+What a school's data protection asks of it (GDPR articles 15, 17 and 20): the account, its enrollments,
+every answer, every decision the engine made for the learner with its reasons and predictions, the
+progress figures, the engine's adapted parameters and the teachers' overrides about them. Erasing the
+account deletes all of it in one transaction. The shared model keeps no parameter of its own for any
+learner, so versions trained before the erasure hold nothing that is theirs alone; later trainings no
+longer see their answers.
+"""
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from courses.models import Override
+from learners.models import Attempt, Enrollment, Learner, SkillProgress
+from metamodel.models import LearnerState, Recommendation
+
+# Raised when the export's layout changes, so that a reader of an older download knows.
+EXPORT_FORMAT = 1
+
+
+class CannotErase(Exception):
+    """The account may not be erased by its owner here (staff, or self-service erasure is off)."""
+
+
+def account_records(user: AbstractBaseUser) -> dict:
+    """The querysets of everything kept about the user's learner (empty when they never practised)."""
+    # The user's learner, as a subquery: with none (never practised) nothing matches, where learner=None
+    # would match the course-wide overrides (learner NULL).
+    mine = {"learner__in": Learner.objects.filter(user__pk=user.pk).values("pk")}
+    return {
+        "enrollments": Enrollment.objects.filter(**mine).select_related("course").order_by("created_at"),
+        "attempts": Attempt.objects.filter(**mine).select_related("course", "exercise"),
+        "recommendations": Recommendation.objects.filter(**mine)
+        .select_related("course", "exercise", "learner_choice")
+        .order_by("created_at", "id"),
+        "skill_progress": SkillProgress.objects.filter(**mine).select_related("course", "skill"),
+        "engine_states": LearnerState.objects.filter(**mine).select_related("course"),
+        "overrides": Override.objects.filter(**mine).select_related("course", "skill", "exercise"),
+    }
+
+
+def account_data(user: AbstractBaseUser) -> dict:
+    """The whole download, laid out as learners.serializers.AccountDataSerializer renders it."""
+    return {
+        "format": EXPORT_FORMAT,
+        "exported_at": timezone.now(),
+        "account": user,
+        **account_records(user),
+    }
+
+
+def erase_account(user: AbstractBaseUser) -> None:
+    """Delete the account and everything kept about its learner, or raise CannotErase."""
+    if not settings.ACCOUNT_DELETION_OPEN:
+        raise CannotErase(
+            "Deleting an account here is turned off on this platform: ask your school or the platform's "
+            "administrator."
+        )
+    if user.is_staff or user.is_superuser:
+        raise CannotErase("A staff account is deleted by an administrator, in the admin.")
+    with transaction.atomic():
+        user.delete()  # the learner and every row about them go with it (on_delete=CASCADE)
