@@ -76,7 +76,7 @@ class NextExerciseSerializer(serializers.Serializer):
 def alternatives_of(recommendation: Recommendation) -> list[dict]:
     """The three best candidates after the recommended exercise, as the learner may pick them instead."""
     predicted = {c["exercise"]: c.get("predicted_correct") for c in recommendation.candidates}
-    keys = [key for key in predicted if key != recommendation.exercise.key][:3]
+    keys = recommendation.alternative_keys()
     exercises = {e.key: e for e in recommendation.course.exercises.practisable().filter(key__in=keys)}
     return [
         {

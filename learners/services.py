@@ -9,10 +9,11 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from config.queueing import enqueue_on_commit
-from courses.models import NUMBER_HELP, Course, Exercise, read_number
+from courses.models import NUMBER_HELP, Course, Exercise, Override, read_number
 from learners.models import Attempt, Enrollment, Learner, NotEnrolled
 from learners.tasks import update_skill_progress
 from metamodel.models import Recommendation
@@ -108,6 +109,17 @@ def _replay(learner: Learner, key: str, fingerprint: str) -> AttemptResult | Non
     return AttemptResult(stored, replayed=True, next=stored.next_recommendations.first())
 
 
+def _set_aside(learner: Learner, exercise: Exercise) -> bool:
+    """Whether an active override excludes the exercise, for the whole course or for this learner."""
+    return Override.objects.filter(
+        Q(learner=learner) | Q(learner__isnull=True),
+        course_id=exercise.course_id,
+        exercise=exercise,
+        kind=Override.Kind.EXCLUDE_EXERCISE,
+        ended_at__isnull=True,
+    ).exists()
+
+
 def record_attempt(
     learner: Learner,
     course: Course,
@@ -127,7 +139,9 @@ def record_attempt(
     a different request raises IdempotencyConflict. A learner not enrolled in the course is refused with
     NotEnrolled (a 403, as for the next exercise). A recommendation is answered once: a second answer to
     it, under another key, is refused (``AttemptRefused`` on "recommendation"), as is a response that
-    cannot be checked (``response_problem``). The database's unique constraint on (learner, key)
+    cannot be checked (``response_problem``). With a recommendation, the exercise must be the one
+    recommended or one of its alternatives; without one, any practisable exercise but those a teacher set
+    aside (``AttemptRefused`` on "exercise"). The database's unique constraint on (learner, key)
     settles two concurrent requests with one key: the loser reads the winner's row. The progress read
     model is refreshed, and the learner's model state adapted, by tasks enqueued when the transaction
     commits.
@@ -154,6 +168,15 @@ def record_attempt(
         ).first()
         if recommendation is None:
             raise AttemptRefused("recommendation", "Not a recommendation made to you in this course.")
+        if exercise.key not in {recommendation.exercise.key, *recommendation.alternative_keys()}:
+            raise AttemptRefused(
+                "exercise",
+                f"'{exercise_key}' was not offered with this recommendation: answer the recommended exercise "
+                "or one of its alternatives.",
+            )
+    elif _set_aside(learner, exercise):
+        # Answered on the learner's own initiative (the engine never offers an excluded exercise).
+        raise AttemptRefused("exercise", "Your teacher has set this exercise aside: it is not practised now.")
     try:
         with transaction.atomic():
             if recommendation is not None:

@@ -56,6 +56,11 @@ class Recommendation(models.Model):
     def __str__(self) -> str:
         return f"{self.exercise} for {self.learner}"
 
+    def alternative_keys(self) -> list[str]:
+        """The three best candidates after the recommended exercise: the learner may pick one instead."""
+        recommended = self.exercise.key
+        return [c["exercise"] for c in self.candidates if c["exercise"] != recommended][:3]
+
 
 class TrainingRun(models.Model):
     """One meta-training of the shared model, queued on demand or by the nightly schedule."""
