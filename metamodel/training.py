@@ -26,7 +26,8 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from learners.models import Learner
+from config.queueing import enqueue_all_on_commit
+from learners.models import Enrollment, Learner
 from metamodel.histories import course_logs, exercise_texts, fingerprint
 from metamodel.ml.artifact import FORMAT_VERSION, ArtifactError, load_artifact, save_artifact
 from metamodel.ml.data import AttemptRecord
@@ -300,6 +301,14 @@ def artifact_problem(version: ModelVersion) -> str | None:
     return _checked_artifacts[key]
 
 
+def _progress_follows_the_model() -> None:
+    """The progress pages show mastery as the engine judges it, and a new model judges anew: every enrolled
+    learner's progress is rebuilt once the change of version is committed."""
+    from learners.tasks import update_skill_progress  # learners.tasks -> metamodel.services -> here
+
+    enqueue_all_on_commit(update_skill_progress, Enrollment.objects.values_list("learner_id", "course_id"))
+
+
 def activate_version(version_id: int, by: str) -> ModelVersion:
     """Serve this version (a rollback, or overruling a rejection): once its artifact has loaded, the active
     version is retired and this one activated in one transaction. CannotActivate when it does not load."""
@@ -318,6 +327,7 @@ def activate_version(version_id: int, by: str) -> ModelVersion:
         version.status, version.activated_at = ModelVersion.Status.ACTIVE, timezone.now()
         version.reason = f"activated by {by}" + (f" in place of v{current.pk}" if current else "")
         version.save(update_fields=["status", "activated_at", "reason"])
+        _progress_follows_the_model()
     return version
 
 
@@ -464,6 +474,7 @@ def _decide(candidate: ModelVersion, validation: list, texts: dict[str, str]) ->
             ModelVersion.objects.filter(pk=current.pk).update(status=ModelVersion.Status.RETIRED)
         candidate.status, candidate.activated_at = ModelVersion.Status.ACTIVE, now
         run.outcome = TrainingRun.Outcome.PROMOTED
+        _progress_follows_the_model()
     else:
         candidate.status = ModelVersion.Status.REJECTED
         run.outcome = TrainingRun.Outcome.REJECTED
