@@ -1,30 +1,61 @@
-"""OpenAPI post-processing: every operation documents the error responses the API really gives."""
+"""OpenAPI post-processing: every operation documents the error responses the API really gives, each with
+the JSON body DRF sends: ``Error`` ({"detail": message}) or, for invalid input, ``FieldErrors``."""
+
+from drf_spectacular.utils import OpenApiResponse
 
 ERROR_SCHEMA = {
     "type": "object",
-    "description": "Either {'detail': message} or, for invalid input, {field: [messages]} per field.",
-    "additionalProperties": {},
+    "description": "What went wrong, in words.",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
 }
+FIELD_ERRORS_SCHEMA = {
+    "type": "object",
+    "description": (
+        "Invalid input: {field: [messages]} for each field at fault (non_field_errors: the input as a "
+        "whole), or {'detail': message} when the body could not be read at all (not JSON, say)."
+    ),
+    "properties": {"detail": {"type": "string"}},
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+}
+COMPONENTS = {"Error": ERROR_SCHEMA, "FieldErrors": FIELD_ERRORS_SCHEMA}
+
+# The standard error responses: description and body.
 ERRORS = {
-    "400": "Invalid input; each field names its problem.",
-    "401": "No or invalid credentials.",
-    "403": "Not allowed for this account.",
-    "404": "No such object (or page).",
+    "400": ("Invalid input; each field names its problem.", "FieldErrors"),
+    "401": ("No or invalid credentials.", "Error"),
+    "403": ("Not allowed for this account.", "Error"),
+    "404": ("No such object (or page).", "Error"),
 }
+# DRF refuses a body in a media type none of the operation's parsers reads.
+UNSUPPORTED_MEDIA_TYPE = ("The body is in a media type this operation does not read.", "Error")
+
+
+def _ref(component: str) -> dict:
+    return {"$ref": f"#/components/schemas/{component}"}
+
+
+def error_response(description: str) -> OpenApiResponse:
+    """An error response of a view's own, with the body DRF sends: {"detail": message}."""
+    return OpenApiResponse(_ref("Error"), description=description)
+
+
+def field_errors_response(description: str) -> OpenApiResponse:
+    """A 400 or 422 of a view's own, with the body of invalid input: {field: [messages]}."""
+    return OpenApiResponse(_ref("FieldErrors"), description=description)
 
 
 def add_error_responses(result: dict, generator: object, request: object, public: bool) -> dict:
-    """Add the standard error responses to every operation that does not describe them itself."""
-    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    """Add the standard error responses to every operation that does not describe them itself, and 415 to
+    every operation that reads a body (DRF refuses a media type none of its parsers reads)."""
+    result.setdefault("components", {}).setdefault("schemas", {}).update(COMPONENTS)
     for path in result.get("paths", {}).values():
         for operation in path.values():
             responses = operation.setdefault("responses", {})
-            for code, description in ERRORS.items():
-                responses.setdefault(
-                    code,
-                    {
-                        "description": description,
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-                    },
-                )
+            errors = dict(ERRORS)
+            if "requestBody" in operation:
+                errors["415"] = UNSUPPORTED_MEDIA_TYPE
+            for code, (description, component) in errors.items():
+                content = {"application/json": {"schema": _ref(component)}}
+                responses.setdefault(code, {"description": description, "content": content})
     return result

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.filters import StrictBooleanFilter
+from config.schema import error_response, field_errors_response
 from courses.documents import CourseDocumentError, parse_course_bytes
 from courses.models import Course, Override
 from courses.serializers import (
@@ -147,8 +148,8 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
         responses={
             200: ImportResultSerializer,
             201: ImportResultSerializer,
-            400: OpenApiResponse(description="Every problem of the document, each with its path and line."),
-            413: OpenApiResponse(description="Over DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MiB unless configured)."),
+            400: field_errors_response("Every problem of the document, each with its path and line."),
+            413: error_response("Over DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MiB unless configured)."),
         },
         description=(
             "Create or update a course from a course document (docs/courses.md), in JSON or YAML, as the "

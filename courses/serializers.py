@@ -1,5 +1,6 @@
 """API representations of courses. Answers never leave the server through these."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from courses.models import Course, Exercise, Override, Skill
@@ -19,10 +20,14 @@ class ExerciseSerializer(serializers.ModelSerializer):
 
     skills = serializers.SlugRelatedField(slug_field="key", many=True, read_only=True)
     prompt_html = serializers.CharField(read_only=True)
+    choices = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="Multiple choice: the options."
+    )
 
     class Meta:
         model = Exercise
         fields = ["key", "type", "skills", "prompt", "prompt_html", "choices", "difficulty"]
+        read_only_fields = fields
 
 
 class CourseSerializer(serializers.ModelSerializer):
@@ -43,6 +48,7 @@ class CourseDetailSerializer(CourseSerializer):
     class Meta(CourseSerializer.Meta):
         fields = [*CourseSerializer.Meta.fields, "skills", "exercises"]
 
+    @extend_schema_field(ExerciseSerializer(many=True))
     def get_exercises(self, course: Course) -> list[dict]:
         exercises = course.exercises.practisable().prefetch_related("skills")
         return ExerciseSerializer(exercises, many=True).data
@@ -144,10 +150,15 @@ class OverrideSerializer(serializers.ModelSerializer):
         resolved = {}
         username = (attrs.pop("learner", None) or {}).get("user", {}).get("username")
         if username:
-            # Whether they are enrolled is the model's check, shared with the admin.
-            resolved["learner"] = Learner.objects.filter(user__username=username).first()
+            # Only the course's learners are looked up, and the model's message (shared with the admin) is
+            # given for any other name: a teacher learns nothing about accounts outside their courses.
+            resolved["learner"] = Learner.objects.filter(
+                user__username=username, enrollments__course=course
+            ).first()
             if resolved["learner"] is None:
-                raise serializers.ValidationError({"learner": f"No learner '{username}'."})
+                raise serializers.ValidationError(
+                    {"learner": f"No learner '{username}' enrolled in this course."}
+                )
         for field, model in (("skill", Skill), ("exercise", Exercise)):
             key = (attrs.pop(field, None) or {}).get("key")
             if key:

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.filters import StrictBooleanFilter
+from config.schema import error_response, field_errors_response
 from config.throttles import AccountThrottle, AddressThrottle
 from courses.api import visible_courses
 from learners.accounts import CannotErase, account_data, erase_account
@@ -39,8 +40,8 @@ from learners.services import (
     register_student,
 )
 
-THROTTLED = OpenApiResponse(
-    description="Too many sign-ins to this account from this address (AUTH_THROTTLE_RATE, 10 a minute by "
+THROTTLED = error_response(
+    "Too many sign-ins to this account from this address (AUTH_THROTTLE_RATE, 10 a minute by "
     "default), or sign-ins and sign-ups from this address (AUTH_ADDRESS_THROTTLE_RATE, 300 a minute); the "
     "Retry-After header gives the seconds to wait."
 )
@@ -54,8 +55,8 @@ class RegisterView(APIView):
         request=RegisterSerializer,
         responses={
             201: TokenSerializer,
-            400: OpenApiResponse(description="Field errors."),
-            403: None,
+            400: field_errors_response("Field errors."),
+            403: error_response("Registration is closed (REGISTRATION_OPEN is false)."),
             429: THROTTLED,
         },
         description="Create a student account and return its API token. Off when REGISTRATION_OPEN is false.",
@@ -123,10 +124,8 @@ class AccountDeleteView(APIView):
         request=AccountDeleteSerializer,
         responses={
             204: None,
-            400: OpenApiResponse(description="No password, or not the account's."),
-            403: OpenApiResponse(
-                description="A staff account, or deletion turned off (ACCOUNT_DELETION_OPEN=0)."
-            ),
+            400: field_errors_response("No password, or not the account's."),
+            403: error_response("A staff account, or deletion turned off (ACCOUNT_DELETION_OPEN=0)."),
             429: THROTTLED,
         },
         description="Delete the caller's account and everything kept about them, at once and for good; the "
@@ -142,15 +141,28 @@ class AccountDeleteView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+IMPORTED = "imported:"  # how an imported learner (no account) is named in an attempt's `learner`
+
+
 class AttemptFilter(django_filters.FilterSet):
     course = django_filters.CharFilter(field_name="course__slug")
     exercise = django_filters.CharFilter(field_name="exercise__key")
+    learner = django_filters.CharFilter(
+        method="filter_learner",
+        help_text=f"The learner as `learner` names them: a username, or `{IMPORTED}<external id>` (or the "
+        "external id alone) for a learner imported from a log.",
+    )
     correct = StrictBooleanFilter()
     since = django_filters.IsoDateTimeFilter(method="filter_since")
 
     class Meta:
         model = Attempt
-        fields = ["course", "exercise", "correct", "source", "since"]
+        fields = ["course", "exercise", "learner", "correct", "source", "since"]
+
+    def filter_learner(self, queryset: QuerySet[Attempt], name: str, value: str) -> QuerySet[Attempt]:
+        # No username contains ":" and every external id does (<course>:<id>): one value names one learner.
+        imported = Q(learner__user__isnull=True, learner__external_id=value.removeprefix(IMPORTED))
+        return queryset.filter(Q(learner__user__username=value) | imported)
 
     def filter_since(self, queryset: QuerySet[Attempt], name: str, value: datetime) -> QuerySet[Attempt]:
         # ISO 8601 allows offsets PostgreSQL refuses (beyond ±15:59); the same instant in UTC is fine, where
@@ -202,8 +214,8 @@ class AttemptViewSet(
         responses={
             201: AttemptResultSerializer,
             200: OpenApiResponse(AttemptResultSerializer, description="A retry: the stored result."),
-            400: OpenApiResponse(description="Field errors."),
-            422: OpenApiResponse(description="The idempotency key was used for another request."),
+            400: field_errors_response("Field errors."),
+            422: field_errors_response("The idempotency key was used for another request."),
         },
     )
     def create(self, request: Request) -> Response:

@@ -5,6 +5,7 @@ from django.contrib.auth.password_validation import validate_password
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from courses.models import Exercise
 from learners.models import Attempt
 from metamodel.models import Recommendation
 
@@ -39,7 +40,7 @@ class AlternativeSerializer(serializers.Serializer):
     """An exercise the learner may pick instead of the recommended one (no answer)."""
 
     key = serializers.CharField()
-    type = serializers.CharField()
+    type = serializers.ChoiceField(choices=Exercise.Type.choices)
     prompt = serializers.CharField()
     prompt_html = serializers.CharField()
     choices = serializers.ListField(child=serializers.CharField())
@@ -53,7 +54,7 @@ class NextExerciseSerializer(serializers.Serializer):
     recommendation = serializers.IntegerField(source="pk")
     course = serializers.CharField(source="course.slug")
     key = serializers.CharField(source="exercise.key")
-    type = serializers.CharField(source="exercise.type")
+    type = serializers.ChoiceField(source="exercise.type", choices=Exercise.Type.choices)
     skills = serializers.SerializerMethodField()
     prompt = serializers.CharField(source="exercise.prompt")
     prompt_html = serializers.CharField(source="exercise.prompt_html")

@@ -34,8 +34,26 @@ class CanActivateVersions(permissions.BasePermission):
         return request.user.has_perm("metamodel.change_modelversion")
 
 
+class OutcomeField(serializers.ChoiceField):
+    """A run's outcome, null until it has one (queued, running or failed): the model keeps a blank."""
+
+    def to_representation(self, value: str) -> str | None:
+        return value or None
+
+
 class TrainingRunSerializer(serializers.ModelSerializer):
-    model_version = serializers.PrimaryKeyRelatedField(read_only=True)
+    outcome = OutcomeField(
+        choices=TrainingRun.Outcome.choices,
+        allow_null=True,
+        read_only=True,
+        help_text="What a succeeded run came to; null while queued or running, and for a failed run.",
+    )
+    model_version = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text="The version it trained (promoted or rejected); null while queued or running, and for a "
+        "failed or skipped run.",
+    )
 
     class Meta:
         model = TrainingRun
