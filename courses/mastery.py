@@ -1,24 +1,60 @@
 """The teacher's view of a class: how far the learners enrolled in a course have come, skill by skill."""
 
-from django.db.models import Count, Q, Sum
+from django.core.paginator import Paginator
+from django.db.models import Case, Count, OuterRef, Q, Subquery, Sum, When
 
-from courses.models import Course, count_per_row, topological_order
+from courses.models import Course, Override, count_per_row, topological_order
 from learners.models import Attempt, Learner, SkillProgress
 
-LEARNER_ROWS = 200  # a page a teacher reads; an imported log enrols thousands
+LEARNERS_PER_PAGE = 100  # a page a teacher reads; an imported log enrols thousands
 
 
-def class_mastery(course: Course) -> dict:
+def latest_reset(course: Course) -> Subquery:
+    """When the outer query's learner was last reset in the course: what ``metamodel.services.reset_since``
+    reads for one learner (their latest active ``reset_state`` override), for every row of a query at once."""
+    resets = Override.objects.filter(
+        course=course, learner=OuterRef("pk"), kind=Override.Kind.RESET_STATE, ended_at__isnull=True
+    )
+    return Subquery(resets.order_by("-created_at", "-pk").values("created_at")[:1])
+
+
+def class_mastery(course: Course, page_number: int | str | None = 1) -> dict:
     """Every figure is over the learners enrolled in the course, so the shares add up to what is listed.
 
     Per skill that learners can practise, in prerequisite order: how many practised and mastered it, and how
     many of its answers were right (an exercise of two skills counts once for each); the other skills, with
     no active exercise, are only named (``unpractisable``), as the learners' totals leave them out. Per
-    learner (the ``LEARNER_ROWS`` with most skills mastered, those who have not answered yet included):
-    skills mastered, and answers, which are their attempts in the course, each counted once. Mastery is
-    read from the progress read model (``learners.progress``), so a learner whose progress has not been
-    computed counts as mastering none.
+    learner, every one enrolled, weakest first (fewest skills mastered, then fewest answers), a page of
+    ``LEARNERS_PER_PAGE`` at a time (``page_number``; one out of range gives the nearest page): skills
+    mastered, answers, which are their attempts in the course, each counted once, and when a teacher last
+    reset them. Both count from that reset, as the learner's own progress page does. Mastery is read from
+    the progress read model (``learners.progress``), so a learner whose progress has not been computed
+    counts as mastering none.
     """
+    practisable = course.practisable_skill_ids()  # a skill with nothing to practise cannot be mastered
+    # After a reset only the later attempts count (``learners.progress.counted_attempts``). Two counts, not
+    # one with "no reset, or later than it": that one would look the reset up again for every attempt.
+    attempts = Attempt.objects.filter(course=course)
+    answers = Case(
+        When(reset_at__isnull=True, then=count_per_row(attempts, "learner")),
+        default=count_per_row(attempts.filter(created_at__gt=OuterRef("reset_at")), "learner"),
+    )
+    learners = (
+        Learner.objects.filter(enrollments__course=course)
+        .select_related("user")
+        .annotate(reset_at=latest_reset(course))
+        .annotate(
+            mastered=count_per_row(
+                SkillProgress.objects.filter(course=course, mastered=True, skill_id__in=practisable),
+                "learner",
+            ),
+            answers=answers,
+        )
+        .order_by("mastered", "answers", "user__username", "external_id", "pk")
+    )
+    paginator = Paginator(learners, LEARNERS_PER_PAGE)
+    page = paginator.get_page(page_number)
+    enrolled = paginator.count  # one learner per enrollment
     progress = SkillProgress.objects.filter(course=course, learner__enrollments__course=course)
     per_skill = {
         row["skill_id"]: row
@@ -29,8 +65,6 @@ def class_mastery(course: Course) -> dict:
             right=Sum("correct"),
         )
     }
-    enrolled = course.enrollments.count()
-    practisable = course.practisable_skill_ids()  # a skill with nothing to practise cannot be mastered
     skills, unpractisable = [], []
     for skill in topological_order(list(course.skills.order_by("key")), course.prerequisite_pairs()):
         if skill.pk not in practisable:
@@ -47,22 +81,11 @@ def class_mastery(course: Course) -> dict:
                 "accuracy": row["right"] / row["answered"] if row.get("answered") else None,
             }
         )
-    learners = (
-        Learner.objects.filter(enrollments__course=course)
-        .select_related("user")
-        .annotate(
-            mastered=count_per_row(
-                SkillProgress.objects.filter(course=course, mastered=True, skill_id__in=practisable),
-                "learner",
-            ),
-            answers=count_per_row(Attempt.objects.filter(course=course), "learner"),
-        )
-        .order_by("-mastered", "-answers", "user__username", "external_id")[:LEARNER_ROWS]
-    )
     return {
         "enrolled": enrolled,
         "skills": skills,
         "unpractisable": unpractisable,
-        "learners": list(learners),
+        "learners": page,
+        "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)),
         "skill_total": len(practisable),
     }

@@ -194,6 +194,7 @@ class TrainingRunAdmin(ReadOnlyAdmin):
         "created_at",
     ]
     list_filter = ["status", "outcome", "trigger"]
+    list_select_related = ["requested_by"]
     change_list_template = "admin/metamodel/trainingrun/change_list.html"
 
     def get_urls(self):
