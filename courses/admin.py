@@ -1,5 +1,7 @@
 """The teacher dashboard: courses, skills, exercises. A teacher who is not a superuser sees only theirs."""
 
+import csv
+
 from django.contrib import admin, messages
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Count, Q, QuerySet
@@ -8,12 +10,14 @@ from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import content_disposition_header
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 
 from courses.forms import ExerciseAdminForm, SkillAdminForm
-from courses.mastery import class_mastery
+from courses.mastery import class_mastery, mastery_rows
 from courses.models import Course, Exercise, Override, Skill, count_per_row
 from courses.services import add_override, end_override
 from learners.models import Attempt
@@ -116,7 +120,12 @@ class CourseAdmin(TeacherScopedAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.mastery_view)
-        return [path("<int:pk>/mastery/", view, name="courses_course_mastery"), *super().get_urls()]
+        csv_view = self.admin_site.admin_view(self.mastery_csv_view)
+        return [
+            path("<int:pk>/mastery/", view, name="courses_course_mastery"),
+            path("<int:pk>/mastery.csv", csv_view, name="courses_course_mastery_csv"),
+            *super().get_urls(),
+        ]
 
     def mastery_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """Per skill, how many of the course's learners practised it and mastered it; per learner, a row, a
@@ -131,6 +140,15 @@ class CourseAdmin(TeacherScopedAdmin):
             **class_mastery(course, request.GET.get("page")),
         }
         return TemplateResponse(request, "admin/courses/course/mastery.html", context)
+
+    def mastery_csv_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Every learner's mastery, skill by skill, as a spreadsheet (CSV) to take into a gradebook."""
+        course = get_object_or_404(self.get_queryset(request), pk=pk)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        filename = f"class-mastery-{course.slug}-{timezone.localdate():%Y-%m-%d}.csv"
+        response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+        csv.writer(response).writerows(mastery_rows(course))
+        return response
 
     def get_exclude(self, request: HttpRequest, obj: Course | None = None):
         # Only superusers hand courses to other teachers; a teacher's own courses stay theirs.

@@ -1,9 +1,11 @@
 """The teacher's view of a class: how far the learners enrolled in a course have come, skill by skill."""
 
-from django.core.paginator import Paginator
-from django.db.models import Case, Count, OuterRef, Q, Subquery, Sum, When
+from collections.abc import Iterator
 
-from courses.models import Course, Override, count_per_row, topological_order
+from django.core.paginator import Paginator
+from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, Sum, When
+
+from courses.models import Course, Override, Skill, count_per_row, topological_order
 from learners.models import Attempt, Learner, SkillProgress
 
 LEARNERS_PER_PAGE = 100  # a page a teacher reads; an imported log enrols thousands
@@ -16,6 +18,34 @@ def latest_reset(course: Course) -> Subquery:
         course=course, learner=OuterRef("pk"), kind=Override.Kind.RESET_STATE, ended_at__isnull=True
     )
     return Subquery(resets.order_by("-created_at", "-pk").values("created_at")[:1])
+
+
+def _skills_in_order(course: Course) -> list[Skill]:
+    return topological_order(list(course.skills.order_by("key")), course.prerequisite_pairs())
+
+
+def _learner_rows(course: Course, practisable: set[int]) -> QuerySet[Learner]:
+    """Every learner enrolled, weakest first, with skills ``mastered`` and ``answers`` since ``reset_at``."""
+    # After a reset only the later attempts count (``learners.progress.counted_attempts``). Two counts, not
+    # one with "no reset, or later than it": that one would look the reset up again for every attempt.
+    attempts = Attempt.objects.filter(course=course)
+    answers = Case(
+        When(reset_at__isnull=True, then=count_per_row(attempts, "learner")),
+        default=count_per_row(attempts.filter(created_at__gt=OuterRef("reset_at")), "learner"),
+    )
+    return (
+        Learner.objects.filter(enrollments__course=course)
+        .select_related("user")
+        .annotate(reset_at=latest_reset(course))
+        .annotate(
+            mastered=count_per_row(
+                SkillProgress.objects.filter(course=course, mastered=True, skill_id__in=practisable),
+                "learner",
+            ),
+            answers=answers,
+        )
+        .order_by("mastered", "answers", "user__username", "external_id", "pk")
+    )
 
 
 def class_mastery(course: Course, page_number: int | str | None = 1) -> dict:
@@ -32,26 +62,7 @@ def class_mastery(course: Course, page_number: int | str | None = 1) -> dict:
     counts as mastering none.
     """
     practisable = course.practisable_skill_ids()  # a skill with nothing to practise cannot be mastered
-    # After a reset only the later attempts count (``learners.progress.counted_attempts``). Two counts, not
-    # one with "no reset, or later than it": that one would look the reset up again for every attempt.
-    attempts = Attempt.objects.filter(course=course)
-    answers = Case(
-        When(reset_at__isnull=True, then=count_per_row(attempts, "learner")),
-        default=count_per_row(attempts.filter(created_at__gt=OuterRef("reset_at")), "learner"),
-    )
-    learners = (
-        Learner.objects.filter(enrollments__course=course)
-        .select_related("user")
-        .annotate(reset_at=latest_reset(course))
-        .annotate(
-            mastered=count_per_row(
-                SkillProgress.objects.filter(course=course, mastered=True, skill_id__in=practisable),
-                "learner",
-            ),
-            answers=answers,
-        )
-        .order_by("mastered", "answers", "user__username", "external_id", "pk")
-    )
+    learners = _learner_rows(course, practisable)
     paginator = Paginator(learners, LEARNERS_PER_PAGE)
     page = paginator.get_page(page_number)
     enrolled = paginator.count  # one learner per enrollment
@@ -66,7 +77,7 @@ def class_mastery(course: Course, page_number: int | str | None = 1) -> dict:
         )
     }
     skills, unpractisable = [], []
-    for skill in topological_order(list(course.skills.order_by("key")), course.prerequisite_pairs()):
+    for skill in _skills_in_order(course):
         if skill.pk not in practisable:
             unpractisable.append(skill)
             continue
@@ -89,3 +100,31 @@ def class_mastery(course: Course, page_number: int | str | None = 1) -> dict:
         "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)),
         "skill_total": len(practisable),
     }
+
+
+def _spreadsheet_safe(text: str) -> str:
+    """A cell a spreadsheet shows as text: one starting with =, +, - or @ would be read as a formula."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+
+
+def mastery_rows(course: Course) -> Iterator[list[str]]:
+    """The class mastery of every enrolled learner as spreadsheet rows, header first: per learner, skills
+    mastered and answers (since a reset, as on the page), then one column per practisable skill, in
+    prerequisite order: "mastered", "practised" (not mastered yet) or empty (not practised)."""
+    practisable = course.practisable_skill_ids()
+    skills = [skill for skill in _skills_in_order(course) if skill.pk in practisable]
+    progress: dict[int, dict[int, bool]] = {}
+    for learner_id, skill_id, mastered in SkillProgress.objects.filter(
+        course=course, skill_id__in=practisable, learner__enrollments__course=course
+    ).values_list("learner_id", "skill_id", "mastered"):
+        progress.setdefault(learner_id, {})[skill_id] = mastered
+    yield ["learner", "reset", f"skills mastered (of {len(skills)})", "answers", *(s.key for s in skills)]
+    for learner in _learner_rows(course, practisable):
+        states = progress.get(learner.pk, {})
+        yield [
+            _spreadsheet_safe(str(learner)),
+            learner.reset_at.isoformat() if learner.reset_at else "",
+            str(learner.mastered),
+            str(learner.answers),
+            *("" if s.pk not in states else "mastered" if states[s.pk] else "practised" for s in skills),
+        ]
