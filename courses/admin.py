@@ -4,6 +4,7 @@ import csv
 
 from django.contrib import admin, messages
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -16,11 +17,12 @@ from django.utils.http import content_disposition_header
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 
-from courses.forms import ExerciseAdminForm, SkillAdminForm
+from courses.forms import EnrollClassForm, ExerciseAdminForm, SkillAdminForm
 from courses.mastery import class_mastery, mastery_rows
 from courses.models import Course, Exercise, Override, Skill, count_per_row
 from courses.services import add_override, end_override
 from learners.models import Attempt
+from learners.services import enroll_class
 from metamodel.policy import MASTERY_THRESHOLD
 
 
@@ -113,10 +115,13 @@ class CourseAdmin(TeacherScopedAdmin):
     def learner_count(self, course: Course) -> int:
         return course.learner_count
 
-    @admin.display(description="class mastery")
+    @admin.display(description="class")
     def mastery_link(self, course: Course) -> str:
-        url = reverse("admin:courses_course_mastery", args=[course.pk])
-        return format_html('<a href="{}">Class mastery</a>', url)
+        mastery = reverse("admin:courses_course_mastery", args=[course.pk])
+        enrolling = reverse("admin:courses_course_enroll_class", args=[course.pk])
+        return format_html(
+            '<a href="{}">Class mastery</a> · <a href="{}">Enroll a class</a>', mastery, enrolling
+        )
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.mastery_view)
@@ -124,6 +129,11 @@ class CourseAdmin(TeacherScopedAdmin):
         return [
             path("<int:pk>/mastery/", view, name="courses_course_mastery"),
             path("<int:pk>/mastery.csv", csv_view, name="courses_course_mastery_csv"),
+            path(
+                "<int:pk>/enroll/",
+                self.admin_site.admin_view(self.enroll_class_view),
+                name="courses_course_enroll_class",
+            ),
             *super().get_urls(),
         ]
 
@@ -140,6 +150,27 @@ class CourseAdmin(TeacherScopedAdmin):
             **class_mastery(course, request.GET.get("page")),
         }
         return TemplateResponse(request, "admin/courses/course/mastery.html", context)
+
+    def enroll_class_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Enroll a class at once: the students' usernames, pasted; says who was enrolled and who not."""
+        course = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not request.user.has_perm("learners.add_enrollment"):
+            raise PermissionDenied
+        form = EnrollClassForm(request.POST or None)
+        done = None
+        if request.method == "POST" and form.is_valid():
+            done = enroll_class(course, form.cleaned_data["usernames"])
+            form = EnrollClassForm()  # the report lists the names; a second submit would be a no-op
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "course": course,
+            "title": f"Enroll a class: {course.title}",
+            "form": form,
+            "done": done,
+        }
+        status = 400 if form.errors else 200
+        return TemplateResponse(request, "admin/courses/course/enroll_class.html", context, status=status)
 
     def mastery_csv_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """Every learner's mastery, skill by skill, as a spreadsheet (CSV) to take into a gradebook."""

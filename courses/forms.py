@@ -143,3 +143,24 @@ class ExerciseAdminForm(CourseRowForm):
         for problem in problems:
             if problem.path not in already:  # a sentence, whether the problem was written as one or not
                 self.add_error(problem.path, f"{capfirst(problem.message).removesuffix('.')}.")
+
+
+# Names pasted at once: a school's year group, not its whole roll.
+MAX_CLASS_SIZE = 1000
+
+
+class EnrollClassForm(forms.Form):
+    """The usernames of a class, pasted from a list or a spreadsheet column."""
+
+    usernames = forms.CharField(
+        widget=forms.Textarea(
+            attrs={"rows": 12, "cols": 40, "spellcheck": "false", "aria-describedby": "usernames-help"}
+        ),
+        help_text="One username a line (commas, spaces and tabs separate them too), as students sign in.",
+    )
+
+    def clean_usernames(self) -> list[str]:
+        names = self.cleaned_data["usernames"].replace(",", " ").split()
+        if len(names) > MAX_CLASS_SIZE:
+            raise ValidationError(f"{len(names)} names: at most {MAX_CLASS_SIZE} at a time.")
+        return names

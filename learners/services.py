@@ -52,6 +52,34 @@ def enroll(learner: Learner, course: Course) -> tuple[Enrollment, bool]:
     return Enrollment.objects.get_or_create(learner=learner, course=course)
 
 
+@dataclass(frozen=True)
+class ClassEnrollment:
+    """What enrolling a list of students did: names enrolled now, already enrolled, and refused."""
+
+    enrolled: list[str]
+    already: list[str]
+    unknown: list[str]
+    staff: list[str]
+
+
+@transaction.atomic
+def enroll_class(course: Course, usernames: list[str]) -> ClassEnrollment:
+    """Enroll the student accounts of these usernames (exact, as they sign in) in the course, all in one
+    transaction; names of no account, and staff accounts (not students), are reported, not enrolled."""
+    names = list(dict.fromkeys(usernames))  # each once, in the order given
+    users = {user.username: user for user in get_user_model().objects.filter(username__in=names)}
+    enrolled, already, unknown, staff = [], [], [], []
+    for name in names:
+        user = users.get(name)
+        if user is None:
+            unknown.append(name)
+        elif user.is_staff or user.is_superuser:
+            staff.append(name)
+        else:
+            (enrolled if enroll(learner_for(user), course)[1] else already).append(name)
+    return ClassEnrollment(enrolled, already, unknown, staff)
+
+
 ALREADY_ANSWERED = "This exercise was already answered."
 
 
