@@ -313,6 +313,7 @@ class OverrideAdmin(TeacherScopedAdmin):
         "reason",
         "created_by",
         "ended_at",
+        "ended_by",
     ]
     list_filter = [
         ("course", admin.RelatedOnlyFieldListFilter),
@@ -320,10 +321,15 @@ class OverrideAdmin(TeacherScopedAdmin):
         ("ended_at", admin.EmptyFieldListFilter),
     ]
     search_fields = ["reason", "learner__user__username", "exercise__key", "skill__key"]
-    list_select_related = ["course", "learner__user", "skill__course", "exercise__course", "created_by"]
+    list_select_related = [
+        "course", "learner__user", "skill__course", "exercise__course", "created_by", "ended_by"
+    ]  # fmt: skip
     autocomplete_fields = ["learner"]
-    fields = ["course", "learner", "kind", "skill", "exercise", "band_low", "band_high", "reason", "ended_at"]
-    readonly_fields = ["ended_at"]
+    fields = [
+        "course", "learner", "kind", "skill", "exercise", "band_low", "band_high", "reason", "ended_at",
+        "ended_by",
+    ]  # fmt: skip
+    readonly_fields = ["ended_at", "ended_by"]
     actions = ["end_overrides"]
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
@@ -352,5 +358,5 @@ class OverrideAdmin(TeacherScopedAdmin):
     def end_overrides(self, request: HttpRequest, queryset: QuerySet) -> None:
         overrides = list(queryset)
         for override in overrides:
-            end_override(override)
+            end_override(override, request.user)
         self.message_user(request, f"{len(overrides)} override{pluralize(len(overrides))} ended.")

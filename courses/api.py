@@ -256,6 +256,5 @@ class OverrideViewSet(
     @action(detail=True, methods=["post"])
     def end(self, request: Request, pk: str) -> Response:
         """Lift the override; it stays on record with the time it ended."""
-        return Response(
-            OverrideSerializer(end_override(self.get_object()), context={"request": request}).data
-        )
+        ended = end_override(self.get_object(), request.user)
+        return Response(OverrideSerializer(ended, context={"request": request}).data)

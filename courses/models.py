@@ -354,6 +354,10 @@ class Override(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True, help_text="Set when the override is lifted.")
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text="Who lifted it.",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["-created_at", "-id"]

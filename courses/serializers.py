@@ -133,12 +133,15 @@ class OverrideSerializer(serializers.ModelSerializer):
     skill = serializers.CharField(source="skill.key", required=False, allow_null=True, default=None)
     exercise = serializers.CharField(source="exercise.key", required=False, allow_null=True, default=None)
     created_by = serializers.CharField(source="created_by.username", read_only=True)
+    ended_by = serializers.CharField(
+        source="ended_by.username", read_only=True, allow_null=True, default=None, help_text="Who lifted it."
+    )
 
     class Meta:
         model = Override
         fields = [
             "id", "course", "learner", "kind", "skill", "exercise", "band_low", "band_high", "reason",
-            "created_by", "created_at", "ended_at",
+            "created_by", "created_at", "ended_at", "ended_by",
         ]  # fmt: skip
         read_only_fields = ["created_at", "ended_at"]
 

@@ -77,7 +77,7 @@ def test_a_reset_learner_is_counted_from_the_reset_as_on_their_own_page(
     assert cells(olga_row) == ["1", "3"] and "reset" not in olga_row
 
     with django_capture_on_commit_callbacks(execute=True):
-        end_override(made)  # an ended reset counts every answer again
+        end_override(made, teacher)  # an ended reset counts every answer again
     row = teachers_row(teacher, course, "sam")
     assert cells(row)[1] == "4" and "reset" not in row
     assert answered_on_own_page(student, course) == "4"

@@ -37,8 +37,9 @@ def test_excluded_exercises_are_never_recommended_and_ending_lifts_it(enrolled, 
         teacher, kind="exclude_exercise", exercise="count-1", reason="typo in the prompt"
     ).json()
     assert enrolled.get("/api/v1/courses/arithmetic/next/").json()["key"] != "count-1"
+    assert created["ended_by"] is None
     ended = client_for(teacher).post(f"/api/v1/overrides/{created['id']}/end/").json()
-    assert ended["ended_at"] is not None
+    assert ended["ended_at"] is not None and ended["ended_by"] == teacher.username  # who lifted it
     assert enrolled.get("/api/v1/courses/arithmetic/next/").json()["key"] == "count-1"
     assert Override.objects.count() == 1  # lifted, still on record
 

@@ -77,7 +77,7 @@ def test_a_teacher_pins_an_exercise_for_one_learner_and_the_learner_gets_it_and_
     dashboard.get_by_role("button", name="Go").click()
     expect(dashboard.locator(".messagelist")).to_contain_text("1 override ended.")
     override.refresh_from_db()
-    assert override.ended_at is not None
+    assert override.ended_at is not None and override.ended_by == teacher
 
     answer_and_go_on(learner_page, pinned)
     assert "Pinned" not in why(learner_page)

@@ -79,7 +79,7 @@ def test_after_a_reset_progress_counts_only_the_attempts_made_since(
     assert 'data-label="Attempts">1</td>' in row
 
     with django_capture_on_commit_callbacks(execute=True):
-        end_override(reset)
+        end_override(reset, reset.created_by)
     html, row = counting_on_the_page(client, course)
     assert '<dd id="total-answered">4</dd>' in html
     assert 'data-label="Attempts">4</td>' in row and '<span class="badge">Yes</span>' in row
