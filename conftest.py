@@ -317,3 +317,31 @@ def start_worker(settings):
     for process in processes:
         process.terminate()
         process.wait(timeout=60)
+
+
+def queries_for(client, url: str) -> tuple[int, str]:
+    """The queries a page costs once warm (the first request fills caches, of content types for one), and
+    the page."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries.captured_queries), response.content.decode()
+
+
+@pytest.fixture(params=["teacher", "superuser"])
+def dashboard(request, teacher, admin_user):
+    """The teacher dashboard signed in, once as a teacher of the course and once as a superuser."""
+    from django.test import Client
+
+    from courses.teachers import make_teacher
+
+    user = teacher if request.param == "teacher" else admin_user
+    if user is teacher:
+        make_teacher(teacher)
+    client = Client()
+    client.force_login(user)
+    return client

@@ -1,35 +1,13 @@
 """The course pages of the teacher dashboard cost as many queries with 30 rows (or choices) as with 5."""
 
 import pytest
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
+from conftest import queries_for
 from courses.models import Override
-from courses.teachers import make_teacher
 from courses.tests.factories import ExerciseFactory, SkillFactory
 from metamodel.models import TrainingRun
 
 pytestmark = pytest.mark.django_db
-
-
-def queries_for(client: Client, url: str) -> tuple[int, str]:
-    """The queries a page costs once warm (the first request fills caches, of content types for one)."""
-    client.get(url)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries.captured_queries), response.content.decode()
-
-
-@pytest.fixture(params=["teacher", "superuser"])
-def dashboard(request, teacher, admin_user) -> Client:
-    user = teacher if request.param == "teacher" else admin_user
-    if user is teacher:
-        make_teacher(teacher)
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def add_skills_and_exercises(course, count: int) -> None:

@@ -3,12 +3,9 @@ page of 100 attempts is not a hundred queries more."""
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from courses.teachers import make_teacher
+from conftest import queries_for
 from learners.models import Attempt, Enrollment, Learner, SkillProgress
 
 pytestmark = pytest.mark.django_db
@@ -32,25 +29,6 @@ def add_pupils(course, count: int, first: int) -> None:
         SkillProgress(learner=learner, course=course, skill=counting, attempts=1, correct=1)
         for learner in learners
     )
-
-
-def queries_for(client: Client, url: str) -> tuple[int, str]:
-    """The queries a page costs once warm (the first request fills caches, of content types for one)."""
-    client.get(url)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries.captured_queries), response.content.decode()
-
-
-@pytest.fixture(params=["teacher", "superuser"])
-def dashboard(request, teacher, admin_user) -> Client:
-    user = teacher if request.param == "teacher" else admin_user
-    if user is teacher:
-        make_teacher(teacher)
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.mark.parametrize(
