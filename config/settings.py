@@ -208,6 +208,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON, and DRF's browsable API in a browser, its inline styles let in by the Content-Security-Policy.
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "config.renderers.BrowsableAPIWithInlineStyles",
+    ],
     # JSON bodies only: no form or multipart body (whose files DATA_UPLOAD_MAX_MEMORY_SIZE does not limit)
     # anywhere but the course import, which names its own parsers.
     "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser"],

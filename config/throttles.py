@@ -13,13 +13,17 @@ from rest_framework.throttling import SimpleRateThrottle
 
 
 class AccountThrottle(SimpleRateThrottle):
-    """Sign-in attempts at one account (the username sent, case-folded) from one client address."""
+    """Tries at one account's password from one client address: signing in (the username sent, case-folded)
+    or, signed in, confirming it (deleting the account): the same count either way."""
 
     scope = "auth"
 
     def get_cache_key(self, request, view) -> str:
         data = request.data if hasattr(request, "data") else request.POST  # an API request, or a page's
-        username = str(data.get("username", "")).casefold() if isinstance(data, Mapping) else ""
+        username = str(data.get("username", "")) if isinstance(data, Mapping) else ""
+        if not username and request.user.is_authenticated:
+            username = request.user.get_username()
+        username = username.casefold()
         # Hashed: a username sent may be long or hold any character, which no cache key should.
         account = hashlib.sha256(username.encode(errors="surrogatepass")).hexdigest()
         return self.cache_format % {"scope": self.scope, "ident": f"{self.get_ident(request)}:{account}"}

@@ -20,13 +20,9 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db.models import Model
 
-from courses.models import Course, Exercise, Skill
+from courses.models import Course, Exercise, Skill, reserved_slug_problem
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-# Words the API's course routes use where a slug would go: /api/v1/courses/import/ is the import, so a course
-# of that slug could be created there and never read back. One per list-level route of courses.api's
-# CourseViewSet (its tests check that they agree).
-RESERVED_SLUGS = frozenset({"import"})
 KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 KEY_RULE = "use ASCII letters (a-z, A-Z), digits, '.', '_' and '-', starting with a letter or digit"
 EXERCISE_TYPES = ("multiple_choice", "numeric", "text")
@@ -465,9 +461,8 @@ def validate_course_document(document: Any) -> dict:
     slug = _required_text(Course, document, "slug", "", problems)
     if slug and not SLUG.fullmatch(slug):
         problems.append(DocumentProblem("slug", "use lowercase letters, digits and single hyphens"))
-    elif slug in RESERVED_SLUGS:
-        reserved = f"'{slug}' is reserved by the API (/api/v1/courses/{slug}/); choose another slug"
-        problems.append(DocumentProblem("slug", reserved))
+    elif problem := reserved_slug_problem(slug):
+        problems.append(DocumentProblem("slug", problem))
     _required_text(Course, document, "title", "", problems)
     _optional_text(Course, document, "description", "", problems)
     _optional_text(Course, document, "language", "", problems)

@@ -103,6 +103,24 @@ def count_per_row(rows: models.QuerySet, field: str) -> Coalesce:
     return Coalesce(Subquery(rows.values(field).annotate(n=Count("pk")).values("n")), 0)
 
 
+# Words the API's course routes use where a slug would go: /api/v1/courses/import/ is the import, so a course
+# of that slug could be created there and never read back. One per list-level route of courses.api's
+# CourseViewSet (its tests check that they agree).
+RESERVED_SLUGS = frozenset({"import"})
+
+
+def reserved_slug_problem(slug: str) -> str | None:
+    """Why a course may not take this slug (a word of the API's course routes), or None."""
+    if slug in RESERVED_SLUGS:
+        return f"'{slug}' is reserved by the API (/api/v1/courses/{slug}/); choose another slug"
+    return None
+
+
+def validate_unreserved_slug(slug: str) -> None:
+    if problem := reserved_slug_problem(slug):
+        raise ValidationError(problem)
+
+
 class CourseQuerySet(models.QuerySet):
     def with_counts(self) -> "CourseQuerySet":
         """Annotate skill_count, exercise_count (active, authored) and learner_count."""
@@ -116,7 +134,7 @@ class CourseQuerySet(models.QuerySet):
 
 
 class Course(models.Model):
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField(unique=True, validators=[validate_unreserved_slug])
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     language = models.CharField(max_length=16, default="en")

@@ -153,8 +153,8 @@ class OverrideSerializer(serializers.ModelSerializer):
         resolved = {}
         username = (attrs.pop("learner", None) or {}).get("user", {}).get("username")
         if username:
-            # Only the course's learners are looked up, and the model's message (shared with the admin) is
-            # given for any other name: a teacher learns nothing about accounts outside their courses.
+            # Only the course's learners are looked up, and any other name gets the same message, whether
+            # its account exists or not: a teacher learns nothing about accounts outside their courses.
             resolved["learner"] = Learner.objects.filter(
                 user__username=username, enrollments__course=course
             ).first()

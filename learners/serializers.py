@@ -246,6 +246,9 @@ class ExportedOverrideSerializer(_CourseSlug):
 
 class ExportedAccountSerializer(serializers.Serializer):
     username = serializers.CharField()
+    email = serializers.CharField(allow_blank=True)
+    first_name = serializers.CharField(allow_blank=True)
+    last_name = serializers.CharField(allow_blank=True)
     date_joined = serializers.DateTimeField()
     last_login = serializers.DateTimeField(allow_null=True)
 

@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from config.queueing import enqueue_on_commit
@@ -17,7 +16,7 @@ from courses.models import NUMBER_HELP, Course, Exercise, Override, read_number
 from learners.models import Attempt, Enrollment, Learner, NotEnrolled
 from learners.tasks import update_skill_progress
 from metamodel.models import Recommendation
-from metamodel.services import NothingToPractise, recommend_next
+from metamodel.services import NothingToPractise, active_overrides, recommend_next
 from metamodel.tasks import adapt_learner
 
 
@@ -54,30 +53,28 @@ def enroll(learner: Learner, course: Course) -> tuple[Enrollment, bool]:
 
 @dataclass(frozen=True)
 class ClassEnrollment:
-    """What enrolling a list of students did: names enrolled now, already enrolled, and refused."""
+    """What enrolling a list of students did: names enrolled now, already enrolled, and of no student."""
 
     enrolled: list[str]
     already: list[str]
     unknown: list[str]
-    staff: list[str]
 
 
 @transaction.atomic
 def enroll_class(course: Course, usernames: list[str]) -> ClassEnrollment:
     """Enroll the student accounts of these usernames (exact, as they sign in) in the course, all in one
-    transaction; names of no account, and staff accounts (not students), are reported, not enrolled."""
+    transaction. A name of no account and one of a staff account are reported alike, as no student's: the
+    report tells a teacher nothing about who the staff are."""
     names = list(dict.fromkeys(usernames))  # each once, in the order given
-    users = {user.username: user for user in get_user_model().objects.filter(username__in=names)}
-    enrolled, already, unknown, staff = [], [], [], []
+    students = get_user_model().objects.filter(username__in=names, is_staff=False, is_superuser=False)
+    users = {user.username: user for user in students}
+    enrolled, already, unknown = [], [], []
     for name in names:
-        user = users.get(name)
-        if user is None:
+        if (user := users.get(name)) is None:
             unknown.append(name)
-        elif user.is_staff or user.is_superuser:
-            staff.append(name)
         else:
             (enrolled if enroll(learner_for(user), course)[1] else already).append(name)
-    return ClassEnrollment(enrolled, already, unknown, staff)
+    return ClassEnrollment(enrolled, already, unknown)
 
 
 ALREADY_ANSWERED = "This exercise was already answered."
@@ -138,14 +135,9 @@ def _replay(learner: Learner, key: str, fingerprint: str) -> AttemptResult | Non
 
 
 def _set_aside(learner: Learner, exercise: Exercise) -> bool:
-    """Whether an active override excludes the exercise, for the whole course or for this learner."""
-    return Override.objects.filter(
-        Q(learner=learner) | Q(learner__isnull=True),
-        course_id=exercise.course_id,
-        exercise=exercise,
-        kind=Override.Kind.EXCLUDE_EXERCISE,
-        ended_at__isnull=True,
-    ).exists()
+    """Whether an override in force excludes the exercise, for the whole course or for this learner."""
+    excluding = active_overrides(learner, exercise.course).filter(kind=Override.Kind.EXCLUDE_EXERCISE)
+    return excluding.filter(exercise=exercise).exists()
 
 
 def record_attempt(

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from courses.models import Course, Override
@@ -140,6 +140,13 @@ def reset_since(learner: Learner, course: Course) -> datetime | None:
     )
 
 
+def active_overrides(learner: Learner, course: Course) -> QuerySet[Override]:
+    """The overrides in force for the learner in the course: the learner's own and the course's."""
+    return Override.objects.filter(
+        Q(learner=learner) | Q(learner__isnull=True), course=course, ended_at__isnull=True
+    )
+
+
 def steering_for(learner: Learner, graph: CourseGraph) -> tuple[Steering, datetime | None]:
     """The active overrides for the learner in the course, resolved: the learner's own before the course's.
 
@@ -150,9 +157,7 @@ def steering_for(learner: Learner, graph: CourseGraph) -> tuple[Steering, dateti
     learner's state was last reset (attempts before it no longer count).
     """
     course = graph.course
-    active = Override.objects.filter(course=course, ended_at__isnull=True).filter(
-        Q(learner=learner) | Q(learner__isnull=True)
-    )
+    active = active_overrides(learner, course)
     latest: dict[str, Override] = {}
     excluded: set[int] = set()
     active = list(active)

@@ -356,7 +356,9 @@ def prune_artifacts(keep: int, dry_run: bool = False) -> tuple[list[ModelVersion
         still_named = {artifact_path(version).resolve() for version in kept}
         files = {path for path in (artifact_path(v).resolve() for v in pruned) if path not in still_named}
         cutoff = (timezone.now() - STALE_TEMPORARY_FILE_AFTER).timestamp()
-        files |= {path for path in folder.glob(".run*.pt") if _modified(path) < cutoff}
+        # A run's file before its rename, and save_artifact's temporary file (its worker killed mid-write).
+        left = [*folder.glob(".run*.pt"), *folder.glob("..run*.pt.*.tmp")]
+        files |= {path for path in left if _modified(path) < cutoff}
         freed = sum(path.stat().st_size for path in files if path.is_file())
         if not dry_run:
             ModelVersion.objects.filter(pk__in=[v.pk for v in pruned]).update(pruned_at=timezone.now())
@@ -405,8 +407,8 @@ def run_training(run_id: int, config: MetaConfig | None = None, task_id: str = "
             raise NothingToTrainOn("there are no attempts to train on")
         with deterministic_torch():
             model = meta_train(train, config=config, seed=run.seed, log=log.info, texts=texts)
-        # Content-addressed: the file is named by its SHA-256, so no two databases or runs sharing the
-        # folder can overwrite each other's artifact.
+        # Content-addressed: the file is named by its SHA-256, so no two runs can overwrite each other's
+        # artifact (a folder belongs to one database: pruning deletes what none of its versions keep).
         written = Path(settings.MODEL_ARTIFACT_DIR) / f".run{run.pk}-{uuid.uuid4().hex}.pt"
         sha256 = save_artifact(model, written)
         path = written.with_name(f"{sha256}.pt")

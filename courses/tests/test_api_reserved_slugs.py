@@ -6,8 +6,7 @@ from django.core.management.base import CommandError
 
 from conftest import arithmetic_document, client_for
 from courses.api import CourseViewSet
-from courses.documents import RESERVED_SLUGS
-from courses.models import Course
+from courses.models import RESERVED_SLUGS, Course
 
 pytestmark = pytest.mark.django_db
 
@@ -38,3 +37,19 @@ def test_a_yaml_document_is_told_the_line_of_the_reserved_slug(teacher, tmp_path
 def test_every_word_the_course_routes_use_for_a_slug_is_reserved():
     words = {action.url_path for action in CourseViewSet.get_extra_actions() if not action.detail}
     assert words and words <= RESERVED_SLUGS
+
+
+def test_the_admin_refuses_the_reserved_slug_too(admin_client):
+    page = admin_client.post(
+        "/admin/courses/course/add/",
+        {
+            "slug": "import",
+            "title": "Import",
+            "language": "en",
+            "target_success_low": 0.6,
+            "target_success_high": 0.85,
+        },
+    )
+    assert page.status_code == 200  # the form again, with the message
+    assert "is reserved by the API (/api/v1/courses/import/)" in page.content.decode()
+    assert not Course.objects.filter(slug="import").exists()

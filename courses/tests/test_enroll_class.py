@@ -29,8 +29,8 @@ def test_a_pasted_class_is_enrolled_and_the_report_names_every_case(course, teac
     assert page.status_code == 200
     assert "30 enrolled now" in text and "pupil0, pupil1, pupil2" in text
     assert "Already enrolled: sam." in text
-    assert "No student account of these names" in text and "nobody-here" in text
-    assert f"Staff accounts, not students (not enrolled): {other_teacher.username}." in text
+    # A staff account is no student's, and named like any unknown name: nothing tells who the staff are.
+    assert f"create their accounts first): nobody-here, {other_teacher.username}." in text
     enrolled = set(Enrollment.objects.filter(course=course).values_list("learner__user__username", flat=True))
     assert enrolled == {"sam", *(p.username for p in pupils)}
     # Sent again, nothing changes, and it says so.

@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
 
 from conftest import answer_via_api, client_for, right_answer, train_on_simulated_learners
 from courses.models import Override
@@ -109,6 +110,25 @@ def test_staff_accounts_and_a_platform_that_turned_deletion_off_refuse(teacher, 
     refused = client_for(student).post("/api/v1/account/delete/", {"password": PASSWORD}, format="json")
     assert refused.status_code == 403 and "turned off on this platform" in refused.json()["detail"]
     assert get_user_model().objects.filter(pk__in=[teacher.pk, student.pk]).count() == 2
+
+
+def test_the_download_holds_what_the_account_was_registered_with():
+    client = APIClient()
+    body = {"username": "ada", "password": "Analytical-engine-1843", "email": "ada@example.org"}
+    token = client.post("/api/v1/auth/register/", body, format="json").json()["token"]
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    account = client.get("/api/v1/account/").json()["account"]
+    assert (account["username"], account["email"]) == ("ada", "ada@example.org")
+
+
+def test_one_students_guesses_do_not_hold_back_another_at_the_same_address(student, other_student):
+    for _ in range(11):
+        client_for(student).post("/api/v1/account/delete/", {"password": "guess"}, format="json")
+    other_student.set_password(PASSWORD)
+    other_student.save()
+    olga = client_for(other_student)
+    assert olga.post("/api/v1/account/delete/", {"password": "guess"}, format="json").status_code == 400
+    assert olga.post("/api/v1/account/delete/", {"password": PASSWORD}, format="json").status_code == 204
 
 
 def test_guessing_the_password_to_delete_an_account_is_rate_limited(student):

@@ -44,7 +44,7 @@ def test_an_exercise_not_offered_with_the_recommendation_is_refused(enrolled, co
     assert Recommendation.objects.get(pk=offered["recommendation"]).learner_choice.key == chosen
 
 
-def test_an_exercise_a_teacher_set_aside_is_refused_unless_the_engine_offered_it(enrolled, course, student):
+def test_an_exercise_a_teacher_set_aside_is_refused(enrolled, course, student, other_student):
     aside = course.exercises.get(key="count-1")
     Override.objects.create(course=course, kind="exclude_exercise", exercise=aside, reason="typo in it")
     refused = answer_via_api(enrolled, "count-1", right_answer(course, "count-1"), "k1")
@@ -57,9 +57,14 @@ def test_an_exercise_a_teacher_set_aside_is_refused_unless_the_engine_offered_it
     assert answer_via_api(enrolled, free, right_answer(course, free), "k2").status_code == 201
     # Set aside for another learner only: this one may answer it.
     Override.objects.all().delete()
+    olga = learner_for(other_student)
+    enroll(olga, course)
+    Override.objects.create(course=course, learner=olga, kind="exclude_exercise", exercise=aside, reason="r")
+    assert answer_via_api(enrolled, "count-1", right_answer(course, "count-1"), "k3").status_code == 201
+    # Set aside for this learner: refused, until it is lifted.
     Override.objects.create(
         course=course, learner=learner_for(student), kind="exclude_exercise", exercise=aside, reason="r"
     )
-    assert answer_via_api(enrolled, "count-1", right_answer(course, "count-1"), "k3").status_code == 400
+    assert answer_via_api(enrolled, "count-1", right_answer(course, "count-1"), "k4").status_code == 400
     Override.objects.update(ended_at="2026-01-01T00:00:00Z")  # lifted
-    assert answer_via_api(enrolled, "count-1", right_answer(course, "count-1"), "k4").status_code == 201
+    assert answer_via_api(enrolled, "count-1", right_answer(course, "count-1"), "k5").status_code == 201

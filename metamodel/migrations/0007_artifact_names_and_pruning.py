@@ -11,12 +11,14 @@ PRUNING = "model-artifact-pruning"
 
 
 def name_artifacts_in_their_folder(apps, schema_editor):
-    """A version whose artifact lies in MODEL_ARTIFACT_DIR keeps its file name only; others keep their path."""
+    """A version whose artifact lies in MODEL_ARTIFACT_DIR keeps its file name only; others keep their path.
+    A relative path (stored when MODEL_ARTIFACT_DIR was relative) is read from the working directory, as the
+    file was opened before."""
     ModelVersion = apps.get_model("metamodel", "ModelVersion")
     folder = Path(settings.MODEL_ARTIFACT_DIR).resolve()
     for version in ModelVersion.objects.all():
-        path = Path(version.artifact)
-        if path.is_absolute() and path.resolve().parent == folder:
+        path = Path(version.artifact).resolve()
+        if path.parent == folder:
             ModelVersion.objects.filter(pk=version.pk).update(artifact=path.name)
 
 

@@ -85,12 +85,15 @@ def test_files_that_lost_runs_left_are_deleted_once_no_run_can_be_writing_them(d
     folder = settings.MODEL_ARTIFACT_DIR
     folder.mkdir(parents=True)
     stale, fresh = folder / ".run7-0a1b.pt", folder / ".run8-2c3d.pt"
-    stale.write_bytes(b"x" * 3_000_000)
+    half_written = folder / "..run9-4e5f.pt.k2j3x8.tmp"  # save_artifact's temporary file, its worker killed
+    stale.write_bytes(b"x" * 2_000_000)
+    half_written.write_bytes(b"z" * 1_000_000)
     fresh.write_bytes(b"y" * 1_000)
     two_days_ago = time.time() - 2 * 86_400
-    os.utime(stale, (two_days_ago, two_days_ago))
+    for old in (stale, half_written):
+        os.utime(old, (two_days_ago, two_days_ago))
     assert prune().startswith("Deleted 3.0 MB: the artifacts of 0 model versions")
-    assert not stale.exists() and fresh.exists()
+    assert not stale.exists() and not half_written.exists() and fresh.exists()
 
 
 def test_the_artifact_folder_can_move_with_its_database(course, settings, tmp_path, student):
