@@ -18,8 +18,12 @@ from rest_framework.response import Response
 from config.filters import StrictBooleanFilter
 from config.schema import error_response, field_errors_response
 from courses.documents import CourseDocumentError, parse_course_bytes
+from courses.mastery import learner_rows
 from courses.models import Course, Override
 from courses.serializers import (
+    ClassEnrollmentSerializer,
+    ClassEnrollSerializer,
+    ClassLearnerSerializer,
     CourseDetailSerializer,
     CourseDocumentSerializer,
     CourseDocumentUploadSerializer,
@@ -32,7 +36,7 @@ from courses.services import add_override, end_override, import_course
 from learners.models import Enrollment
 from learners.progress import course_progress
 from learners.serializers import NextExerciseSerializer, ProgressSerializer
-from learners.services import NotEnrolled, enroll, learner_for, next_exercise
+from learners.services import NotEnrolled, enroll, enroll_class, learner_for, next_exercise
 from metamodel.services import NothingToPractise
 
 
@@ -207,6 +211,37 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
         except NothingToPractise as error:
             raise NotFound("This course has no exercise to practise yet.") from error
         return Response(NextExerciseSerializer(recommendation).data)
+
+    def _taught_course(self) -> Course:
+        course = self.get_object()
+        user = self.request.user
+        if not (user.is_superuser or course.teachers.filter(pk=user.pk).exists()):
+            raise PermissionDenied("Only the course's teachers may see or enroll its class.")
+        return course
+
+    @extend_schema(
+        methods=["GET"],
+        responses={200: ClassLearnerSerializer(many=True)},
+        description="The course's teachers: every enrolled learner, weakest first (fewest skills mastered, "
+        "then fewest answers), counted since their latest reset, as the class mastery page lists them.",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=ClassEnrollSerializer,
+        responses={200: ClassEnrollmentSerializer},
+        description="The course's teachers: enroll students by their usernames, all in one transaction; "
+        "the answer says who was enrolled now, who already was, and which names are no student's.",
+    )
+    @action(detail=True, methods=["get", "post"], url_path="class")
+    def class_(self, request: Request, slug: str) -> Response:
+        course = self._taught_course()
+        if request.method == "POST":
+            serializer = ClassEnrollSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            done = enroll_class(course, serializer.validated_data["usernames"])
+            return Response(ClassEnrollmentSerializer(done).data)
+        page = self.paginate_queryset(learner_rows(course, course.practisable_skill_ids()))
+        return self.get_paginated_response(ClassLearnerSerializer(page, many=True).data)
 
     @extend_schema(responses={200: ProgressSerializer})
     @action(detail=True, methods=["get"])

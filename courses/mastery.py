@@ -24,7 +24,7 @@ def _skills_in_order(course: Course) -> list[Skill]:
     return topological_order(list(course.skills.order_by("key")), course.prerequisite_pairs())
 
 
-def _learner_rows(course: Course, practisable: set[int]) -> QuerySet[Learner]:
+def learner_rows(course: Course, practisable: set[int]) -> QuerySet[Learner]:
     """Every learner enrolled, weakest first, with skills ``mastered`` and ``answers`` since ``reset_at``."""
     # After a reset only the later attempts count (``learners.progress.counted_attempts``). Two counts, not
     # one with "no reset, or later than it": that one would look the reset up again for every attempt.
@@ -62,7 +62,7 @@ def class_mastery(course: Course, page_number: int | str | None = 1) -> dict:
     counts as mastering none.
     """
     practisable = course.practisable_skill_ids()  # a skill with nothing to practise cannot be mastered
-    learners = _learner_rows(course, practisable)
+    learners = learner_rows(course, practisable)
     paginator = Paginator(learners, LEARNERS_PER_PAGE)
     page = paginator.get_page(page_number)
     enrolled = paginator.count  # one learner per enrollment
@@ -119,7 +119,7 @@ def mastery_rows(course: Course) -> Iterator[list[str]]:
     ).values_list("learner_id", "skill_id", "mastered"):
         progress.setdefault(learner_id, {})[skill_id] = mastered
     yield ["learner", "reset", f"skills mastered (of {len(skills)})", "answers", *(s.key for s in skills)]
-    for learner in _learner_rows(course, practisable):
+    for learner in learner_rows(course, practisable):
         states = progress.get(learner.pk, {})
         yield [
             _spreadsheet_safe(str(learner)),

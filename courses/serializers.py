@@ -169,3 +169,33 @@ class OverrideSerializer(serializers.ModelSerializer):
                 if resolved[field] is None:
                     raise serializers.ValidationError({field: f"No {field} '{key}' in this course."})
         return {**attrs, **resolved}
+
+
+class ClassLearnerSerializer(serializers.Serializer):
+    """One learner of a course's class, as the class mastery page lists them."""
+
+    learner = serializers.CharField(
+        source="__str__", help_text="A username, or imported:<external id> for a learner imported from a log."
+    )
+    skills_mastered = serializers.IntegerField(
+        source="mastered", help_text="Of the course's practisable skills, since the latest reset."
+    )
+    answers = serializers.IntegerField(help_text="Attempts in the course since the latest reset.")
+    reset_at = serializers.DateTimeField(allow_null=True, help_text="When a teacher last reset them.")
+
+
+class ClassEnrollSerializer(serializers.Serializer):
+    usernames = serializers.ListField(
+        child=serializers.CharField(max_length=150),
+        allow_empty=False,
+        max_length=1000,
+        help_text="The students' usernames, as they sign in (at most 1,000).",
+    )
+
+
+class ClassEnrollmentSerializer(serializers.Serializer):
+    enrolled = serializers.ListField(child=serializers.CharField(), help_text="Enrolled now.")
+    already = serializers.ListField(child=serializers.CharField(), help_text="Enrolled before.")
+    unknown = serializers.ListField(
+        child=serializers.CharField(), help_text="No student account of that name (staff accounts too)."
+    )
