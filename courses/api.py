@@ -33,6 +33,7 @@ from courses.serializers import (
     OverrideSerializer,
 )
 from courses.services import add_override, end_override, import_course
+from courses.teachers import teaches
 from learners.models import Enrollment
 from learners.progress import course_progress
 from learners.serializers import NextExerciseSerializer, ProgressSerializer
@@ -177,11 +178,7 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
         document = _document_of(request)
         slug = document.get("slug") if isinstance(document, dict) else None
         existing = Course.objects.filter(slug=slug).first() if isinstance(slug, str) else None
-        if (
-            existing
-            and not request.user.is_superuser
-            and not existing.teachers.filter(pk=request.user.pk).exists()
-        ):
+        if existing and not teaches(request.user, existing):
             raise PermissionDenied("A course with this slug exists and you do not teach it.")
         try:
             summary = import_course(document, teacher=request.user, dry_run=dry_run)
@@ -214,8 +211,7 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
 
     def _taught_course(self) -> Course:
         course = self.get_object()
-        user = self.request.user
-        if not (user.is_superuser or course.teachers.filter(pk=user.pk).exists()):
+        if not teaches(self.request.user, course):
             raise PermissionDenied("Only the course's teachers may see or enroll its class.")
         return course
 

@@ -1,6 +1,11 @@
 """Who teachers are: staff accounts in the Teachers group, whose permissions this module keeps current."""
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.models import AbstractBaseUser, Group, Permission
+
+if TYPE_CHECKING:
+    from courses.models import Course
 
 TEACHERS_GROUP = "Teachers"
 
@@ -34,6 +39,11 @@ def ensure_teachers_group(**kwargs: object) -> Group:
     ]
     group.permissions.set([p for p in permissions if p is not None])
     return group
+
+
+def teaches(user: AbstractBaseUser, course: "Course") -> bool:
+    """Whether the user may act as the course's teacher: one of its teachers, or a superuser."""
+    return user.is_superuser or course.teachers.filter(pk=user.pk).exists()
 
 
 def make_teacher(user: AbstractBaseUser) -> None:
