@@ -5,19 +5,17 @@ from collections.abc import Iterator
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, Sum, When
 
-from courses.models import Course, Override, Skill, count_per_row, topological_order
+from courses.models import Course, Skill, count_per_row, topological_order
 from learners.models import Attempt, Learner, SkillProgress
+from metamodel.services import resets_in_force
 
 LEARNERS_PER_PAGE = 100  # a page a teacher reads; an imported log enrols thousands
 
 
 def latest_reset(course: Course) -> Subquery:
-    """When the outer query's learner was last reset in the course: what ``metamodel.services.reset_since``
-    reads for one learner (their latest active ``reset_state`` override), for every row of a query at once."""
-    resets = Override.objects.filter(
-        course=course, learner=OuterRef("pk"), kind=Override.Kind.RESET_STATE, ended_at__isnull=True
-    )
-    return Subquery(resets.order_by("-created_at", "-pk").values("created_at")[:1])
+    """When the outer query's learner was last reset in the course (``metamodel.services.reset_since``), for
+    every row of a query at once."""
+    return Subquery(resets_in_force(course).filter(learner=OuterRef("pk")).values("created_at")[:1])
 
 
 def _skills_in_order(course: Course) -> list[Skill]:

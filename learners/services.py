@@ -183,9 +183,12 @@ def record_attempt(
         raise AttemptRefused("response", problem)
     recommendation = None
     if recommendation_id is not None:
-        recommendation = Recommendation.objects.filter(
-            pk=recommendation_id, learner=learner, course=course
-        ).first()
+        # With its exercise, whose key the offered keys are checked against.
+        recommendation = (
+            Recommendation.objects.select_related("exercise")
+            .filter(pk=recommendation_id, learner=learner, course=course)
+            .first()
+        )
         if recommendation is None:
             raise AttemptRefused("recommendation", "Not a recommendation made to you in this course.")
         if exercise.key not in {recommendation.exercise.key, *recommendation.alternative_keys()}:

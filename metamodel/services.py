@@ -130,14 +130,18 @@ def _latest_reset(overrides: Iterable[Override]) -> datetime | None:
     return max(resets, key=lambda o: (o.created_at, o.pk)).created_at if resets else None
 
 
+def resets_in_force(course: Course) -> QuerySet[Override]:
+    """The course's resets that were not lifted, latest first: a learner's first one is when their state
+    was last reset (:func:`reset_since`; the class mastery page reads it for every learner at once)."""
+    return Override.objects.filter(
+        course=course, kind=Override.Kind.RESET_STATE, ended_at__isnull=True
+    ).order_by("-created_at", "-pk")
+
+
 def reset_since(learner: Learner, course: Course) -> datetime | None:
     """When the learner's state in the course was last reset, in one query: the engine, and the progress
     the learner and teachers read, count only the attempts after it. None when it never was."""
-    return _latest_reset(
-        Override.objects.filter(
-            course=course, learner=learner, kind=Override.Kind.RESET_STATE, ended_at__isnull=True
-        )
-    )
+    return resets_in_force(course).filter(learner=learner).values_list("created_at", flat=True).first()
 
 
 def active_overrides(learner: Learner, course: Course) -> QuerySet[Override]:
