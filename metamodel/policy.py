@@ -5,27 +5,33 @@
 1. *Teacher overrides.* Excluded exercises are never candidates; a pinned exercise is chosen outright; a
    pinned skill restricts the candidates to its exercises. A target band set for the learner or the course
    replaces the course's default band.
-2. *Knowledge, from the model and from the answers* (:func:`knowledge`). Each skill has P(known), by
-   Bayesian Knowledge Tracing (Corbett & Anderson 1995; generic parameters BKT_PARAMETERS) over the
-   learner's answers, with conjunctive credit (a wrong answer to a multi-skill exercise is blamed on its
-   least-known skill) and forgetting (P(known) halves every FORGET_HALF_LIFE_DAYS without practice). The
-   model sets where it starts: its predicted success on the skill's exercises, read as knowledge through
-   slip and guess (P(right) = K (1 - slip) + (1 - K) guess) and capped at PRIOR_CAP, so that a learner the
-   model expects to know a skill needs fewer answers to show it, but never none. A skill is *mastered* at
-   P(known) >= MASTERY_THRESHOLD.
-3. *Prerequisite gating.* A skill is *ready* when all its prerequisites are mastered. The target skills are
-   the ready, unmastered ones, including *reviews*: skills once mastered that, after at least a day away,
-   have fallen below the threshold by forgetting, or whose predicted success from the model (which reads
-   the time since practice) is below REVIEW_THRESHOLD (spaced review, Cepeda et al. 2006). When no skill is
-   ready, the weakest unmastered prerequisite is practised, so a learner is never stuck; when every skill
-   is mastered, all are targets (maintenance).
+2. *Knowledge, from the model and from the answers* (:func:`joint_knowledge`). Bayesian Knowledge
+   Tracing (Corbett & Anderson 1995; generic parameters BKT_PARAMETERS) over the joint state of the
+   course's skills rather than each skill alone: an exercise is answered right with probability 1 - slip
+   when all its skills are known and guess otherwise (a wrong answer to a multi-skill exercise is blamed on
+   its least-known skill), practice teaches a skill only when its prerequisites are known (so answers on a
+   skill whose learning does not take make its prerequisites less likely known), and a known skill is
+   forgotten with a half-life of FORGET_HALF_LIFE_DAYS without practice. The model sets where each skill
+   starts: its predicted success on the skill's exercises, read as knowledge through slip and guess
+   (P(right) = K (1 - slip) + (1 - K) guess) and capped at PRIOR_CAP, so that a learner the model expects to
+   know a skill needs fewer answers to show it, but never none. A skill is *mastered* at P(known) >=
+   MASTERY_THRESHOLD.
+3. *Prerequisite gating.* A skill is *ready* when each of its prerequisites is known with probability at
+   least READY_THRESHOLD: above PRIOR_CAP, so only answers open a skill, and below mastery, so that a
+   learner moves on once a prerequisite is probably known and its confirmation comes from the answers that
+   build on it (step 2). The target skills are the ready, unmastered ones, including *reviews*: skills once
+   mastered that, after at least a day away, have fallen below the threshold by forgetting, or whose
+   predicted success from the model (which reads the time since practice) is below REVIEW_THRESHOLD
+   (spaced review, Cepeda et al. 2006). When no skill is ready, the weakest unmastered prerequisite is
+   practised, so a learner is never stuck; when every skill is mastered, all are targets (maintenance).
 4. *A cap on one skill.* A skill that held the learner's last SKILL_CAP attempts yields to the others.
 5. *Value of practice, then desirable difficulty* (Bjork 1994). An exercise is a candidate when it
    practises a target skill and all its other skills are ready or mastered (an unready partner would make
    the answer wrong whatever the learner knows of the target). Its score is GAIN_WEIGHT times its expected
-   learning, the sum over its target skills of (1 - P(known)) times the product of P(known) of their
-   prerequisites, minus the distance of its predicted success from the target band (heavily penalised
-   outside it), minus REPEAT_PENALTY for an exercise the learner has answered, halving every
+   learning, the sum over its target skills of P(the skill is not known and its prerequisites are), times
+   1 + UNLOCK_WEIGHT times what learning it opens (for each skill that builds on it, P(not known) over its
+   number of prerequisites), minus the distance of its predicted success from the target band (heavily
+   penalised outside it), minus REPEAT_PENALTY for an exercise the learner has answered, halving every
    REPEAT_HALF_LIFE attempts since: a learner who has seen an exercise's answer meets new exercises
    rather than the same few again, and a right answer repeated from memory is rarer evidence. The
    exercise just answered is never a candidate when there is another.
@@ -34,9 +40,10 @@
    be evaluated offline from the logs by inverse propensity weighting (Li et al. 2011).
 
 **Without a model** (:func:`choose_by_rule`), the documented fallback rule: walk the skills in
-prerequisite order; practise the first not yet mastered by the answers (:func:`mastered_by_answers`, the
-same knowledge tracing from the generic prior); prefer unseen exercises, easiest first, never the one just
-answered; once all are mastered, review the skill practised longest ago. Overrides apply the same way.
+prerequisite order; practise the first not yet mastered by the answers (:func:`mastered_by_answers`:
+knowledge tracing of each skill alone, :func:`knowledge`, from the generic prior); prefer unseen
+exercises, easiest first, never the one just answered; once all are mastered, review the skill practised
+longest ago. Overrides apply the same way.
 The learner's progress page and the teachers' class mastery use :func:`mastered_by_answers` too, so a
 skill the engine moves on from shows as mastered there.
 """
@@ -45,6 +52,8 @@ import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
 
 # Recent accuracy, as the progress pages show it, is the share right of this many latest answers.
 MASTERY_WINDOW = 5
@@ -67,6 +76,16 @@ SKILL_CAP = 10
 REVIEW_AFTER_SECONDS = 86_400
 TEMPERATURE = 0.15
 DAY = 86_400
+# A skill is ready when each of its prerequisites is known with at least this probability.
+READY_THRESHOLD = 0.6
+# What learning a skill is worth beyond itself: this much per skill it opens (joint_knowledge, decide).
+UNLOCK_WEIGHT = 0.5
+# The samples of a learner's joint knowledge, drawn from this seed, and when forgetting is applied.
+PARTICLES = 1000
+BELIEF_SEED = 0
+# The latest attempts that are traced jointly; older ones are summarised skill by skill.
+BELIEF_WINDOW = 50
+FORGET_AT_BREAKS_OF = 3600.0
 
 
 @dataclass(frozen=True)
@@ -245,21 +264,20 @@ class Known:
 
 
 def knowledge(
-    history: Sequence[PastAttempt],
-    now: float,
-    priors: dict[int, float] | None = None,
-    parameters: tuple[float, float, float, float] = BKT_PARAMETERS,
+    history: Sequence[PastAttempt], now: float, priors: dict[int, float] | None = None
 ) -> dict[int, Known]:
-    """P(known) of every skill practised in ``history`` (oldest first) at ``now``, from the answers.
+    """P(known) of every skill practised in ``history`` (oldest first) at ``now``, each skill traced alone:
+    what the fallback rule and the progress pages read when no model is active, and how the engine
+    summarises a long history's older attempts (:func:`decide`).
 
     Bayesian Knowledge Tracing (Corbett & Anderson 1995) with two additions. *Conjunctive credit*: an
     exercise needs all its skills, so a right answer is evidence for each of them, while a wrong answer to
     an exercise of several skills is blamed on the one least likely known and leaves the others as they
     were (plain BKT would pull a known skill down with its unknown partner). *Forgetting*: P(known) halves
     every FORGET_HALF_LIFE_DAYS without practice (exponential forgetting, Ebbinghaus 1885). ``priors``
-    replaces the generic prior of ``parameters`` per skill.
+    replaces the generic prior per skill.
     """
-    default_prior, learn, slip, guess = parameters
+    default_prior, learn, slip, guess = BKT_PARAMETERS
     known: dict[int, float] = {}
     last: dict[int, float] = {}
 
@@ -297,22 +315,151 @@ def mastered_by_answers(history: Sequence[PastAttempt]) -> set[int]:
     }
 
 
+def _masks(columns: Sequence[int]) -> list[tuple[int, np.uint64]]:
+    """The bits of ``columns`` in a packed joint state (column c is bit c % 64 of word c // 64), by word."""
+    words: dict[int, int] = {}
+    for column in columns:
+        words[column // 64] = words.get(column // 64, 0) | 1 << (column % 64)
+    return [(word, np.uint64(bits)) for word, bits in words.items()]
+
+
+def _all_known(samples: np.ndarray, masks: list[tuple[int, np.uint64]]) -> np.ndarray:
+    """For each sample, whether every skill of ``masks`` is known in it."""
+    known = np.ones(len(samples), dtype=bool)
+    for word, bits in masks:
+        known &= (samples[:, word] & bits) == bits
+    return known
+
+
+@dataclass(frozen=True)
+class Belief:
+    """What the engine believes a learner knows: PARTICLES weighted samples of the joint state of the
+    course's skills at ``now`` (packed, one bit per skill, set when known), and for each practised skill
+    its P(known) right after it was last practised (before any forgetting), and when that was."""
+
+    columns: dict[int, int]  # skill id -> bit
+    samples: np.ndarray  # PARTICLES x words, uint64
+    weights: np.ndarray  # PARTICLES, summing to 1
+    after_practice: dict[int, float]
+    last_practised: dict[int, float]
+
+    def known(self, sid: int) -> float:
+        return float(self.weights @ _all_known(self.samples, _masks([self.columns[sid]])))
+
+    def learnable(self, sid: int, prerequisite_ids: Sequence[int]) -> float:
+        """P(the skill is not known and all of ``prerequisite_ids`` are): what practising it can teach now."""
+        unknown = ~_all_known(self.samples, _masks([self.columns[sid]]))
+        ready = _all_known(self.samples, _masks([self.columns[p] for p in prerequisite_ids]))
+        return float(self.weights @ (unknown & ready))
+
+
+def _kept(seconds: float) -> float:
+    """The chance that a known skill is still known after ``seconds`` without practice."""
+    return 0.5 ** (seconds / (FORGET_HALF_LIFE_DAYS * DAY))
+
+
+def joint_knowledge(
+    prerequisites: dict[int, Sequence[int]],
+    history: Sequence[PastAttempt],
+    priors: dict[int, float],
+    now: float,
+) -> Belief:
+    """The learner's knowledge of the skills of ``prerequisites`` (each skill's prerequisites among them)
+    at ``now``, from the answers in ``history`` (oldest first), by knowledge tracing over the skills' joint
+    state.
+
+    Bayesian Knowledge Tracing (Corbett & Anderson 1995) with the generic BKT_PARAMETERS and ``priors``
+    per skill, where every skill of an exercise is traced together rather than alone: an answer is right
+    with probability 1 - slip when the learner knows all of the exercise's skills and guess otherwise, and
+    practising a skill the learner does not know teaches it with probability learn *only when its
+    prerequisites are known* (dynamic Bayesian networks over a skill graph, Käser et al. 2014). So a wrong
+    answer to an exercise of two skills is blamed on the one less likely known, and wrong answers on a
+    skill whose learning does not take make its prerequisites less likely known, which sends the learner
+    back to them. A practised skill the learner knows is forgotten with a half-life of
+    FORGET_HALF_LIFE_DAYS (Ebbinghaus 1885), applied at breaks of an hour or more.
+
+    The joint state is sampled: a particle filter (Gordon et al. 1993) with systematic resampling (Kitagawa
+    1996) whenever fewer than half the samples carry the weight, drawn from a fixed seed, so that the same
+    history always gives the same belief.
+    """
+    _, learn, slip, guess = BKT_PARAMETERS
+    order = list(prerequisites)
+    columns = {sid: column for column, sid in enumerate(order)}
+    own = [_masks([column]) for column in range(len(order))]
+    needs = [_masks([columns[p] for p in prerequisites[sid]]) for sid in order]
+    rng = np.random.default_rng(BELIEF_SEED)
+    start = rng.random((PARTICLES, len(order))) < [priors.get(sid, BKT_PARAMETERS[0]) for sid in order]
+    samples = np.zeros((PARTICLES, max(1, -(-len(order) // 64))), dtype=np.uint64)
+    for column, [(word, bits)] in enumerate(own):
+        samples[:, word] |= np.where(start[:, column], bits, np.uint64(0))
+    learns = rng.random((len(history), PARTICLES)) < learn
+    weights = np.full(PARTICLES, 1 / PARTICLES)
+    offsets = np.arange(PARTICLES) / PARTICLES
+    none = np.uint64(0)
+    practised: list[int] = []
+    last_practice = {sid: position for position, attempt in enumerate(history) for sid in attempt.skill_ids}
+    after_practice: dict[int, float] = {}
+
+    def forget(seconds: float) -> None:
+        lost = rng.random((PARTICLES, len(practised))) >= _kept(seconds)
+        for index, column in enumerate(practised):
+            [(word, bits)] = own[column]
+            samples[:, word] &= np.where(lost[:, index], ~bits, ~none)
+
+    clock = history[0].time if history else now
+    away = 0.0
+    for position, attempt in enumerate(history):
+        away, clock = away + max(0.0, attempt.time - clock), attempt.time
+        if away >= FORGET_AT_BREAKS_OF and practised:
+            forget(away)
+            away = 0.0
+        practice = [columns[sid] for sid in attempt.skill_ids if sid in columns]
+        if not practice:
+            continue
+        all_known = _all_known(samples, _masks(practice))
+        right, wrong = np.where(all_known, 1 - slip, guess), np.where(all_known, slip, 1 - guess)
+        weights *= right if attempt.correct else wrong
+        total = weights.sum()
+        # Resample when fewer than half as many samples as there are carry the weight.
+        if weights @ weights > 2 * total * total / PARTICLES:
+            picks = np.searchsorted(np.cumsum(weights), (offsets + rng.random() / PARTICLES) * total)
+            samples = samples[np.minimum(picks, PARTICLES - 1)]
+            weights = np.full(PARTICLES, 1 / PARTICLES)
+        for column in practice:
+            [(word, bits)] = own[column]
+            learnt = learns[position] & _all_known(samples, needs[column])
+            samples[:, word] |= np.where(learnt, bits, none)
+            if column not in practised:
+                practised.append(column)
+            if last_practice[order[column]] == position:
+                known = weights @ _all_known(samples, own[column])
+                after_practice[order[column]] = float(known / weights.sum())
+    if history and practised:
+        forget(away + max(0.0, now - clock))
+    weights /= weights.sum()
+    last_practised = {sid: history[at].time for sid, at in last_practice.items() if sid in columns}
+    return Belief(columns, samples, weights, after_practice, last_practised)
+
+
 @dataclass(frozen=True)
 class _Assessment:
     """What the engine takes each skill's state to be at ``now`` (step 2 of the module's docstring)."""
 
     now: float
     known: dict[int, float]  # P(known) now
-    traced: dict[int, Known]  # the practised skills' knowledge tracing
+    learnable: dict[int, float]  # P(not known, and every prerequisite known): practice can teach it now
+    last_practised: dict[int, float]
     reviews: set[int]  # mastered once, forgotten since: due for review
     mastered: set[int]
 
     def idle(self, sid: int) -> float:
-        return self.now - self.traced[sid].last_practised if sid in self.traced else 0.0
+        last = self.last_practised.get(sid)
+        return self.now - last if last is not None else 0.0
 
 
 def _assess(
     by_skill: dict[int, list[CandidateExercise]],
+    prerequisites: dict[int, list[int]],
     history: Sequence[PastAttempt],
     predictions: dict[int, float],
     now: float,
@@ -322,22 +469,41 @@ def _assess(
     # The model's predicted success read as knowledge, P(right) = K (1 - slip) + (1 - K) guess, is where a
     # learner starts on a skill; capped, so that only answers make a skill mastered.
     priors = {sid: min(PRIOR_CAP, max(0.0, (p - guess) / (1 - slip - guess))) for sid, p in success.items()}
-    traced = knowledge(history, now, priors)
-    known = {sid: traced[sid].now if sid in traced else priors[sid] for sid in by_skill}
-    # Review: once mastered, now a day or more away and forgotten, by the answers' forgetting curve or by
-    # the model's predicted success falling below REVIEW_THRESHOLD.
+    # The latest BELIEF_WINDOW attempts are traced jointly; the older ones, skill by skill, set where the
+    # joint tracing starts (what a learner showed long ago matters less than what they showed lately).
+    older, recent = history[:-BELIEF_WINDOW], history[-BELIEF_WINDOW:]
+    summary = knowledge(older, recent[0].time if recent else now, priors)
+    starts = {sid: summary[sid].now if sid in summary else prior for sid, prior in priors.items()}
+    belief = joint_knowledge(prerequisites, recent, starts, now)
+    after_practice = {sid: k.at_last_practice for sid, k in summary.items() if sid in prerequisites}
+    after_practice.update(belief.after_practice)
+    last_practised = {sid: k.last_practised for sid, k in summary.items() if sid in prerequisites}
+    last_practised.update(belief.last_practised)
+    known = {sid: belief.known(sid) for sid in by_skill}
+    learnable = {sid: belief.learnable(sid, prerequisites[sid]) for sid in by_skill}
+    # Review: once mastered, now a day or more away and forgotten, by the forgetting curve or by the model's
+    # predicted success falling below REVIEW_THRESHOLD.
     reviews = {
         sid
-        for sid in traced.keys() & by_skill.keys()
-        if traced[sid].at_last_practice >= MASTERY_THRESHOLD
-        and now - traced[sid].last_practised >= REVIEW_AFTER_SECONDS
+        for sid, after in after_practice.items()
+        if after >= MASTERY_THRESHOLD
+        and now - last_practised[sid] >= REVIEW_AFTER_SECONDS
         and (known[sid] < MASTERY_THRESHOLD or success[sid] < REVIEW_THRESHOLD)
     }
     mastered = {sid for sid in by_skill if known[sid] >= MASTERY_THRESHOLD and sid not in reviews}
-    return _Assessment(now, known, traced, reviews, mastered)
+    return _Assessment(now, known, learnable, last_practised, reviews, mastered)
+
+
+def _prerequisites_among(
+    skills: Sequence[SkillNode], by_skill: dict[int, list[CandidateExercise]]
+) -> dict[int, list[int]]:
+    """Each practisable skill's practisable prerequisites (the others can neither gate nor be learnt)."""
+    listed = {s.id: s.prerequisite_ids for s in skills}
+    return {sid: [p for p in listed.get(sid, ()) if p in by_skill and p != sid] for sid in by_skill}
 
 
 def mastered_by_model(
+    skills: Sequence[SkillNode],
     exercises: Sequence[CandidateExercise],
     history: Sequence[PastAttempt],
     predictions: dict[int, float],
@@ -346,7 +512,9 @@ def mastered_by_model(
     """The skills :func:`decide` takes as mastered at ``now``: the learner's progress page and the class
     mastery say what the engine acts on, and the "ready: prerequisites mastered" reasons agree with them."""
     by_skill = _by_skill([e for e in exercises if e.id in predictions])
-    return _assess(by_skill, history, predictions, now).mastered if by_skill else set()
+    if not by_skill:
+        return set()
+    return _assess(by_skill, _prerequisites_among(skills, by_skill), history, predictions, now).mastered
 
 
 def decide(
@@ -369,18 +537,22 @@ def decide(
     if not by_skill:
         return None
     names = {s.id: s.name for s in skills}
-    prerequisites = {s.id: [p for p in s.prerequisite_ids if p in by_skill] for s in skills}
-    assessed = _assess(by_skill, history, predictions, now)
+    prerequisites = _prerequisites_among(skills, by_skill)
+    assessed = _assess(by_skill, prerequisites, history, predictions, now)
     known, reviews, mastered, idle = assessed.known, assessed.reviews, assessed.mastered, assessed.idle
-    ready = {sid for sid in by_skill if all(p in mastered for p in prerequisites.get(sid, ()))}
+    ready = {sid for sid in by_skill if all(known[p] >= READY_THRESHOLD for p in prerequisites[sid])}
     reasons_for: dict[int, str] = {}
     for sid in ready - mastered:
         if sid in reviews:
             reasons_for[sid] = f"review: {names[sid]} not practised for {idle(sid) / DAY:.0f} days"
-        elif required := [names[p] for p in prerequisites.get(sid, ())]:
-            reasons_for[sid] = f"ready: prerequisites mastered ({', '.join(required)})"
-        else:
+        elif not prerequisites[sid]:
             reasons_for[sid] = f"ready: {names[sid]} needs no prerequisite"
+        elif all(p in mastered for p in prerequisites[sid]):
+            required = ", ".join(names[p] for p in prerequisites[sid])
+            reasons_for[sid] = f"ready: prerequisites mastered ({required})"
+        else:
+            likely = ", ".join(f"{names[p]} {known[p]:.0%}" for p in prerequisites[sid])
+            reasons_for[sid] = f"ready: prerequisites probably known ({likely})"
 
     if steering.pinned_skill is not None and steering.pinned_skill in by_skill:
         targets = {steering.pinned_skill}
@@ -388,7 +560,7 @@ def decide(
     elif reasons_for:
         targets = set(reasons_for)
     elif len(mastered) < len(by_skill):
-        blocked = {p for sid in by_skill if sid not in mastered for p in prerequisites.get(sid, ())}
+        blocked = {p for sid in by_skill if sid not in mastered for p in prerequisites[sid]}
         weakest = min(blocked - mastered or set(by_skill) - mastered, key=lambda sid: (known[sid], sid))
         targets = {weakest}
         reasons_for[weakest] = f"weakest prerequisite: {names[weakest]} ({known[weakest]:.0%} known)"
@@ -403,10 +575,15 @@ def decide(
         if hogging and hogging != targets:
             targets -= hogging
 
+    # What practising a skill can teach now, and what learning it opens: each skill that builds on it and
+    # is not known yet, in the share it depends on it.
+    opens = {
+        sid: sum((1 - known[c]) / len(prerequisites[c]) for c in by_skill if sid in prerequisites[c])
+        for sid in by_skill
+    }
+
     def gain(sid: int) -> float:
-        """Expected learning from practising the skill: what is left to learn, times the chance that its
-        prerequisites are known (Corbett & Anderson's knowledge tracing, read as a value of practice)."""
-        return (1.0 - known[sid]) * math.prod(known[p] for p in prerequisites.get(sid, ()))
+        return assessed.learnable[sid] * (1 + UNLOCK_WEIGHT * opens[sid])
 
     last_exercise = history[-1].exercise_id if history else None
     answered_at = {attempt.exercise_id: position for position, attempt in enumerate(history)}

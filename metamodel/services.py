@@ -121,7 +121,7 @@ def mastered_skills(
         predictions = predict_exercises(learner.pk, graph, history, version, now)
     except ArtifactError:
         return None
-    return mastered_by_model(graph.exercises, history.past, predictions, now.timestamp())
+    return mastered_by_model(graph.skills, graph.exercises, history.past, predictions, now.timestamp())
 
 
 def _latest_reset(overrides: Iterable[Override]) -> datetime | None:

@@ -4,6 +4,7 @@ from metamodel.policy import (
     DAY,
     FORGET_HALF_LIFE_DAYS,
     MASTERY_THRESHOLD,
+    READY_THRESHOLD,
     SKILL_CAP,
     CandidateExercise,
     PastAttempt,
@@ -11,8 +12,10 @@ from metamodel.policy import (
     Steering,
     choose_by_rule,
     decide,
+    joint_knowledge,
     knowledge,
     mastered_by_answers,
+    mastered_by_model,
 )
 
 COUNTING, ADDITION = SkillNode(1, "Counting"), SkillNode(2, "Addition", (1,))
@@ -96,20 +99,62 @@ def test_a_newcomer_is_sent_to_the_skill_without_prerequisites_in_the_target_ban
     assert choice.reasons[1].startswith("stretch: ") and "target band 60%-85%" in choice.reasons[1]
 
 
-def test_prerequisites_gate_until_the_answers_say_mastered():
-    one_wrong = [PastAttempt(10, (1,), True, NOW - 60), PastAttempt(11, (1,), False, NOW - 60)]
-    one_wrong.append(PastAttempt(12, (1,), True, NOW - 60))
-    not_yet = decide(GRAPH, ITEMS, one_wrong, predicted(0.9, 0.6, 0.5), NOW, rng=random.Random(0))
+def test_prerequisites_gate_until_the_answers_say_they_are_probably_known():
+    wrong = [PastAttempt(10, (1,), False, NOW - 60)]
+    not_yet = decide(GRAPH, ITEMS, wrong, predicted(0.9, 0.6, 0.5), NOW, rng=random.Random(0))
     assert {c.skill_id for c in not_yet.candidates} == {1}
     moved_on = decide(GRAPH, ITEMS, practised(1, 3), predicted(0.7, 0.6, 0.5), NOW, rng=random.Random(0))
     assert {c.skill_id for c in moved_on.candidates} == {2}
     assert moved_on.reasons[0] == "ready: prerequisites mastered (Counting)"
+    # One right answer from the model's start makes Counting probably known, not yet mastered: Addition is
+    # ready, and the reason says how likely its prerequisite is known.
+    one_right = practised(1, 1)
+    sure = joint_knowledge({1: [], 2: [1], 3: [2]}, one_right, {1: 0.5}, NOW).known(1)
+    assert READY_THRESHOLD <= sure < MASTERY_THRESHOLD
+    chosen = decide(GRAPH, ITEMS, one_right, predicted(0.7, 0.6, 0.5), NOW, rng=random.Random(0))
+    assert {c.skill_id for c in chosen.candidates} == {1, 2}
+    # Addition can teach more now than confirming Counting can.
+    assert chosen.exercise_id // 10 == 2
+    assert chosen.reasons[0] == f"ready: prerequisites probably known (Counting {sure:.0%})"
 
 
-def test_knowledge_by_bkt_from_the_generic_prior_or_the_models():
+def test_knowledge_is_traced_over_the_skills_together():
+    prerequisites = {1: [], 2: [1], 3: [2]}
+    counting = practised(1, 2)
+    before = joint_knowledge(prerequisites, counting, {}, NOW)
+    # Addition's learning does not take: its prerequisite becomes less likely known than it was.
+    stuck = [*counting, *(PastAttempt(20 + i % 3, (2,), False, NOW - 60) for i in range(5))]
+    after = joint_knowledge(prerequisites, stuck, {}, NOW)
+    assert after.known(1) < before.known(1) - 0.05 and after.known(2) < 0.2
+    # A wrong answer to a two-skill exercise is blamed on the skill less likely known.
+    learnt = [PastAttempt(10, (1,), True, NOW) for _ in range(3)]
+    both = joint_knowledge({1: [], 2: []}, [*learnt, PastAttempt(40, (1, 2), False, NOW)], {}, NOW)
+    assert both.known(1) > 0.9 and both.known(2) < 0.25
+    # Forgetting halves P(known) every half-life away; the same history always gives the same belief.
+    fresh = joint_knowledge({1: []}, learnt, {}, NOW).known(1)
+    later = joint_knowledge({1: []}, learnt, {}, NOW + FORGET_HALF_LIFE_DAYS * DAY).known(1)
+    assert abs(later - fresh / 2) < 0.05
+    assert joint_knowledge({1: []}, learnt, {}, NOW + DAY).known(1) == joint_knowledge(
+        {1: []}, learnt, {}, NOW + DAY
+    ).known(1)
+
+
+def test_a_skill_that_opens_others_comes_first():
+    graph = [SkillNode(1, "Counting"), SkillNode(2, "Addition"), SkillNode(3, "Multiplication", (2,))]
+    choice = decide(graph, ITEMS, [], predicted(0.6, 0.6, 0.5, spread=0.0), NOW, rng=random.Random(0))
+    best = {c.skill_id: c.score for c in choice.candidates}
+    assert best[2] > best[1]  # as unknown as Counting, and Multiplication builds on it
+
+
+def test_the_progress_pages_read_the_mastery_the_engine_acts_on():
+    preds = predicted(0.7, 0.6, 0.5)
+    assert mastered_by_model(GRAPH, ITEMS, practised(1, 2), preds, NOW) == {1}
+    assert mastered_by_model(GRAPH, ITEMS, practised(1, 1), preds, NOW) == set()
+
+
+def test_knowledge_from_the_answers_alone_by_bkt_from_the_generic_prior():
     right = [PastAttempt(10, (1,), True, NOW) for _ in range(3)]
     assert [round(knowledge(right[:n], NOW)[1].now, 2) for n in (1, 2, 3)] == [0.55, 0.84, 0.96]
-    assert knowledge(right[:2], NOW, priors={1: 0.4})[1].now >= MASTERY_THRESHOLD
     assert knowledge([*right, PastAttempt(10, (1,), False, NOW)], NOW)[1].now < MASTERY_THRESHOLD
 
 
@@ -166,7 +211,7 @@ def test_when_nothing_is_ready_the_weakest_prerequisite_is_practised():
 
 
 def test_no_immediate_repeat_and_propensities_are_a_distribution():
-    history = practised(1, 1)
+    history = practised(1, 1, correct=False)
     choice = decide(GRAPH, ITEMS, history, predicted(0.7, 0.6, 0.5), NOW, rng=random.Random(0))
     assert history[-1].exercise_id not in [c.exercise_id for c in choice.candidates]
     assert abs(sum(c.probability for c in choice.candidates) - 1) < 1e-9
