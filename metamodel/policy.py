@@ -50,7 +50,7 @@ skill the engine moves on from shows as mastered there.
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -363,10 +363,12 @@ def joint_knowledge(
     history: Sequence[PastAttempt],
     priors: dict[int, float],
     now: float,
+    practised_before: Collection[int] = (),
 ) -> Belief:
     """The learner's knowledge of the skills of ``prerequisites`` (each skill's prerequisites among them)
     at ``now``, from the answers in ``history`` (oldest first), by knowledge tracing over the skills' joint
-    state.
+    state. ``priors`` is where each skill starts; ``practised_before``, the skills practised before
+    ``history``, which can be forgotten from its start.
 
     Bayesian Knowledge Tracing (Corbett & Anderson 1995) with the generic BKT_PARAMETERS and ``priors``
     per skill, where every skill of an exercise is traced together rather than alone: an answer is right
@@ -396,7 +398,7 @@ def joint_knowledge(
     weights = np.full(PARTICLES, 1 / PARTICLES)
     offsets = np.arange(PARTICLES) / PARTICLES
     none = np.uint64(0)
-    practised: list[int] = []
+    practised = [columns[sid] for sid in practised_before if sid in columns]
     last_practice = {sid: position for position, attempt in enumerate(history) for sid in attempt.skill_ids}
     after_practice: dict[int, float] = {}
 
@@ -434,7 +436,7 @@ def joint_knowledge(
             if last_practice[order[column]] == position:
                 known = weights @ _all_known(samples, own[column])
                 after_practice[order[column]] = float(known / weights.sum())
-    if history and practised:
+    if practised:
         forget(away + max(0.0, now - clock))
     weights /= weights.sum()
     last_practised = {sid: history[at].time for sid, at in last_practice.items() if sid in columns}
@@ -474,7 +476,7 @@ def _assess(
     older, recent = history[:-BELIEF_WINDOW], history[-BELIEF_WINDOW:]
     summary = knowledge(older, recent[0].time if recent else now, priors)
     starts = {sid: summary[sid].now if sid in summary else prior for sid, prior in priors.items()}
-    belief = joint_knowledge(prerequisites, recent, starts, now)
+    belief = joint_knowledge(prerequisites, recent, starts, now, summary.keys())
     after_practice = {sid: k.at_last_practice for sid, k in summary.items() if sid in prerequisites}
     after_practice.update(belief.after_practice)
     last_practised = {sid: k.last_practised for sid, k in summary.items() if sid in prerequisites}

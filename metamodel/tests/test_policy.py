@@ -1,6 +1,7 @@
 import random
 
 from metamodel.policy import (
+    BELIEF_WINDOW,
     DAY,
     FORGET_HALF_LIFE_DAYS,
     MASTERY_THRESHOLD,
@@ -288,3 +289,15 @@ def test_an_exercise_answered_recently_gives_way_to_an_unseen_one_of_the_same_st
     ]
     assert 12 not in chosen
     assert chosen.count(11) > 3 * chosen.count(10)  # seen before: still possible, much less likely
+
+
+def test_a_long_history_is_traced_jointly_lately_and_skill_by_skill_before():
+    then = NOW - FORGET_HALF_LIFE_DAYS * DAY
+    early = practised(1, 3, at=then - 3600)  # more than BELIEF_WINDOW attempts before the last
+    lately = [PastAttempt(20 + i % 3, (2,), True, then + 60 * i) for i in range(BELIEF_WINDOW + 10)]
+    preds = predicted(0.7, 0.9, 0.5)
+    assert mastered_by_model(GRAPH, ITEMS, [*early, *lately], preds, then + DAY) >= {1}
+    # A half-life later Counting, practised only before the window, is forgotten as much as the rest.
+    assert 1 not in mastered_by_model(GRAPH, ITEMS, [*early, *lately], preds, NOW)
+    choice = decide(GRAPH, ITEMS, [*early, *lately], preds, NOW, rng=random.Random(0))
+    assert choice.reasons[0] == f"review: Counting not practised for {FORGET_HALF_LIFE_DAYS:.0f} days"
