@@ -419,8 +419,10 @@ def joint_knowledge(
         if not practice:
             continue
         all_known = _all_known(samples, _masks(practice))
-        right, wrong = np.where(all_known, 1 - slip, guess), np.where(all_known, slip, 1 - guess)
-        weights *= right if attempt.correct else wrong
+        if attempt.correct:
+            weights *= np.where(all_known, 1 - slip, guess)
+        else:
+            weights *= np.where(all_known, slip, 1 - guess)
         total = weights.sum()
         # Resample when fewer than half as many samples as there are carry the weight.
         if weights @ weights > 2 * total * total / PARTICLES:
@@ -429,7 +431,9 @@ def joint_knowledge(
             weights = np.full(PARTICLES, 1 / PARTICLES)
         for column in practice:
             [(word, bits)] = own[column]
-            learnt = learns[position] & _all_known(samples, needs[column])
+            learnt = (
+                learns[position] & _all_known(samples, needs[column]) if needs[column] else learns[position]
+            )
             samples[:, word] |= np.where(learnt, bits, none)
             if column not in practised:
                 practised.append(column)
