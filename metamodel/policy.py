@@ -263,6 +263,11 @@ class Known:
     last_practised: float
 
 
+def _kept(seconds: float) -> float:
+    """The chance that a known skill is still known after ``seconds`` without practice."""
+    return 0.5 ** (seconds / (FORGET_HALF_LIFE_DAYS * DAY))
+
+
 def knowledge(
     history: Sequence[PastAttempt], now: float, priors: dict[int, float] | None = None
 ) -> dict[int, Known]:
@@ -284,7 +289,7 @@ def knowledge(
     def decayed(sid: int, at: float) -> float:
         value = known.get(sid, (priors or {}).get(sid, default_prior))
         if sid in last:
-            value *= 0.5 ** (max(0.0, at - last[sid]) / (FORGET_HALF_LIFE_DAYS * DAY))
+            value *= _kept(max(0.0, at - last[sid]))
         return value
 
     for attempt in history:
@@ -351,11 +356,6 @@ class Belief:
         unknown = ~_all_known(self.samples, _masks([self.columns[sid]]))
         ready = _all_known(self.samples, _masks([self.columns[p] for p in prerequisite_ids]))
         return float(self.weights @ (unknown & ready))
-
-
-def _kept(seconds: float) -> float:
-    """The chance that a known skill is still known after ``seconds`` without practice."""
-    return 0.5 ** (seconds / (FORGET_HALF_LIFE_DAYS * DAY))
 
 
 def joint_knowledge(
