@@ -100,21 +100,29 @@ def learner_history(
         attempts = attempts.filter(created_at__gt=since)
     rows = list(
         attempts.order_by("-created_at", "-id").values_list(
-            "pk", "exercise_id", "exercise__key", "correct", "created_at", "log_timestamp"
+            "pk",
+            "exercise_id",
+            "exercise__key",
+            "exercise__difficulty",
+            "correct",
+            "created_at",
+            "log_timestamp",
         )[:limit]
     )
     rows.reverse()
     slug = graph.course.slug
     return History(
         past=[
-            PastAttempt(exercise_id, graph.skill_ids.get(exercise_id, ()), correct, created.timestamp())
-            for _, exercise_id, _, correct, created, _ in rows
+            PastAttempt(
+                exercise_id, graph.skill_ids.get(exercise_id, ()), correct, created.timestamp(), difficulty
+            )
+            for _, exercise_id, _, difficulty, correct, created, _ in rows
         ],
         model=[
             ModelAttempt(
                 f"{slug}/{key}", graph.skill_keys.get(exercise_id, ()), int(correct), _time(created, logged)
             )
-            for _, exercise_id, key, correct, created, logged in rows
+            for _, exercise_id, key, _, correct, created, logged in rows
         ],
         last_attempt_id=max((row[0] for row in rows), default=0),
     )

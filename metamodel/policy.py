@@ -9,12 +9,14 @@
    Tracing (Corbett & Anderson 1995; generic parameters BKT_PARAMETERS) over the joint state of the
    course's skills rather than each skill alone: an exercise is answered right with probability 1 - slip
    when all its skills are known and guess otherwise (a wrong answer to a multi-skill exercise is blamed on
-   its least-known skill), practice teaches a skill only when its prerequisites are known (so answers on a
-   skill whose learning does not take make its prerequisites less likely known), and a known skill is
-   forgotten with a half-life of FORGET_HALF_LIFE_DAYS without practice. The model sets where each skill
-   starts: its predicted success on the skill's exercises, read as knowledge through slip and guess
-   (P(right) = K (1 - slip) + (1 - K) guess) and capped at PRIOR_CAP, so that a learner the model expects to
-   know a skill needs fewer answers to show it, but never none. A skill is *mastered* at P(known) >=
+   its least-known skill), slip and guess shifted by the exercise's difficulty (:func:`slip_and_guess`: a
+   right answer to an easy exercise says less than one to a hard exercise), practice teaches a skill only
+   when its prerequisites are known (so answers on a skill whose learning does not take make its
+   prerequisites less likely known), and a known skill is forgotten with a half-life of
+   FORGET_HALF_LIFE_DAYS without practice. The model sets where each skill starts: its predicted success on
+   the skill's exercises, read as knowledge through slip and guess (P(right) = K (1 - slip) + (1 - K)
+   guess) and capped at PRIOR_CAP, so that a learner the model expects to know a skill needs fewer answers
+   to show it, but never none. A skill is *mastered* at P(known) >=
    MASTERY_THRESHOLD.
 3. *Prerequisite gating.* A skill is *ready* when each of its prerequisites is known with probability at
    least READY_THRESHOLD: above PRIOR_CAP, so only answers open a skill, and below mastery, so that a
@@ -97,12 +99,14 @@ class CandidateExercise:
 
 @dataclass(frozen=True)
 class PastAttempt:
-    """One earlier attempt, oldest first in a history; ``time`` in seconds."""
+    """One earlier attempt, oldest first in a history; ``time`` in seconds, ``difficulty`` the exercise's
+    (logits, 0 = average)."""
 
     exercise_id: int
     skill_ids: tuple[int, ...]
     correct: bool
     time: float = 0.0
+    difficulty: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -263,6 +267,20 @@ class Known:
     last_practised: float
 
 
+def slip_and_guess(difficulty: float) -> tuple[float, float]:
+    """The slip and guess of an exercise of ``difficulty`` (logits, 0 = average): the generic BKT ones
+    shifted by it in logit units, so that a hard exercise is slipped more and guessed less, and an easy one
+    answered right says less (knowledge tracing with item difficulty, Pardos & Heffernan 2011, here read
+    from the course's difficulty rather than fitted per exercise)."""
+    _, _, slip, guess = BKT_PARAMETERS
+    return _shifted(slip, difficulty), _shifted(guess, -difficulty)
+
+
+def _shifted(p: float, by: float) -> float:
+    """The probability ``p`` moved by ``by`` in logit units."""
+    return 1 / (1 + (1 - p) / p * math.exp(-by))
+
+
 def _kept(seconds: float) -> float:
     """The chance that a known skill is still known after ``seconds`` without practice."""
     return 0.5 ** (seconds / (FORGET_HALF_LIFE_DAYS * DAY))
@@ -280,7 +298,9 @@ def knowledge(
     an exercise of several skills is blamed on the one least likely known and leaves the others as they
     were (plain BKT would pull a known skill down with its unknown partner). *Forgetting*: P(known) halves
     every FORGET_HALF_LIFE_DAYS without practice (exponential forgetting, Ebbinghaus 1885). ``priors``
-    replaces the generic prior per skill.
+    replaces the generic prior per skill. Every answer is read with the generic slip and guess, whatever its
+    exercise's difficulty: the rule without a model stays three right answers in a row (the engine's joint
+    tracing reads difficulty, :func:`slip_and_guess`).
     """
     default_prior, learn, slip, guess = BKT_PARAMETERS
     known: dict[int, float] = {}
@@ -372,7 +392,8 @@ def joint_knowledge(
 
     Bayesian Knowledge Tracing (Corbett & Anderson 1995) with the generic BKT_PARAMETERS and ``priors``
     per skill, where every skill of an exercise is traced together rather than alone: an answer is right
-    with probability 1 - slip when the learner knows all of the exercise's skills and guess otherwise, and
+    with probability 1 - slip when the learner knows all of the exercise's skills and guess otherwise (its
+    exercise's :func:`slip_and_guess`), and
     practising a skill the learner does not know teaches it with probability learn *only when its
     prerequisites are known* (dynamic Bayesian networks over a skill graph, Käser et al. 2014). So a wrong
     answer to an exercise of two skills is blamed on the one less likely known, and wrong answers on a
@@ -384,7 +405,7 @@ def joint_knowledge(
     1996) whenever fewer than half the samples carry the weight, drawn from a fixed seed, so that the same
     history always gives the same belief.
     """
-    _, learn, slip, guess = BKT_PARAMETERS
+    learn = BKT_PARAMETERS[1]
     order = list(prerequisites)
     columns = {sid: column for column, sid in enumerate(order)}
     own = [_masks([column]) for column in range(len(order))]
@@ -419,6 +440,7 @@ def joint_knowledge(
         if not practice:
             continue
         all_known = _all_known(samples, _masks(practice))
+        slip, guess = slip_and_guess(attempt.difficulty)
         if attempt.correct:
             weights *= np.where(all_known, 1 - slip, guess)
         else:

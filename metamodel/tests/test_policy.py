@@ -1,5 +1,7 @@
 import random
 
+import pytest
+
 from metamodel.policy import (
     BELIEF_WINDOW,
     DAY,
@@ -17,6 +19,7 @@ from metamodel.policy import (
     knowledge,
     mastered_by_answers,
     mastered_by_model,
+    slip_and_guess,
 )
 
 COUNTING, ADDITION = SkillNode(1, "Counting"), SkillNode(2, "Addition", (1,))
@@ -163,6 +166,22 @@ def test_a_wrong_answer_to_a_two_skill_exercise_blames_the_skill_less_known():
     learnt = [PastAttempt(10, (1,), True, NOW) for _ in range(3)]
     traced = knowledge([*learnt, PastAttempt(40, (1, 2), False, NOW)], NOW)
     assert traced[1].now > 0.95 and traced[2].now < 0.2
+
+
+def test_an_answer_to_an_easy_exercise_says_less_than_one_to_a_hard_one():
+    def after(correct: bool, difficulty: float) -> float:
+        answer = [PastAttempt(10, (1,), correct, NOW, difficulty)]
+        return joint_knowledge({1: []}, answer, {}, NOW).known(1)
+
+    # Easy exercises are guessed more: a right answer raises P(known) less; hard ones are slipped more: a
+    # wrong answer lowers it less.
+    assert after(True, -1.5) < after(True, 0.0) - 0.1 < after(True, 1.5) - 0.2
+    assert after(False, -1.5) < after(False, 1.5) - 0.03
+    # Without a model, the rule reads every answer alike: three right answers in a row master a skill.
+    easy = [PastAttempt(10, (1,), True, NOW, -1.5) for _ in range(3)]
+    assert knowledge(easy, NOW)[1].now == knowledge([PastAttempt(10, (1,), True, NOW)] * 3, NOW)[1].now
+    assert slip_and_guess(0.0) == pytest.approx((0.1, 0.25))
+    assert slip_and_guess(1.0)[0] > 0.1 > slip_and_guess(-1.0)[0]
 
 
 def test_knowledge_is_forgotten_with_time_away():
