@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -163,6 +164,26 @@ class BestLR:
         return self.regression.predict_proba(self._design(test))[:, 1]
 
 
+def bkt_rows(
+    skills: Sequence[tuple[str, ...]], task: np.ndarray, correct: np.ndarray, known: set[str] | None
+):
+    """pyBKT's input: one row per attempt and skill of it (those in ``known``, when given), with the
+    attempt's index (``row``), its sequence (``task``) as ``user_id``, and its outcome."""
+    import pandas as pd
+
+    rows, users, names, outcomes = [], [], [], []
+    for row, attempt_skills in enumerate(skills):
+        for skill in attempt_skills:
+            if known is None or skill in known:
+                rows.append(row)
+                users.append(int(task[row]))
+                names.append(skill)
+                outcomes.append(int(correct[row]))
+    frame = pd.DataFrame({"row": rows, "user_id": users, "skill_name": names, "correct": outcomes})
+    frame["order_id"] = np.arange(len(frame))
+    return frame
+
+
 class PerSkillBKT:
     """BKT with forgetting, one model per skill, fitted by pyBKT on the training learners.
 
@@ -182,26 +203,10 @@ class PerSkillBKT:
         self.skills: set[str] = set()
         self.model = None
 
-    @staticmethod
-    def _frame(table: FeatureTable, known: set[str] | None):
-        import pandas as pd
-
-        rows, users, skills, correct = [], [], [], []
-        for row, attempt_skills in enumerate(table.skills):
-            for skill in attempt_skills:
-                if known is None or skill in known:
-                    rows.append(row)
-                    users.append(int(table.task[row]))
-                    skills.append(skill)
-                    correct.append(int(table.correct[row]))
-        frame = pd.DataFrame({"row": rows, "user_id": users, "skill_name": skills, "correct": correct})
-        frame["order_id"] = np.arange(len(frame))
-        return frame
-
     def fit(self, train: FeatureTable) -> PerSkillBKT:
         from pyBKT.models import Model
 
-        frame = self._frame(train, None)
+        frame = bkt_rows(train.skills, train.task, train.correct, None)
         self.base_rate = float(train.correct.mean())
         self.skills = set(frame["skill_name"])
         self.model = Model(seed=self.seed, num_fits=self.num_fits, parallel=False)
@@ -209,7 +214,7 @@ class PerSkillBKT:
         return self
 
     def predict(self, test: FeatureTable) -> np.ndarray:
-        frame = self._frame(test, self.skills)
+        frame = bkt_rows(test.skills, test.task, test.correct, self.skills)
         p = np.full(len(test), self.base_rate)
         if len(frame):
             predicted = self.model.predict(data=frame)
