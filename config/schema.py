@@ -1,7 +1,8 @@
 """OpenAPI post-processing: every operation documents the error responses the API really gives, each with
 the JSON body DRF sends: ``Error`` ({"detail": message}) or, for invalid input, ``FieldErrors``."""
 
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -29,6 +30,16 @@ ERRORS = {
 }
 # DRF refuses a body in a media type none of the operation's parsers reads.
 UNSUPPORTED_MEDIA_TYPE = ("The body is in a media type this operation does not read.", "Error")
+
+
+# Where what a 201 created can be read.
+CREATED_LOCATION = OpenApiParameter(
+    "Location",
+    OpenApiTypes.URI,
+    OpenApiParameter.HEADER,
+    response=[201],
+    description="The URL of what was created.",
+)
 
 
 def _ref(component: str) -> dict:

@@ -7,16 +7,17 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
 from config.filters import StrictBooleanFilter
-from config.schema import error_response, field_errors_response
+from config.schema import CREATED_LOCATION, error_response, field_errors_response
 from courses.documents import CourseDocumentError, parse_course_bytes
 from courses.mastery import learner_rows
 from courses.models import Course, Override
@@ -143,7 +144,7 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
         return context
 
     @extend_schema(
-        parameters=[ImportOptionsSerializer],
+        parameters=[ImportOptionsSerializer, CREATED_LOCATION],
         request={
             "application/json": CourseDocumentSerializer,
             "application/yaml": CourseDocumentSerializer,
@@ -184,9 +185,11 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
             summary = import_course(document, teacher=request.user, dry_run=dry_run)
         except CourseDocumentError as error:
             raise _field_errors(error) from error
-        created = summary.created and not dry_run
         body = ImportResultSerializer(summary).data
-        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        if not summary.created or dry_run:
+            return Response(body, status=status.HTTP_200_OK)
+        where = reverse("course-detail", args=[summary.course.slug], request=request)
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": where})
 
     @extend_schema(request=None, responses={200: CourseSerializer, 201: CourseSerializer})
     @action(detail=True, methods=["post"])
@@ -258,6 +261,7 @@ class OverrideFilter(django_filters.FilterSet):
         fields = ["course", "kind", "active"]
 
 
+@extend_schema_view(create=extend_schema(parameters=[CREATED_LOCATION]))
 class OverrideViewSet(
     mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -276,6 +280,9 @@ class OverrideViewSet(
         if not self.request.user.is_superuser:
             overrides = overrides.filter(course__teachers=self.request.user)
         return overrides
+
+    def get_success_headers(self, data: Any) -> dict[str, str]:
+        return {"Location": reverse("override-detail", args=[data["id"]], request=self.request)}
 
     def perform_create(self, serializer: OverrideSerializer) -> None:
         try:

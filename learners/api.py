@@ -15,10 +15,11 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from config.filters import StrictBooleanFilter
-from config.schema import error_response, field_errors_response
+from config.schema import CREATED_LOCATION, error_response, field_errors_response
 from config.throttles import AccountThrottle, AddressThrottle
 from courses.api import visible_courses
 from learners.accounts import CannotErase, account_data, erase_account
@@ -210,7 +211,7 @@ class AttemptViewSet(
 
     @extend_schema(
         request=AttemptCreateSerializer,
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=[IDEMPOTENCY_KEY, CREATED_LOCATION],
         responses={
             201: AttemptResultSerializer,
             200: OpenApiResponse(AttemptResultSerializer, description="A retry: the stored result."),
@@ -250,4 +251,7 @@ class AttemptViewSet(
                 status=status.HTTP_422_UNPROCESSABLE_ENTITY,
             )
         body = AttemptResultSerializer(result).data
-        return Response(body, status=status.HTTP_200_OK if result.replayed else status.HTTP_201_CREATED)
+        if result.replayed:
+            return Response(body, status=status.HTTP_200_OK)
+        where = reverse("attempt-detail", args=[result.attempt.pk], request=request)
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": where})

@@ -407,6 +407,7 @@ def test_the_api_takes_a_yaml_body(other_teacher, content_type):
     assert response.status_code == 201
     assert response.json()["exercises_created"][0] == "count-1"
     assert Course.objects.get().teachers.get() == other_teacher
+    assert client_for(other_teacher).get(response["Location"]).json()["slug"] == "arithmetic"
 
 
 def test_the_api_answers_broken_yaml_with_its_line(other_teacher):

@@ -26,6 +26,7 @@ def test_a_pinned_exercise_is_what_the_learner_gets_next_and_says_so(enrolled, t
     response = override(teacher, kind="pin_exercise", exercise="mul-1", learner="sam", reason="exam tomorrow")
     assert response.status_code == 201
     assert response.json()["created_by"] == "tess" and response.json()["created_at"]
+    assert client_for(teacher).get(response["Location"]).json() == response.json()
     body = enrolled.get("/api/v1/courses/arithmetic/next/").json()
     assert body["key"] == "mul-1"
     assert "pinned: your teacher chose this exercise" in body["reasons"]

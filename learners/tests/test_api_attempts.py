@@ -43,6 +43,10 @@ def test_the_same_key_and_body_returns_the_stored_result_without_a_second_row(en
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json() == first.json()
     assert Attempt.objects.count() == 1
+    # The attempt recorded is where the 201 says it is; the replay created nothing to point at.
+    stored = enrolled.get(first["Location"])
+    assert stored.status_code == 200 and stored.json()["id"] == Attempt.objects.get().pk
+    assert "Location" not in again
 
 
 def test_the_same_key_with_another_body_is_refused(enrolled):
