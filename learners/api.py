@@ -155,10 +155,19 @@ class AttemptFilter(django_filters.FilterSet):
     )
     correct = StrictBooleanFilter()
     since = django_filters.IsoDateTimeFilter(method="filter_since")
+    ordering = django_filters.ChoiceFilter(
+        choices=[("created_at", "oldest first"), ("-created_at", "newest first")],
+        method="filter_ordering",
+        help_text="`-created_at` (newest first, the default) or `created_at` (oldest first: with `since`, "
+        "a client reads new attempts in the order they came).",
+    )
 
     class Meta:
         model = Attempt
-        fields = ["course", "exercise", "learner", "correct", "source", "since"]
+        fields = ["course", "exercise", "learner", "correct", "source", "since", "ordering"]
+
+    def filter_ordering(self, queryset: QuerySet[Attempt], name: str, value: str) -> QuerySet[Attempt]:
+        return queryset.order_by(value, "id" if value == "created_at" else "-id")
 
     def filter_learner(self, queryset: QuerySet[Attempt], name: str, value: str) -> QuerySet[Attempt]:
         # No username contains ":" and every external id does (<course>:<id>): one value names one learner.

@@ -142,6 +142,21 @@ def test_progress_changes_after_answers(enrolled, django_capture_on_commit_callb
     assert skills["addition"]["attempts"] == 0
 
 
+def test_attempts_come_newest_first_or_oldest_first_on_request(enrolled):
+    for n, exercise in enumerate(["count-1", "add-1", "mul-1"]):
+        answer(enrolled, exercise, "0", f"k{n}")
+    keys = {
+        ordering: [
+            a["exercise"] for a in enrolled.get("/api/v1/attempts/", {"ordering": ordering}).json()["results"]
+        ]
+        for ordering in ("", "created_at", "-created_at")
+    }
+    assert keys[""] == keys["-created_at"] == ["mul-1", "add-1", "count-1"]
+    assert keys["created_at"] == ["count-1", "add-1", "mul-1"]
+    refused = enrolled.get("/api/v1/attempts/", {"ordering": "correct"})
+    assert refused.status_code == 400 and list(refused.json()) == ["ordering"]
+
+
 def test_since_accepts_any_iso_offset(enrolled):
     answer(enrolled, "add-1", "5", "k1")
     response = enrolled.get("/api/v1/attempts/", {"since": "2000-01-01T00:00:00-17:22"})
