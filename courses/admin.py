@@ -320,16 +320,16 @@ class OverrideAdmin(TeacherScopedAdmin):
         "kind",
         ("ended_at", admin.EmptyFieldListFilter),
     ]
-    search_fields = ["reason", "learner__user__username", "exercise__key", "skill__key"]
+    search_fields = ["reason", "ended_reason", "learner__user__username", "exercise__key", "skill__key"]
     list_select_related = [
         "course", "learner__user", "skill__course", "exercise__course", "created_by", "ended_by"
     ]  # fmt: skip
     autocomplete_fields = ["learner"]
     fields = [
         "course", "learner", "kind", "skill", "exercise", "band_low", "band_high", "reason", "ended_at",
-        "ended_by",
+        "ended_by", "ended_reason",
     ]  # fmt: skip
-    readonly_fields = ["ended_at", "ended_by"]
+    readonly_fields = ["ended_at", "ended_by", "ended_reason"]
     actions = ["end_overrides"]
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):

@@ -31,6 +31,7 @@ from courses.serializers import (
     CourseSerializer,
     ImportOptionsSerializer,
     ImportResultSerializer,
+    OverrideEndSerializer,
     OverrideSerializer,
 )
 from courses.services import add_override, end_override, import_course
@@ -290,9 +291,13 @@ class OverrideViewSet(
         except DjangoValidationError as error:
             raise ValidationError(error.message_dict) from error
 
-    @extend_schema(request=None, responses={200: OverrideSerializer})
+    @extend_schema(request=OverrideEndSerializer, responses={200: OverrideSerializer})
     @action(detail=True, methods=["post"])
     def end(self, request: Request, pk: str) -> Response:
-        """Lift the override; it stays on record with the time it ended."""
-        ended = end_override(self.get_object(), request.user)
+        """Lift the override, optionally saying why; it stays on record with when, who and why. Lifting one
+        already lifted changes nothing."""
+        override = self.get_object()
+        why = OverrideEndSerializer(data=request.data)
+        why.is_valid(raise_exception=True)
+        ended = end_override(override, request.user, why.validated_data["reason"])
         return Response(OverrideSerializer(ended, context={"request": request}).data)

@@ -376,6 +376,7 @@ class Override(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         help_text="Who lifted it.",
     )  # fmt: skip
+    ended_reason = models.CharField(max_length=500, blank=True, help_text="Why it was lifted, if they said.")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -124,6 +124,14 @@ class ImportResultSerializer(serializers.Serializer):
     warnings = _keys("What may not be what the author meant, such as a rename that loses learners' history.")
 
 
+class OverrideEndSerializer(serializers.Serializer):
+    """Lifting an override: why, optionally."""
+
+    reason = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, default="", help_text="Why it is lifted."
+    )
+
+
 class OverrideSerializer(serializers.ModelSerializer):
     """A teacher's override, naming things as teachers do: course slug, username, skill and exercise keys."""
 
@@ -142,9 +150,9 @@ class OverrideSerializer(serializers.ModelSerializer):
         model = Override
         fields = [
             "id", "course", "learner", "kind", "skill", "exercise", "band_low", "band_high", "reason",
-            "created_by", "created_at", "ended_at", "ended_by",
+            "created_by", "created_at", "ended_at", "ended_by", "ended_reason",
         ]  # fmt: skip
-        read_only_fields = ["created_at", "ended_at"]
+        read_only_fields = ["created_at", "ended_at", "ended_reason"]
 
     def validate(self, attrs: dict) -> dict:
         course = attrs["course"]

@@ -333,12 +333,12 @@ def add_override(override: Override, teacher: AbstractBaseUser) -> Override:
 
 
 @transaction.atomic
-def end_override(override: Override, teacher: AbstractBaseUser) -> Override:
-    """Lift an override; the record stays, with when it ended and who ended it. An ended reset counts every
-    attempt again."""
+def end_override(override: Override, teacher: AbstractBaseUser, reason: str = "") -> Override:
+    """Lift an override; the record stays, with when it ended, who ended it and why (``reason``, optional).
+    Lifting one already lifted changes nothing. An ended reset counts every attempt again."""
     if override.ended_at is None:
-        override.ended_at, override.ended_by = timezone.now(), teacher
-        override.save(update_fields=["ended_at", "ended_by"])
+        override.ended_at, override.ended_by, override.ended_reason = timezone.now(), teacher, reason
+        override.save(update_fields=["ended_at", "ended_by", "ended_reason"])
         if override.kind == Override.Kind.RESET_STATE:
             _progress_changed(override.course_id, [override.learner_id])
     return override

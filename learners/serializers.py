@@ -242,6 +242,7 @@ class ExportedOverrideSerializer(_CourseSlug):
     reason = serializers.CharField()
     created_at = serializers.DateTimeField()
     ended_at = serializers.DateTimeField(allow_null=True)
+    ended_reason = serializers.CharField(allow_blank=True)
 
 
 class ExportedAccountSerializer(serializers.Serializer):

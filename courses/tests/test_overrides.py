@@ -43,6 +43,20 @@ def test_excluded_exercises_are_never_recommended_and_ending_lifts_it(enrolled, 
     assert ended["ended_at"] is not None and ended["ended_by"] == teacher.username  # who lifted it
     assert enrolled.get("/api/v1/courses/arithmetic/next/").json()["key"] == "count-1"
     assert Override.objects.count() == 1  # lifted, still on record
+    assert ended["ended_reason"] == ""  # saying why is optional
+
+
+def test_a_teacher_may_say_why_an_override_is_lifted_and_too_long_a_reason_lifts_nothing(enrolled, teacher):
+    created = override(teacher, kind="exclude_exercise", exercise="count-1", reason="typo").json()
+    end = f"/api/v1/overrides/{created['id']}/end/"
+    refused = client_for(teacher).post(end, {"reason": "x" * 501}, content_type="application/json")
+    assert refused.status_code == 400 and list(refused.json()) == ["reason"]
+    assert enrolled.get("/api/v1/courses/arithmetic/next/").json()["key"] != "count-1"  # still in force
+    ended = client_for(teacher).post(end, {"reason": "typo fixed"}, content_type="application/json").json()
+    assert ended["ended_reason"] == "typo fixed" and ended["ended_at"] is not None
+    # Lifting it again changes nothing: the first lifting's who, when and why stay.
+    again = client_for(teacher).post(end, {"reason": "something else"}, content_type="application/json")
+    assert again.json()["ended_reason"] == "typo fixed" and again.json()["ended_at"] == ended["ended_at"]
 
 
 def test_a_pinned_skill_holds_the_learner_there_with_the_model_too(enrolled, teacher):
