@@ -3,6 +3,7 @@
 import csv
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
@@ -17,7 +18,7 @@ from django.utils.http import content_disposition_header
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 
-from courses.forms import EnrollClassForm, ExerciseAdminForm, SkillAdminForm
+from courses.forms import EndOverridesForm, EnrollClassForm, ExerciseAdminForm, SkillAdminForm
 from courses.mastery import class_mastery, mastery_rows
 from courses.models import Course, Exercise, Override, Skill, count_per_row
 from courses.services import add_override, end_override
@@ -355,8 +356,22 @@ class OverrideAdmin(TeacherScopedAdmin):
         add_override(obj, request.user)
 
     @admin.action(description="End the selected overrides (they stay on record)")
-    def end_overrides(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def end_overrides(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
+        """Ask why (optional), then lift the selected overrides with that reason."""
         overrides = list(queryset)
-        for override in overrides:
-            end_override(override, request.user)
-        self.message_user(request, f"{len(overrides)} override{pluralize(len(overrides))} ended.")
+        form = EndOverridesForm(request.POST if "end" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            for override in overrides:
+                end_override(override, request.user, form.cleaned_data["reason"])
+            self.message_user(request, f"{len(overrides)} override{pluralize(len(overrides))} ended.")
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "End overrides",
+            "overrides": overrides,
+            "form": form,
+            "selected": helpers.ACTION_CHECKBOX_NAME,
+        }
+        status = 400 if form.errors else 200
+        return TemplateResponse(request, "admin/courses/override/end_overrides.html", context, status=status)

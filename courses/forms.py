@@ -164,3 +164,14 @@ class EnrollClassForm(forms.Form):
         if len(names) > MAX_CLASS_SIZE:
             raise ValidationError(f"{len(names)} names: at most {MAX_CLASS_SIZE} at a time.")
         return names
+
+
+class EndOverridesForm(forms.Form):
+    """Why the selected overrides are lifted: optional, kept with each."""
+
+    reason = forms.CharField(
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(attrs={"size": 60, "aria-describedby": "reason-help"}),
+        help_text="Optional: kept with each override, beside who lifted it and when.",
+    )

@@ -5,6 +5,7 @@ from django.test import Client
 
 from conftest import answer_via_api, client_for, right_answer, train_on_simulated_learners
 from courses.models import Exercise, Override
+from courses.services import add_override
 from courses.teachers import make_teacher
 from courses.tests.factories import ExerciseFactory
 from metamodel.models import LearnerState, Recommendation
@@ -256,3 +257,22 @@ def test_a_skill_without_an_exercise_to_practise_cannot_be_pinned(teacher, cours
 def test_the_admin_lists_exercises_to_pin_by_key_and_prompt(admin_client, course):
     page = admin_client.get("/admin/courses/override/add/").content.decode()
     assert "arithmetic/add-1 · 2 + 3 = ?</option>" in page
+
+
+def test_ending_overrides_in_the_admin_asks_why_and_too_long_a_reason_ends_none(client, course, teacher):
+    make_teacher(teacher)
+    made = [
+        add_override(Override(course=course, kind="exclude_exercise", exercise=course.exercises.get(key=key),
+                              reason="typo"), teacher)
+        for key in ("count-1", "add-2")
+    ]  # fmt: skip
+    client.force_login(teacher)
+    selected = {"action": "end_overrides", "_selected_action": [o.pk for o in made]}
+    asked = client.post("/admin/courses/override/", selected)
+    assert asked.status_code == 200 and "End these overrides?" in asked.content.decode()
+    too_long = client.post("/admin/courses/override/", {**selected, "end": "End them", "reason": "x" * 501})
+    assert too_long.status_code == 400 and "at most 500 characters" in too_long.content.decode()
+    assert not Override.objects.filter(ended_at__isnull=False).exists()
+    done = client.post("/admin/courses/override/", {**selected, "end": "End them", "reason": "fixed"})
+    assert done.status_code == 302
+    assert set(Override.objects.values_list("ended_reason", "ended_by")) == {("fixed", teacher.pk)}

@@ -75,9 +75,13 @@ def test_a_teacher_pins_an_exercise_for_one_learner_and_the_learner_gets_it_and_
         label="End the selected overrides (they stay on record)"
     )
     dashboard.get_by_role("button", name="Go").click()
+    expect(dashboard.get_by_text("End these overrides?")).to_be_visible()  # asked, nothing ended yet
+    assert Override.objects.get().ended_at is None
+    dashboard.get_by_label("Why (optional)").fill("exam over")
+    dashboard.get_by_role("button", name="End them").click()
     expect(dashboard.locator(".messagelist")).to_contain_text("1 override ended.")
     override.refresh_from_db()
-    assert override.ended_at is not None and override.ended_by == teacher
+    assert (override.ended_by, override.ended_reason) == (teacher, "exam over") and override.ended_at
 
     answer_and_go_on(learner_page, pinned)
     assert "Pinned" not in why(learner_page)
