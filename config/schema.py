@@ -1,5 +1,6 @@
 """OpenAPI post-processing: every operation documents the error responses the API really gives, each with
-the JSON body DRF sends: ``Error`` ({"detail": message}) or, for invalid input, ``FieldErrors``."""
+the JSON body DRF sends: ``Error`` ({"detail": message}) or, for invalid input, ``FieldErrors``; and the
+pieces views share in their own descriptions (those responses, the ``Location`` of a 201)."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse

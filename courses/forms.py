@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 
 from courses.documents import EXERCISE_FIELDS, DocumentProblem, check_exercise
-from courses.models import NUMBER_HELP, Course, Exercise, Skill, read_number
+from courses.models import NUMBER_HELP, Course, Exercise, Override, Skill, read_number
 
 
 def lines(text: str) -> list[str]:
@@ -169,9 +169,8 @@ class EnrollClassForm(forms.Form):
 class EndOverridesForm(forms.Form):
     """Why the selected overrides are lifted: optional, kept with each."""
 
-    reason = forms.CharField(
-        max_length=500,
-        required=False,
+    # The model's field: its length and that it may be left empty.
+    reason = Override._meta.get_field("ended_reason").formfield(
         widget=forms.TextInput(attrs={"size": 60, "aria-describedby": "reason-help"}),
         help_text="Optional: kept with each override, beside who lifted it and when.",
     )

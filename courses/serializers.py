@@ -128,7 +128,11 @@ class OverrideEndSerializer(serializers.Serializer):
     """Lifting an override: why, optionally."""
 
     reason = serializers.CharField(
-        max_length=500, required=False, allow_blank=True, default="", help_text="Why it is lifted."
+        max_length=Override._meta.get_field("ended_reason").max_length,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why it is lifted.",
     )
 
 

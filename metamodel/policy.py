@@ -392,14 +392,13 @@ def joint_knowledge(
 
     Bayesian Knowledge Tracing (Corbett & Anderson 1995) with the generic BKT_PARAMETERS and ``priors``
     per skill, where every skill of an exercise is traced together rather than alone: an answer is right
-    with probability 1 - slip when the learner knows all of the exercise's skills and guess otherwise (its
-    exercise's :func:`slip_and_guess`), and
-    practising a skill the learner does not know teaches it with probability learn *only when its
-    prerequisites are known* (dynamic Bayesian networks over a skill graph, Käser et al. 2014). So a wrong
-    answer to an exercise of two skills is blamed on the one less likely known, and wrong answers on a
-    skill whose learning does not take make its prerequisites less likely known, which sends the learner
-    back to them. A practised skill the learner knows is forgotten with a half-life of
-    FORGET_HALF_LIFE_DAYS (Ebbinghaus 1885), applied at breaks of an hour or more.
+    with probability 1 - slip when the learner knows all of the exercise's skills and guess otherwise (the
+    exercise's :func:`slip_and_guess`), and practising a skill the learner does not know teaches it with
+    probability learn *only when its prerequisites are known* (dynamic Bayesian networks over a skill
+    graph, Käser et al. 2014). So a wrong answer to an exercise of two skills is blamed on the one less
+    likely known, and wrong answers on a skill whose learning does not take make its prerequisites less
+    likely known, which sends the learner back to them. A practised skill the learner knows is forgotten
+    with a half-life of FORGET_HALF_LIFE_DAYS (Ebbinghaus 1885), applied at breaks of an hour or more.
 
     The joint state is sampled: a particle filter (Gordon et al. 1993) with systematic resampling (Kitagawa
     1996) whenever fewer than half the samples carry the weight, drawn from a fixed seed, so that the same
