@@ -48,6 +48,15 @@ if not DEBUG and (SECRET_KEY == DEVELOPMENT_SECRET_KEY or SECRET_KEY.startswith(
     )
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+# Cross-origin use of the REST API from browser apps on other sites (django-cors-headers): none unless
+# listed. Only the API answers them, with its token in the Authorization header and never with cookies, so
+# a listed site's scripts act as the user who signed in there, never as one signed in to these pages.
+CORS_ALLOWED_ORIGINS = env_list("DJANGO_CORS_ALLOWED_ORIGINS")
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "idempotency-key")
+# A created resource's address, and how long to wait when told to slow down.
+CORS_EXPOSE_HEADERS = ("Location", "Retry-After")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -63,6 +72,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "corsheaders",
     "courses",
     "learners",
     "metamodel",
@@ -72,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -231,7 +242,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Adaptive learning platform API",
     "DESCRIPTION": (
         "Courses, enrollment, practice and progress. Authenticate with `Authorization: Token <key>` "
-        "(from /api/v1/auth/token/ or /api/v1/auth/register/) or a browser session."
+        "(from /api/v1/auth/token/ or /api/v1/auth/register/) or a browser session. Browser apps on "
+        "other sites may call it with a token when the deployment lists their origin "
+        "(DJANGO_CORS_ALLOWED_ORIGINS)."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
