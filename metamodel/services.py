@@ -2,6 +2,7 @@
 
 import logging
 import random
+import re
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -273,10 +274,23 @@ def _same_open_decision(decision: Recommendation) -> Recommendation | None:
         .order_by("-created_at", "-pk")
         .first()
     )
-    # The predictions, and so the scores, move a little with the time since the last answer: the same
-    # decision is the same exercise for the same reasons, and the log keeps its first scoring.
-    same = latest is not None and all(
-        getattr(latest, name) == getattr(decision, name)
-        for name in ("history_until", "exercise_id", "policy", "model_version_id", "reasons")
+    # The predictions move with the time since the last answer (the model reads it), a few points within
+    # seconds, and the reasons quote them: the same decision is the same exercise for the same reasons, their
+    # figures aside, and the log keeps its first scoring.
+    same = (
+        latest is not None
+        and all(
+            getattr(latest, name) == getattr(decision, name)
+            for name in ("history_until", "exercise_id", "policy", "model_version_id")
+        )
+        and _without_figures(latest.reasons) == _without_figures(decision.reasons)
     )
     return latest if same and not latest.attempts.exists() else None
+
+
+_FIGURES = re.compile(r"\d+")
+
+
+def _without_figures(reasons: list[str]) -> list[str]:
+    """ "challenge: 48% predicted success" and "challenge: 46% predicted success" give the same reason."""
+    return [_FIGURES.sub("#", reason) for reason in reasons]

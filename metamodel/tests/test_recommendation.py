@@ -1,13 +1,17 @@
 """With an active model the next exercise is chosen on its predictions; without one, by the mastery rule."""
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
 from conftest import answer_via_api, client_for, right_answer, train_on_simulated_learners
 from courses.models import Exercise
+from learners.models import Attempt
+from learners.services import learner_for
 from metamodel.histories import course_graph, learner_history
-from metamodel.models import LearnerState, Recommendation
-from metamodel.services import predict_exercises
+from metamodel.models import LearnerState, ModelVersion, Recommendation
+from metamodel.services import predict_exercises, recommend_next
 from metamodel.training import _load, artifact_path, load_version
 
 pytestmark = pytest.mark.django_db
@@ -199,6 +203,28 @@ def test_asking_again_without_answering_returns_the_same_decision_once_logged(en
     assert answered.status_code == 201
     after = [enrolled.get("/api/v1/courses/arithmetic/next/").json()["recommendation"] for _ in range(3)]
     assert len(set(after)) == 1 and after[0] != open_one
+
+
+def test_asking_again_seconds_or_minutes_later_returns_the_same_decision_though_its_figures_moved(
+    enrolled, course, student
+):
+    train_on_simulated_learners()
+    first = enrolled.get("/api/v1/courses/arithmetic/next/").json()
+    key = first["key"]
+    answer_via_api(enrolled, key, right_answer(course, key), "k1", recommendation=first["recommendation"])
+    learner = learner_for(student)
+    answered_at = Attempt.objects.get(learner=learner).created_at
+    moments = [answered_at + timedelta(seconds=s) for s in (1, 10, 60, 600)]
+    asked = [recommend_next(learner, course, now=moment) for moment in moments]
+    # The model reads the time since the last answer, so the success it predicts (which the reasons quote)
+    # is not what it was a second after the answer.
+    graph, version = course_graph(course), ModelVersion.objects.get(status=ModelVersion.Status.ACTIVE)
+    history = learner_history(learner.pk, graph, 50)
+    chosen = asked[0].exercise_id
+    predicted = [predict_exercises(learner.pk, graph, history, version, m)[chosen] for m in moments]
+    assert abs(predicted[-1] - predicted[0]) > 0.005
+    assert {decision.pk for decision in asked} == {asked[0].pk}
+    assert Recommendation.objects.filter(attempts=None).count() == 1
 
 
 def test_a_teachers_pin_makes_a_new_decision_though_nothing_was_answered(enrolled, course, teacher):
