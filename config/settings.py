@@ -49,8 +49,8 @@ if not DEBUG and (SECRET_KEY == DEVELOPMENT_SECRET_KEY or SECRET_KEY.startswith(
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 # Cross-origin use of the REST API from browser apps on other sites (django-cors-headers): none unless
-# listed. Only the API answers them, with its token in the Authorization header and never with cookies, so
-# a listed site's scripts act as the user who signed in there, never as one signed in to these pages.
+# listed. Only the API answers them, and only to a token in the Authorization header, never to cookies: a
+# listed site's scripts act with a token its user obtained for it, never as whoever is signed in here.
 CORS_ALLOWED_ORIGINS = env_list("DJANGO_CORS_ALLOWED_ORIGINS")
 CORS_URLS_REGEX = r"^/api/"
 CORS_ALLOW_CREDENTIALS = False
