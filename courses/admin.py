@@ -21,7 +21,7 @@ from django.utils.text import Truncator
 from courses.forms import EndOverridesForm, EnrollClassForm, ExerciseAdminForm, SkillAdminForm
 from courses.mastery import class_mastery, mastery_rows
 from courses.models import Course, Exercise, Override, Skill, count_per_row
-from courses.services import add_override, end_override
+from courses.services import add_override, end_overrides
 from learners.models import Attempt
 from learners.services import enroll_class
 from metamodel.policy import MASTERY_THRESHOLD
@@ -361,8 +361,7 @@ class OverrideAdmin(TeacherScopedAdmin):
         overrides = list(queryset)
         form = EndOverridesForm(request.POST if "end" in request.POST else None)
         if form.is_bound and form.is_valid():
-            for override in overrides:
-                end_override(override, request.user, form.cleaned_data["reason"])
+            end_overrides(overrides, request.user, form.cleaned_data["reason"])
             self.message_user(request, f"{len(overrides)} override{pluralize(len(overrides))} ended.")
             return None
         context = {

@@ -1,5 +1,6 @@
 """Course import and export: the writes that touch many rows, each in one transaction."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -333,12 +334,23 @@ def add_override(override: Override, teacher: AbstractBaseUser) -> Override:
 
 
 @transaction.atomic
-def end_override(override: Override, teacher: AbstractBaseUser, reason: str = "") -> Override:
-    """Lift an override; the record stays, with when it ended, who ended it and why (``reason``, optional).
-    Lifting one already lifted changes nothing. An ended reset counts every attempt again."""
-    if override.ended_at is None:
-        override.ended_at, override.ended_by, override.ended_reason = timezone.now(), teacher, reason
-        override.save(update_fields=["ended_at", "ended_by", "ended_reason"])
+def end_overrides(overrides: Sequence[Override], teacher: AbstractBaseUser, reason: str = "") -> None:
+    """Lift overrides, all or none; each record stays, with when it ended, who ended it and why (``reason``,
+    optional). Lifting one already lifted changes nothing. An ended reset counts every attempt again."""
+    ending = [override for override in overrides if override.ended_at is None]
+    now = timezone.now()
+    for override in ending:
+        override.ended_at, override.ended_by, override.ended_reason = now, teacher, reason
+    Override.objects.bulk_update(ending, ["ended_at", "ended_by", "ended_reason"])
+    reset: dict[int, set[int]] = {}
+    for override in ending:
         if override.kind == Override.Kind.RESET_STATE:
-            _progress_changed(override.course_id, [override.learner_id])
+            reset.setdefault(override.course_id, set()).add(override.learner_id)
+    for course_id, learner_ids in reset.items():
+        _progress_changed(course_id, sorted(learner_ids))
+
+
+def end_override(override: Override, teacher: AbstractBaseUser, reason: str = "") -> Override:
+    """Lift one override (:func:`end_overrides`)."""
+    end_overrides([override], teacher, reason)
     return override

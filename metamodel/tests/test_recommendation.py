@@ -10,9 +10,9 @@ from courses.models import Exercise
 from learners.models import Attempt
 from learners.services import learner_for
 from metamodel.histories import course_graph, learner_history
-from metamodel.models import LearnerState, ModelVersion, Recommendation
+from metamodel.models import LearnerState, Recommendation
 from metamodel.services import predict_exercises, recommend_next
-from metamodel.training import _load, artifact_path, load_version
+from metamodel.training import _load, active_version, artifact_path, load_version
 
 pytestmark = pytest.mark.django_db
 
@@ -218,7 +218,7 @@ def test_asking_again_seconds_or_minutes_later_returns_the_same_decision_though_
     asked = [recommend_next(learner, course, now=moment) for moment in moments]
     # The model reads the time since the last answer, so the success it predicts (which the reasons quote)
     # is not what it was a second after the answer.
-    graph, version = course_graph(course), ModelVersion.objects.get(status=ModelVersion.Status.ACTIVE)
+    graph, version = course_graph(course), active_version()
     history = learner_history(learner.pk, graph, 50)
     chosen = asked[0].exercise_id
     predicted = [predict_exercises(learner.pk, graph, history, version, m)[chosen] for m in moments]
