@@ -328,9 +328,9 @@ class OverrideAdmin(TeacherScopedAdmin):
     autocomplete_fields = ["learner"]
     fields = [
         "course", "learner", "kind", "skill", "exercise", "band_low", "band_high", "reason", "ended_at",
-        "ended_by", "ended_reason",
+        "ended_by", "ended_reason", "superseded_by",
     ]  # fmt: skip
-    readonly_fields = ["ended_at", "ended_by", "ended_reason"]
+    readonly_fields = ["ended_at", "ended_by", "ended_reason", "superseded_by"]
     actions = ["end_overrides"]
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
@@ -354,6 +354,13 @@ class OverrideAdmin(TeacherScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Override, form, change: bool) -> None:
         add_override(obj, request.user)
+        for superseded in obj.supersedes.all():
+            self.message_user(
+                request,
+                f"It supersedes override #{superseded.pk} ({superseded}), which is now ended: the engine "
+                "obeys one override of this kind at a time, for the whole course or for a learner.",
+                messages.INFO,
+            )
 
     @admin.action(description="End the selected overrides (they stay on record)")
     def end_overrides(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:

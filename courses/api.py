@@ -277,7 +277,7 @@ class OverrideViewSet(
             return Override.objects.none()
         overrides = Override.objects.select_related(
             "course", "learner__user", "skill", "exercise", "created_by"
-        )
+        ).prefetch_related("supersedes")
         if not self.request.user.is_superuser:
             overrides = overrides.filter(course__teachers=self.request.user)
         return overrides

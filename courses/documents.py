@@ -20,17 +20,18 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db.models import Model
 
-from courses.models import Course, Exercise, Skill, reserved_slug_problem
+from courses.models import FRACTION_HELP, Course, Exercise, Skill, read_fraction, reserved_slug_problem
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 KEY_RULE = "use ASCII letters (a-z, A-Z), digits, '.', '_' and '-', starting with a letter or digit"
-EXERCISE_TYPES = ("multiple_choice", "numeric", "text")
+EXERCISE_TYPES = tuple(Exercise.Type.values)
 
 COURSE_FIELDS = {"slug", "title", "description", "language", "published", "skills", "exercises"}
 SKILL_FIELDS = {"key", "name", "description", "prerequisites"}
 EXERCISE_FIELDS = {
-    "key", "skills", "type", "prompt", "choices", "answer", "tolerance", "hints", "explanation", "difficulty",
+    "key", "skills", "type", "prompt", "choices", "answer", "tolerance", "case_sensitive", "hints",
+    "explanation", "difficulty",
 }  # fmt: skip
 
 
@@ -305,6 +306,14 @@ def answer_problem(kind: str, choices: Any, answer: Any, tolerance: Any) -> tupl
             return "answer", "a numeric exercise needs a number as its answer"
         if tolerance is not None and (not _is_number(tolerance) or tolerance < 0):
             return "tolerance", "must be a non-negative number"
+    elif kind == "fraction":
+        needed = f"a fraction exercise needs one fraction as its answer: {FRACTION_HELP}"
+        if not isinstance(answer, str):
+            return "answer", _retyped(answer) or needed
+        try:
+            read_fraction(answer)
+        except ValueError:
+            return "answer", needed
     elif kind == "text":
         if not isinstance(answer, list) or not answer:
             return "answer", "a text exercise needs a non-empty list of accepted answers"
@@ -411,6 +420,11 @@ def check_exercise(exercise: dict, path: str, problems: list[DocumentProblem]) -
         problems.append(DocumentProblem(f"{path}choices", "only multiple-choice exercises have choices"))
     if "tolerance" in exercise and kind != "numeric":
         problems.append(DocumentProblem(f"{path}tolerance", "only numeric exercises have a tolerance"))
+    case_sensitive = exercise.get("case_sensitive")
+    if case_sensitive is not None and not isinstance(case_sensitive, bool):
+        problems.append(DocumentProblem(f"{path}case_sensitive", "must be true or false"))
+    elif case_sensitive and kind != "text":
+        problems.append(DocumentProblem(f"{path}case_sensitive", "only text exercises are case sensitive"))
     if "answer" not in exercise:
         problems.append(DocumentProblem(f"{path}answer", "required"))
     elif kind in EXERCISE_TYPES:
@@ -437,6 +451,7 @@ def check_exercise(exercise: dict, path: str, problems: list[DocumentProblem]) -
         "choices": exercise.get("choices") or [],
         "answer": exercise.get("answer"),
         "tolerance": exercise.get("tolerance"),
+        "case_sensitive": case_sensitive is True,
         "hints": hints or [],
         "explanation": exercise.get("explanation") or "",
         "difficulty": float(difficulty) if _is_number(difficulty) else 0.0,

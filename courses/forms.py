@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 
 from courses.documents import EXERCISE_FIELDS, DocumentProblem, check_exercise
-from courses.models import NUMBER_HELP, Course, Exercise, Override, Skill, read_number
+from courses.models import FRACTION_HELP, NUMBER_HELP, Course, Exercise, Override, Skill, read_number
 
 
 def lines(text: str) -> list[str]:
@@ -17,7 +17,8 @@ def lines(text: str) -> list[str]:
 
 def read_answer(kind: str | None, text: str) -> Any:
     """An answer typed as ``text``, in the shape stored for an exercise of type ``kind``: the accepted texts
-    (one a line) of a text exercise, a numeric exercise's number, or the choice; None when left empty."""
+    (one a line) of a text exercise, a numeric exercise's number, or the choice or the fraction as typed; None
+    when left empty."""
     if kind == Exercise.Type.TEXT:
         return lines(text) or None
     text = text.strip()
@@ -102,15 +103,18 @@ class ExerciseAdminForm(CourseRowForm):
     answer = AnswerField(
         help_text="Multiple choice: the right choice, as written in the choices. "
         f"Numeric: the number, {NUMBER_HELP}. "
-        "Text: each answer to accept, one per line (capitals and extra spaces are ignored)."
+        f"Fraction: {FRACTION_HELP}, as learners must write it: they are right with its value over its "
+        "denominator (for 3/2, 1 1/2 too, not 6/4; for 15/20, not 3/4). "
+        "Text: each answer to accept, one per line (extra spaces are ignored, capitals too unless the "
+        "exercise is case sensitive)."
     )
     hints = LinesField(help_text="One hint per line, in the order learners can ask for them.")
 
     class Meta:
         model = Exercise
         fields = [
-            "course", "key", "skills", "type", "prompt", "choices", "answer", "tolerance", "hints",
-            "explanation", "difficulty", "active",
+            "course", "key", "skills", "type", "prompt", "choices", "answer", "tolerance", "case_sensitive",
+            "hints", "explanation", "difficulty", "active",
         ]  # fmt: skip
 
     def clean_answer(self) -> Any:

@@ -41,48 +41,84 @@ def render_markdown(text: str) -> SafeString:
     return mark_safe(nh3.clean(html, tags=_ALLOWED_TAGS, attributes={"a": {"href", "title"}}))
 
 
-def normalise_text(text: str) -> str:
-    """Case-fold and collapse white space: the comparison text answers are checked with."""
-    return _WHITESPACE.sub(" ", str(text)).strip().casefold()
+def normalise_text(text: str, *, case_sensitive: bool = False) -> str:
+    """Collapse white space and, unless ``case_sensitive``, case-fold: the comparison text answers are checked
+    with."""
+    collapsed = _WHITESPACE.sub(" ", str(text)).strip()
+    return collapsed if case_sensitive else collapsed.casefold()
 
 
 NUMBER_HELP = "a whole number, a decimal such as 0.75, a fraction such as 3/4 or a mixed number such as 5 3/4"
+FRACTION_HELP = "a fraction such as 3/4, a mixed number such as 5 3/4 or a whole number"
 # A mixed number: a whole number, white space, a fraction ("5 3/4", "-1 1/2"): minus applies to the whole.
 _MIXED = re.compile(r"^([+-]?)(\d+)\s+(\d+)\s*/\s*(\d+)$")
+_FRACTION = re.compile(r"^([+-]?)\s*(\d+)\s*/\s*(\d+)$")
+_WHOLE = re.compile(r"^[+-]?\d+$")
 # "1,000" or "12,500.5": a comma reads as a decimal point ("0,75"), so a comma before three digits after a
 # non-zero whole part is one thousand or one point nought nought nought: refused, never guessed.
 _GROUPED = re.compile(r"^[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d*)?$")
 
 
+def _number_text(response: Any) -> str:
+    return str(response).strip().replace("\u2212", "-")  # the minus sign of some phone keyboards
+
+
+def _written_fraction(text: str) -> tuple[Fraction, int] | None:
+    """A fraction, a mixed number ('5 3/4', '5½') or a whole number, as its value and the denominator it is
+    written over (a mixed number's fractional part's; 1 for a whole number); None when ``text`` is none of
+    them (a decimal, a word). Raises ValueError or ZeroDivisionError when it is one written wrong."""
+    if mixed := _MIXED.match(text):
+        sign, whole, numerator, denominator = mixed.groups()
+        value = int(whole) + Fraction(int(numerator), int(denominator))
+        return (-value if sign == "-" else value), int(denominator)
+    if text and unicodedata.name(text[-1], "").startswith("VULGAR FRACTION"):  # "½", "5½", "-1¾"
+        whole = text[:-1].strip()
+        digits = whole.removeprefix("-").removeprefix("+")
+        if digits and not (digits.isascii() and digits.isdigit()):
+            raise ValueError(text)
+        fraction = Fraction(unicodedata.numeric(text[-1])).limit_denominator(100)
+        value = int(digits or 0) + fraction
+        return (-value if whole.startswith("-") else value), fraction.denominator
+    if plain := _FRACTION.match(text):
+        sign, numerator, denominator = plain.groups()
+        value = Fraction(int(numerator), int(denominator))
+        return (-value if sign == "-" else value), int(denominator)
+    if _WHOLE.match(text):
+        return Fraction(int(text)), 1
+    return None
+
+
 def read_number(response: Any) -> float:
     """Read a learner's numeric answer: '12', '0.75', '0,75', a fraction such as '-3/4', a mixed number
     such as '5 3/4' or '5½'. Raises ValueError, with a message for the learner, when it is not one number."""
-    text = str(response).strip().replace("\u2212", "-")  # the minus sign of some phone keyboards
+    text = _number_text(response)
     if _GROUPED.match(text):
         raise ValueError(
             f"Write {text} without the comma: {text.replace(',', '')}, or with a decimal point if you "
             "meant one (a comma is read as a decimal point, as in 0,75)."
         )
     try:
-        if mixed := _MIXED.match(text):
-            sign, whole, numerator, denominator = mixed.groups()
-            value = (-1 if sign == "-" else 1) * (int(whole) + Fraction(int(numerator), int(denominator)))
-        elif text and unicodedata.name(text[-1], "").startswith("VULGAR FRACTION"):  # "½", "5½", "-1¾"
-            whole = text[:-1].strip()
-            digits = whole.removeprefix("-").removeprefix("+")
-            if digits and not (digits.isascii() and digits.isdigit()):
-                raise ValueError(text)
-            fraction = Fraction(unicodedata.numeric(text[-1])).limit_denominator(100)
-            value = (-1 if whole.startswith("-") else 1) * (int(digits or 0) + fraction)
-        else:
-            plain = text.replace(",", ".").replace(" ", "")
-            value = Fraction(plain) if "/" in plain else float(plain)
-        number = float(value)
+        written = _written_fraction(text)
+        number = float(written[0]) if written else float(text.replace(",", ".").replace(" ", ""))
     except (ValueError, ZeroDivisionError, OverflowError):
         number = math.nan
     if not math.isfinite(number):
         raise ValueError(f"Enter a number: {NUMBER_HELP}.")
     return number
+
+
+def read_fraction(response: Any) -> tuple[Fraction, int]:
+    """Read a learner's fraction: '3/4', '6 / 8', a mixed number such as '5 3/4' or '5½', or a whole number,
+    as :func:`read_number` reads them; return its value and the denominator it is written over ('6/8' is
+    3/4 over 8). Raises ValueError, with a message for the learner, when it is not one fraction (a decimal
+    is none: it has no denominator)."""
+    try:
+        written = _written_fraction(_number_text(response))
+    except (ValueError, ZeroDivisionError):
+        written = None
+    if written is None:
+        raise ValueError(f"Enter a fraction: {FRACTION_HELP}.")
+    return written
 
 
 def parse_number(response: Any) -> float | None:
@@ -121,6 +157,22 @@ def validate_unreserved_slug(slug: str) -> None:
         raise ValidationError(problem)
 
 
+def band_errors(low: float, high: float, fields: tuple[str, str]) -> dict[str, str]:
+    """A target band's problems, each under the field (of ``fields``: the lowest's, the highest's) at fault.
+
+    Each bound is a share of right answers between 0 and 1; a percentage (60 for 60 %) is refused with the
+    share to enter instead.
+    """
+    errors = {}
+    for field, value in zip(fields, (low, high), strict=True):
+        if not 0 <= value <= 1:
+            instead = f": {value / 100:g} for {value:g} %" if 1 < value <= 100 else ""
+            errors[field] = f"Enter a share between 0 and 1{instead}."
+    if not errors and low >= high:
+        errors[fields[1]] = f"Must be above the lowest predicted success ({low:g})."
+    return errors
+
+
 class CourseQuerySet(models.QuerySet):
     def with_counts(self) -> "CourseQuerySet":
         """Annotate skill_count, exercise_count (active, authored) and learner_count."""
@@ -141,8 +193,14 @@ class Course(models.Model):
     teachers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="taught_courses", blank=True)
     published = models.BooleanField(default=True)
     # Desirable difficulty: the engine aims at exercises a learner is predicted to get right this often.
-    target_success_low = models.FloatField(default=0.6, help_text="Target band, lowest predicted success.")
-    target_success_high = models.FloatField(default=0.85, help_text="Target band, highest predicted success.")
+    target_success_low = models.FloatField(
+        default=0.6,
+        help_text="Target band, lowest predicted success: a share between 0 and 1 (0.6 = 60 %).",
+    )
+    target_success_high = models.FloatField(
+        default=0.85,
+        help_text="Target band, highest predicted success: a share between 0 and 1 (0.85 = 85 %).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -162,8 +220,9 @@ class Course(models.Model):
         return self.title
 
     def clean(self) -> None:
-        if not 0 <= self.target_success_low < self.target_success_high <= 1:
-            raise ValidationError({"target_success_high": "The band must satisfy 0 <= low < high <= 1."})
+        band = (self.target_success_low, self.target_success_high)
+        if errors := band_errors(*band, ("target_success_low", "target_success_high")):
+            raise ValidationError(errors)
 
     def skill_ids_by_exercise(self) -> dict[int, tuple[int, ...]]:
         """Each exercise's skill ids, in one query."""
@@ -274,6 +333,7 @@ class Exercise(models.Model):
     class Type(models.TextChoices):
         MULTIPLE_CHOICE = "multiple_choice", "Multiple choice"
         NUMERIC = "numeric", "Numeric"
+        FRACTION = "fraction", "Fraction"
         TEXT = "text", "Text"
 
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="exercises")
@@ -285,9 +345,16 @@ class Exercise(models.Model):
         default=list, blank=True, help_text="Multiple choice: the options, as strings."
     )
     answer = models.JSONField(
-        null=True, blank=True, help_text="A choice, a number, or a list of accepted texts, by type."
+        null=True,
+        blank=True,
+        help_text="A choice, a number, a fraction or a list of accepted texts, by type.",
     )
     tolerance = models.FloatField(null=True, blank=True, help_text="Numeric: absolute tolerance.")
+    case_sensitive = models.BooleanField(
+        default=False,
+        help_text="Text: capitals must match, as in a program's output or code (white space is collapsed "
+        "either way).",
+    )
     hints = models.JSONField(default=list, blank=True)
     explanation = models.TextField(blank=True, help_text="Markdown.")
     difficulty = models.FloatField(
@@ -313,7 +380,7 @@ class Exercise(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["course", "key"], name="exercise_key_unique_per_course"),
             models.CheckConstraint(
-                condition=models.Q(type__in=["multiple_choice", "numeric", "text"]),
+                condition=models.Q(type__in=["multiple_choice", "numeric", "fraction", "text"]),
                 name="exercise_type_valid",
             ),
         ]
@@ -331,14 +398,20 @@ class Exercise(models.Model):
         return render_markdown(self.explanation)
 
     def is_correct(self, response: Any) -> bool:
-        """Check a learner's response: choices by value, numbers within the tolerance, texts normalised."""
+        """Check a learner's response: choices by value, numbers within the tolerance, fractions by value and
+        denominator (6/8 is not 3/4 in lowest terms), texts normalised."""
         if self.type == self.Type.MULTIPLE_CHOICE:
             return str(response) == str(self.answer)
         if self.type == self.Type.NUMERIC:
             value = parse_number(response)
             return value is not None and abs(value - float(self.answer)) <= (self.tolerance or 1e-9)
-        accepted = {normalise_text(text) for text in self.answer or []}
-        return normalise_text(response) in accepted
+        if self.type == self.Type.FRACTION:
+            try:
+                return read_fraction(response) == read_fraction(self.answer)
+            except ValueError:
+                return False
+        accepted = {normalise_text(text, case_sensitive=self.case_sensitive) for text in self.answer or []}
+        return normalise_text(response, case_sensitive=self.case_sensitive) in accepted
 
 
 class Override(models.Model):
@@ -362,8 +435,14 @@ class Override(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     skill = models.ForeignKey(Skill, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    band_low = models.FloatField(null=True, blank=True, help_text="Target band: lowest predicted success.")
-    band_high = models.FloatField(null=True, blank=True, help_text="Target band: highest predicted success.")
+    band_low = models.FloatField(
+        null=True, blank=True,
+        help_text="Target band: lowest predicted success, a share between 0 and 1 (0.6 = 60 %).",
+    )  # fmt: skip
+    band_high = models.FloatField(
+        null=True, blank=True,
+        help_text="Target band: highest predicted success, a share between 0 and 1 (0.85 = 85 %).",
+    )  # fmt: skip
     reason = models.CharField(
         max_length=500, help_text="Why: shown to other teachers and kept with the decision log."
     )
@@ -377,6 +456,10 @@ class Override(models.Model):
         help_text="Who lifted it.",
     )  # fmt: skip
     ended_reason = models.CharField(max_length=500, blank=True, help_text="Why it was lifted, if they said.")
+    superseded_by = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="supersedes",
+        help_text="The override of the same kind and scope that replaced this one, and ended it.",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -449,7 +532,7 @@ class Override(models.Model):
                 "Learners cannot be given this exercise: it is inactive, or imported without content."
             )
         band = (self.band_low, self.band_high)
-        if self.kind == self.Kind.TARGET_BAND and None not in band and not 0 <= band[0] < band[1] <= 1:
-            errors["band_high"] = "The band must satisfy 0 <= low < high <= 1."
+        if self.kind == self.Kind.TARGET_BAND and None not in band:
+            errors |= band_errors(*band, ("band_low", "band_high"))
         if errors:
             raise ValidationError(errors)

@@ -149,12 +149,18 @@ class OverrideSerializer(serializers.ModelSerializer):
     ended_by = serializers.CharField(
         source="ended_by.username", read_only=True, allow_null=True, default=None, help_text="Who lifted it."
     )
+    supersedes = serializers.PrimaryKeyRelatedField(
+        many=True,
+        read_only=True,
+        help_text="The overrides of the same kind for the same learner (or the whole course) that this one "
+        "ended when it was added: a target band or a pin replaces the one in force.",
+    )
 
     class Meta:
         model = Override
         fields = [
             "id", "course", "learner", "kind", "skill", "exercise", "band_low", "band_high", "reason",
-            "created_by", "created_at", "ended_at", "ended_by", "ended_reason",
+            "created_by", "created_at", "ended_at", "ended_by", "ended_reason", "supersedes",
         ]  # fmt: skip
         read_only_fields = ["created_at", "ended_at", "ended_reason"]
 

@@ -14,8 +14,14 @@ from config.queueing import enqueue_all_on_commit
 from courses.documents import validate_course_document
 from courses.models import Course, Exercise, Override, Skill, skill_ids_by_exercise
 
-EXERCISE_CONTENT = ("type", "prompt", "choices", "answer", "tolerance", "hints", "explanation", "difficulty")
-MARKING = ("type", "answer", "tolerance")  # what decides whether a response is right
+EXERCISE_CONTENT = (
+    "type", "prompt", "choices", "answer", "tolerance", "case_sensitive", "hints", "explanation",
+    "difficulty",
+)  # fmt: skip
+MARKING = ("type", "answer", "tolerance", "case_sensitive")  # what decides whether a response is right
+# The kinds of override the policy obeys one of in a scope (the whole course, or one learner in it): the
+# latest (metamodel.services.steering_for). Exclusions add up, and a reset is a one-off.
+ONE_IN_FORCE = (Override.Kind.TARGET_BAND, Override.Kind.PIN_SKILL, Override.Kind.PIN_EXERCISE)
 
 
 @dataclass(frozen=True)
@@ -305,6 +311,8 @@ def export_course(course: Course) -> dict:
         item["answer"] = exercise.answer
         if exercise.tolerance is not None:
             item["tolerance"] = exercise.tolerance
+        if exercise.case_sensitive:
+            item["case_sensitive"] = True
         item.update(hints=exercise.hints, explanation=exercise.explanation, difficulty=exercise.difficulty)
         document["exercises"].append(item)
     return document
@@ -324,10 +332,27 @@ def _progress_changed(course_id: int, learner_ids: list[int]) -> None:
 @transaction.atomic
 def add_override(override: Override, teacher: AbstractBaseUser) -> Override:
     """Store a teacher's override (validated, with who and when); a reset counts only the attempts made
-    after it, for the next exercise and for progress alike."""
+    after it, for the next exercise and for progress alike.
+
+    A target band or a pin ends the one of its kind in force in the same scope (``ONE_IN_FORCE``), which
+    stays on record, superseded by it (``Override.supersedes`` lists them).
+    """
     override.created_by = teacher
     override.full_clean()
+    if override.kind in ONE_IN_FORCE:
+        # The course's row is locked so that two teachers adding one at once take turns: each would otherwise
+        # miss the other's, not yet committed, and leave both in force.
+        Course.objects.select_for_update().get(pk=override.course_id)
     override.save()
+    if override.kind in ONE_IN_FORCE:
+        Override.objects.filter(
+            course_id=override.course_id, learner_id=override.learner_id, kind=override.kind, ended_at=None
+        ).exclude(pk=override.pk).update(
+            ended_at=override.created_at,
+            ended_by=teacher,
+            ended_reason=f"superseded by override #{override.pk}",
+            superseded_by=override,
+        )
     if override.kind == Override.Kind.RESET_STATE:  # it changes which of the learner's attempts count
         _progress_changed(override.course_id, [override.learner_id])
     return override

@@ -13,7 +13,7 @@ from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.forms import BoundField
 
 from config.throttles import AccountThrottle, AddressThrottle, over_limit
-from courses.models import NUMBER_HELP, Exercise
+from courses.models import FRACTION_HELP, NUMBER_HELP, Exercise
 from learners.services import response_problem
 
 # The API refuses longer answers too; a text answer is a word or a short phrase.
@@ -141,13 +141,17 @@ class AnswerForm(forms.Form):
                 widget=ChoiceRadios,
                 error_messages={"required": "Please choose one of the answers."},
             )
-        elif exercise.type == Exercise.Type.NUMERIC:
+        elif exercise.type in (Exercise.Type.NUMERIC, Exercise.Type.FRACTION):
             # type=text, not type=number: learners answer fractions such as 3/4, and browsers refuse
-            # those in a number input. inputmode=decimal still brings up the numeric keypad on phones.
-            response.widget.attrs.update(
-                {"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false"}
-            )
-            response.help_text = f"{NUMBER_HELP[0].upper()}{NUMBER_HELP[1:]}."
+            # those in a number input. inputmode=decimal still brings up the numeric keypad on phones for a
+            # number; a fraction keeps the full keyboard, as the keypad has no "/".
+            response.widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+            help_text = NUMBER_HELP
+            if exercise.type == Exercise.Type.NUMERIC:
+                response.widget.attrs["inputmode"] = "decimal"
+            else:
+                help_text = FRACTION_HELP
+            response.help_text = f"{help_text[0].upper()}{help_text[1:]}."
         else:
             response.widget.attrs.update({"autocomplete": "off", "autocapitalize": "none"})
         self.fields["response"].bound_field_class = AnswerBoundField

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from config.queueing import enqueue_on_commit
-from courses.models import NUMBER_HELP, Course, Exercise, Override, read_number
+from courses.models import NUMBER_HELP, Course, Exercise, Override, read_fraction, read_number
 from learners.models import Attempt, Enrollment, Learner, NotEnrolled
 from learners.tasks import update_skill_progress
 from metamodel.models import Recommendation
@@ -84,14 +84,19 @@ def response_problem(exercise: Exercise, response: Any) -> str | None:
     """Why a learner's response to the exercise cannot be checked, or None when it can.
 
     The answer form and the API both refuse such a response, with this message, rather than record it as
-    a wrong answer: a number must read as a finite number, a choice must be one of the choices, and a
-    text must be text.
+    a wrong answer: a number must read as a finite number, a fraction as one fraction, a choice must be one
+    of the choices, and a text must be text.
     """
     if exercise.type == Exercise.Type.NUMERIC:
         if isinstance(response, bool):
             return f"Enter a number: {NUMBER_HELP}."
         try:
             read_number(response)
+        except ValueError as error:
+            return str(error)
+    elif exercise.type == Exercise.Type.FRACTION:
+        try:
+            read_fraction(response)
         except ValueError as error:
             return str(error)
     elif exercise.type == Exercise.Type.MULTIPLE_CHOICE:

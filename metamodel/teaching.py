@@ -441,6 +441,11 @@ def response_for(exercise: Any, correct: bool) -> Any:
         response = next((c for c in exercise.choices if str(c) != str(exercise.answer)), exercise.answer)
     elif exercise.type == "numeric":  # a readable number outside the tolerance, as a learner would type
         response = str(float(exercise.answer) + 2 * (exercise.tolerance or 0) + 1)
+    elif exercise.type == "fraction":  # one more than the answer, over the same denominator
+        from courses.models import read_fraction
+
+        value, denominator = read_fraction(exercise.answer)
+        response = f"{(value + 1) * denominator}/{denominator}"
     else:
         response = "I don't know"
     if exercise.is_correct(response):  # a course whose every text is accepted cannot be answered wrongly

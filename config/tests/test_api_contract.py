@@ -12,7 +12,7 @@ from schemathesis.core.transport import Response as SchemathesisResponse
 from config.throttles import AccountThrottle, AddressThrottle
 from config.wsgi import application
 from conftest import answer_via_api, arithmetic_document, client_for
-from courses.tests.factories import UserFactory
+from courses.tests.factories import ExerciseFactory, UserFactory
 from learners.services import enroll, learner_for
 from metamodel.models import TrainingRun
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 SCHEMA = schemathesis.openapi.from_wsgi("/api/schema/", application)
 ATTEMPTS, IMPORT, DELETE = "/api/v1/attempts/", "/api/v1/courses/import/", "/api/v1/account/delete/"
 REGISTER, TOKEN = "/api/v1/auth/register/", "/api/v1/auth/token/"
-EXERCISE_TYPES = ["multiple_choice", "numeric", "text"]
+EXERCISE_TYPES = ["multiple_choice", "numeric", "fraction", "text"]
 
 
 def documented_body(path: str, method: str, status: int) -> dict:
@@ -179,12 +179,13 @@ def test_the_error_bodies_of_importing_a_course_are_as_documented(teacher):
     assert_as_documented(as_text, IMPORT, "POST")
 
 
-def test_exercise_types_are_an_enum_of_the_three_types(api, student, course):
+def test_exercise_types_are_an_enum_of_the_four_types(api, student, course):
     components = SCHEMA.raw_schema["components"]["schemas"]
     for component in ("NextExercise", "Alternative", "Exercise"):
         assert resolve(components[component]["properties"]["type"])["enum"] == EXERCISE_TYPES
     exercises = components["CourseDetail"]["properties"]["exercises"]["items"]
     assert resolve(exercises) == components["Exercise"]
+    ExerciseFactory(course=course, key="half", type="fraction", answer="1/2", skills=[course.skills.first()])
     detail = assert_as_documented(api.get("/api/v1/courses/arithmetic/"), "/api/v1/courses/{slug}/", "GET")
     assert {exercise["type"] for exercise in detail["exercises"]} == set(EXERCISE_TYPES)
     enroll(learner_for(student), course)

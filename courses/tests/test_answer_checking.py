@@ -1,6 +1,6 @@
 import pytest
 
-from courses.models import Exercise, parse_number, render_markdown
+from courses.models import Exercise, parse_number, read_fraction, render_markdown
 
 
 def exercise(type_, answer, **fields) -> Exercise:
@@ -39,6 +39,35 @@ def test_text_answers_ignore_case_and_white_space_only():
     assert item.is_correct("nyc")
     assert not item.is_correct("newyork")
     assert not item.is_correct("New York City")
+
+
+def test_a_case_sensitive_text_exercise_tells_apart_what_python_prints():
+    item = exercise("text", ["none"], case_sensitive=True)
+    assert item.is_correct("none") and item.is_correct("  none ")
+    assert not item.is_correct("None")
+    assert not exercise("text", ["False True"], case_sensitive=True).is_correct("false true")
+    assert exercise("text", ["False  True"], case_sensitive=True).is_correct("False True")
+
+
+@pytest.mark.parametrize(
+    ("answer", "response", "correct"),
+    [("3/2", "3/2", True), ("3/2", "3 /2", True), ("3/2", "3/ 2", True), ("3/2", " 3 / 2 ", True),
+     ("3/2", "1 1/2", True), ("3/2", "1\u00bd", True), ("3/2", "6/4", False), ("3/2", "1 2/4", False),
+     ("3/2", "2/3", False), ("3/4", "6/8", False), ("3/4", "3/4", True), ("15/20", "3/4", False),
+     ("15/20", "15/20", True), ("-3/4", "\u22123/4", True), ("-3/4", "- 3/4", True), ("4", "4", True),
+     ("4", "8/2", False), ("4", "4/1", True), ("1/2", "\u00bd", True)],
+)  # fmt: skip
+def test_a_fraction_is_right_with_the_answers_value_over_its_denominator(answer, response, correct):
+    assert exercise("fraction", answer).is_correct(response) is correct
+
+
+@pytest.mark.parametrize("response", ["0.75", "three quarters", "3/0", "", "1,5", "5 -3/4", "x\u00bd"])
+def test_a_response_that_is_no_fraction_is_refused_with_a_message_not_marked(response):
+    with pytest.raises(
+        ValueError, match=r"^Enter a fraction: a fraction such as 3/4, a mixed number such as"
+    ):
+        read_fraction(response)
+    assert exercise("fraction", "3/4").is_correct(response) is False
 
 
 def test_choices_match_by_value():

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from courses.management.commands.setup_demo import DEMO_DIR
-from courses.models import Course, Exercise
+from courses.models import Course, Exercise, read_fraction
 from learners.models import Attempt
 from metamodel.models import ModelVersion
 
@@ -16,6 +16,9 @@ def wrong_answer(exercise: Exercise):
         return next(choice for choice in exercise.choices if choice != exercise.answer)
     if exercise.type == Exercise.Type.NUMERIC:
         return str(float(exercise.answer) + 1 + 10 * (exercise.tolerance or 0))
+    if exercise.type == Exercise.Type.FRACTION:  # the right value over another denominator: not simplified
+        value, denominator = read_fraction(exercise.answer)
+        return f"{value.numerator * denominator * 2}/{value.denominator * denominator * 2}"
     return "certainly not " + exercise.answer[0]
 
 
@@ -33,6 +36,23 @@ def test_the_demo_loads_three_rich_courses_and_every_answer_checks_out():
             assert exercise.is_correct(answer), exercise
             assert not exercise.is_correct(wrong_answer(exercise)), exercise
             assert exercise.hints and exercise.explanation, exercise
+
+
+MARKED = [
+    ("intro-python", "dicts-06", "None", False), ("intro-python", "dicts-06", "none", True),
+    ("intro-python", "types-06", "false true", False), ("fractions", "like-05", "3 /2", True),
+    ("fractions", "like-05", "3/ 2", True), ("fractions", "like-05", "1 1/2", True),
+    ("fractions", "like-05", "1\u00bd", True), ("fractions", "like-05", "18/12", False),
+    ("fractions", "simplify-01", "6/8", False), ("fractions", "equiv-05", "3/4", False),
+    ("linear-equations", "formulas-08", "L = a/W", False),
+]  # fmt: skip
+
+
+def test_the_demo_marks_python_output_by_its_capitals_and_fractions_by_value_and_denominator():
+    call_command("setup_demo", "--no-model")
+    for course, key, response, correct in MARKED:
+        exercise = Exercise.objects.get(course__slug=course, key=key)
+        assert exercise.is_correct(response) is correct, (course, key, response)
 
 
 def test_setup_demo_leaves_a_trained_model_and_can_run_twice():

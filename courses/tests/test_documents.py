@@ -40,7 +40,7 @@ def test_every_problem_is_reported_with_its_path():
         "exercises[0] (count-1).skills[0]: unknown skill 'nowhere'",
         "exercises[1] (count-2).answer: not one of the choices",
         "exercises[2] (count-3).answer: a text exercise needs a non-empty list of accepted answers",
-        "exercises[3] (add-1).type: must be one of multiple_choice, numeric, text",
+        "exercises[3] (add-1).type: must be one of multiple_choice, numeric, fraction, text",
         "exercises[4] (add-2).tolerance: must be a non-negative number",
         "exercises[5] (mul-1).difficulty: must be a real number (0 = average)",
         "exercises[6] (count-1).key: duplicate exercise key 'count-1' (first at exercises[0])",
