@@ -8,6 +8,14 @@ from rest_framework import serializers
 from courses.models import Exercise
 from learners.models import Attempt
 from metamodel.models import Recommendation
+from metamodel.policy import MASTERY_THRESHOLD
+
+# What "mastered" means wherever progress is read (metamodel.policy.mastered_by_model).
+MASTERED_HELP = (
+    f"The engine takes the skill as known, at least {MASTERY_THRESHOLD:.0%} likely from the answers (and "
+    "the model's predictions, once one is active). It stays so while time passes and the skill waits for "
+    "review; a wrong answer can end it."
+)
 
 
 class RegisterSerializer(serializers.Serializer):
@@ -174,7 +182,7 @@ class SkillProgressSerializer(serializers.Serializer):
     correct = serializers.IntegerField()
     accuracy = serializers.FloatField(allow_null=True)
     recent_accuracy = serializers.FloatField(allow_null=True)
-    mastered = serializers.BooleanField()
+    mastered = serializers.BooleanField(help_text=MASTERED_HELP)
     last_practised_at = serializers.DateTimeField(allow_null=True)
     practisable = serializers.BooleanField(
         help_text="The course has an exercise for this skill; without one, it is nothing to master."
@@ -222,7 +230,7 @@ class ExportedSkillProgressSerializer(_CourseSlug):
     attempts = serializers.IntegerField()
     correct = serializers.IntegerField()
     recent_accuracy = serializers.FloatField(allow_null=True)
-    mastered = serializers.BooleanField()
+    mastered = serializers.BooleanField(help_text=MASTERED_HELP)
     last_practised_at = serializers.DateTimeField(allow_null=True)
 
 

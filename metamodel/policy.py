@@ -35,8 +35,10 @@
    number of prerequisites), minus the distance of its predicted success from the target band (heavily
    penalised outside it), minus REPEAT_PENALTY for an exercise the learner has answered, halving every
    REPEAT_HALF_LIFE attempts since: a learner who has seen an exercise's answer meets new exercises
-   rather than the same few again, and a right answer repeated from memory is rarer evidence. The
-   exercise just answered is never a candidate when there is another.
+   rather than the same few again, and a right answer repeated from memory is rarer evidence. An
+   exercise answered in the learner's last REPEAT_GAP attempts is not a candidate while another candidate
+   aims at the same skill, and the exercise just answered never is when there is another: a learner shown
+   a worked answer does not meet the same exercise again a few steps later.
 6. *Exploration with logged propensities.* The choice is drawn from a softmax over the scores
    (temperature TEMPERATURE), and its probability is stored with the decision, so that other policies can
    be evaluated offline from the logs by inverse propensity weighting (Li et al. 2011).
@@ -73,6 +75,7 @@ REVIEW_THRESHOLD = 0.6
 GAIN_WEIGHT = 4.0
 REPEAT_PENALTY = 0.3
 REPEAT_HALF_LIFE = 10
+REPEAT_GAP = 5
 DEFAULT_BAND = (0.6, 0.85)
 SKILL_CAP = 10
 REVIEW_AFTER_SECONDS = 86_400
@@ -246,12 +249,14 @@ def _band_penalty(p: float, band: tuple[float, float]) -> float:
 
 def _difficulty_words(p: float, band: tuple[float, float], others: Sequence[float]) -> str:
     """Where the chosen exercise's predicted success ``p`` lies against the band; ``others``: the predicted
-    success of the other candidates aimed at the same skill."""
+    success of the other candidates aimed at the same skill. Compared in whole percentages, as the words
+    print them, so that "60 %" is never called below a band that starts at 60 %."""
     where = f"the target band {band[0]:.0%}-{band[1]:.0%}"
-    if p < band[0]:
+    percent, low, high = (int(f"{x:.0%}"[:-1]) for x in (p, *band))
+    if percent < low:
         alone = " (no easier exercise of this skill is left)" if all(q <= p for q in others) else ""
         return f"challenge: {p:.0%} predicted success, below {where}{alone}"
-    if p > band[1]:
+    if percent > high:
         alone = " (no harder exercise of this skill is left)" if all(q >= p for q in others) else ""
         return f"warm-up: {p:.0%} predicted success, above {where}{alone}"
     return f"stretch: {p:.0%} predicted success, in {where}"
@@ -536,12 +541,16 @@ def mastered_by_model(
     predictions: dict[int, float],
     now: float,
 ) -> set[int]:
-    """The skills :func:`decide` takes as mastered at ``now``: the learner's progress page and the class
-    mastery say what the engine acts on, and the "ready: prerequisites mastered" reasons agree with them."""
+    """The skills the learner has mastered at ``now`` as :func:`decide` reads them: those it takes as
+    mastered, and those it brings back for review (mastered once, faded since by time alone, not shown
+    forgotten by an answer). The learner's progress page and the class mastery show these, and the "ready:
+    prerequisites mastered" reasons agree with them: a week away does not unmaster a skill, a wrong answer
+    at its review does."""
     by_skill = _by_skill([e for e in exercises if e.id in predictions])
     if not by_skill:
         return set()
-    return _assess(by_skill, _prerequisites_among(skills, by_skill), history, predictions, now).mastered
+    assessed = _assess(by_skill, _prerequisites_among(skills, by_skill), history, predictions, now)
+    return assessed.mastered | assessed.reviews
 
 
 def decide(
@@ -574,7 +583,7 @@ def decide(
             reasons_for[sid] = f"review: {names[sid]} not practised for {idle(sid) / DAY:.0f} days"
         elif not prerequisites[sid]:
             reasons_for[sid] = f"ready: {names[sid]} needs no prerequisite"
-        elif all(p in mastered for p in prerequisites[sid]):
+        elif all(p in mastered or p in reviews for p in prerequisites[sid]):
             required = ", ".join(names[p] for p in prerequisites[sid])
             reasons_for[sid] = f"ready: prerequisites mastered ({required})"
         else:
@@ -635,6 +644,10 @@ def decide(
             - repeat_penalty(exercise.id)
         )
         scored.append((score, exercise.id, max(aims, key=gain)))
+    # Within a skill, an exercise answered a few steps ago gives way to one the learner has not just met.
+    recent = {attempt.exercise_id for attempt in history[-REPEAT_GAP:]}
+    fresh = {sid for _, eid, sid in scored if eid not in recent}
+    scored = [(score, eid, sid) for score, eid, sid in scored if eid not in recent or sid not in fresh]
     if not scored:  # only the exercise just answered, or only exercises with an unready partner, are left
         scored = [(0.0, e.id, sid) for sid in targets for e in by_skill[sid] if e.id != last_exercise]
         scored = scored or [(0.0, e.id, sid) for sid in targets for e in by_skill[sid]]

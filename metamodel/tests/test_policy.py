@@ -8,6 +8,7 @@ from metamodel.policy import (
     FORGET_HALF_LIFE_DAYS,
     MASTERY_THRESHOLD,
     READY_THRESHOLD,
+    REPEAT_GAP,
     SKILL_CAP,
     CandidateExercise,
     PastAttempt,
@@ -310,13 +311,48 @@ def test_an_exercise_answered_recently_gives_way_to_an_unseen_one_of_the_same_st
     assert chosen.count(11) > 3 * chosen.count(10)  # seen before: still possible, much less likely
 
 
+def test_an_exercise_answered_a_few_steps_ago_is_not_served_again_while_an_unseen_one_is_left():
+    exercises = [CandidateExercise(10 + i, (1,), 0.0) for i in range(3)]
+    # 10, answered wrong two steps ago (its worked answer shown), sits in the middle of the band; 12,
+    # never answered, is below it. The learner meets 12, not the exercise whose answer they were shown.
+    predictions = {10: 0.72, 11: 0.72, 12: 0.5}
+    answered = [PastAttempt(10, (1,), False), PastAttempt(11, (1,), True)]
+    chosen = {
+        decide([COUNTING], exercises, answered, predictions, 0.0, rng=random.Random(seed)).exercise_id
+        for seed in range(50)
+    }
+    assert chosen == {12}
+    # Five answers later it may come back.
+    later = [*answered, *(PastAttempt(11 + i % 2, (1,), True) for i in range(REPEAT_GAP))]
+    assert decide([COUNTING], exercises, later, predictions, 0.0, rng=random.Random(0)).exercise_id == 10
+
+
+def test_a_skill_mastered_two_weeks_ago_stays_mastered_until_an_answer_at_its_review_says_otherwise():
+    weeks_ago = practised(1, 3, at=NOW - 14 * DAY)
+    preds = predicted(0.7, 0.6, 0.5)
+    assert mastered_by_model(GRAPH, ITEMS, weeks_ago, preds, NOW - 14 * DAY + 60) == {1}
+    assert mastered_by_model(GRAPH, ITEMS, weeks_ago, preds, NOW) == {1}
+    review = decide([COUNTING], ITEMS[:3], weeks_ago, preds, NOW, rng=random.Random(0))
+    assert review.reasons[0] == "review: Counting not practised for 14 days"
+    wrong_at_review = [*weeks_ago, PastAttempt(review.exercise_id, (1,), False, NOW)]
+    assert mastered_by_model(GRAPH, ITEMS, wrong_at_review, preds, NOW + 60) == set()
+
+
+def test_the_words_never_call_a_success_printed_as_the_band_s_edge_outside_it():
+    choice = decide([COUNTING], EXERCISES[:1], [], {10: 0.5996}, 0.0, rng=random.Random(0))
+    assert choice.reasons[1] == "stretch: 60% predicted success, in the target band 60%-85%"
+    below = decide([COUNTING], EXERCISES[:1], [], {10: 0.594}, 0.0, rng=random.Random(0))
+    assert below.reasons[1].startswith("challenge: 59% predicted success, below the target band 60%-85%")
+
+
 def test_a_long_history_is_traced_jointly_lately_and_skill_by_skill_before():
     then = NOW - FORGET_HALF_LIFE_DAYS * DAY
     early = practised(1, 3, at=then - 3600)  # more than BELIEF_WINDOW attempts before the last
     lately = [PastAttempt(20 + i % 3, (2,), True, then + 60 * i) for i in range(BELIEF_WINDOW + 10)]
     preds = predicted(0.7, 0.9, 0.5)
     assert mastered_by_model(GRAPH, ITEMS, [*early, *lately], preds, then + DAY) >= {1}
-    # A half-life later Counting, practised only before the window, is forgotten as much as the rest.
-    assert 1 not in mastered_by_model(GRAPH, ITEMS, [*early, *lately], preds, NOW)
+    # A half-life later Counting, practised only before the window, has faded as much as the rest: still
+    # shown mastered, and brought back for review.
+    assert 1 in mastered_by_model(GRAPH, ITEMS, [*early, *lately], preds, NOW)
     choice = decide(GRAPH, ITEMS, [*early, *lately], preds, NOW, rng=random.Random(0))
     assert choice.reasons[0] == f"review: Counting not practised for {FORGET_HALF_LIFE_DAYS:.0f} days"
