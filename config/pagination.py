@@ -10,6 +10,8 @@ class PageSizePagination(PageNumberPagination):
 
     DRF's own class reads a page size it cannot use as "the default"; here it is a field error, as the
     filters' values are (``config.filters``). Left blank, it is the default, as a blank filter is ignored.
+    A page number that is not one (``?page=abc``) is a field error too; a page past the last is not found
+    (404), as DRF answers.
     """
 
     page_size_query_param = "page_size"
@@ -27,6 +29,12 @@ class PageSizePagination(PageNumberPagination):
                 {self.page_size_query_param: [f"Enter a whole number from 1 to {self.max_page_size}."]}
             )
         return int(raw)
+
+    def get_page_number(self, request: Request, paginator: object) -> str | int:
+        raw = request.query_params.get(self.page_query_param, "")
+        if raw and raw not in self.last_page_strings and not (raw.isdecimal() and int(raw) >= 1):
+            raise ValidationError({self.page_query_param: ["Enter a whole number from 1, or 'last'."]})
+        return super().get_page_number(request, paginator)
 
     def get_schema_operation_parameters(self, view: object) -> list[dict]:
         parameters = super().get_schema_operation_parameters(view)

@@ -63,6 +63,18 @@ def test_a_page_size_out_of_range_is_a_field_error(api, three_attempts, size):
     assert response.json() == {"page_size": ["Enter a whole number from 1 to 200."]}
 
 
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "1.5"])
+def test_a_page_that_is_not_a_page_number_is_a_field_error(api, three_attempts, page):
+    response = api.get("/api/v1/attempts/", {"page": page, "page_size": 2})
+    assert response.status_code == 400
+    assert response.json() == {"page": ["Enter a whole number from 1, or 'last'."]}
+
+
+def test_the_last_page_is_named_and_a_page_past_it_is_not_found(api, three_attempts):
+    assert len(api.get("/api/v1/attempts/", {"page": "last", "page_size": 2}).json()["results"]) == 1
+    assert api.get("/api/v1/attempts/", {"page": "3", "page_size": 2}).status_code == 404
+
+
 def test_the_schema_documents_the_page_size():
     schema = schemathesis.openapi.from_wsgi("/api/schema/", application).raw_schema
     parameters = schema["paths"]["/api/v1/attempts/"]["get"]["parameters"]
