@@ -36,9 +36,10 @@
    penalised outside it), minus REPEAT_PENALTY for an exercise the learner has answered, halving every
    REPEAT_HALF_LIFE attempts since: a learner who has seen an exercise's answer meets new exercises
    rather than the same few again, and a right answer repeated from memory is rarer evidence. An
-   exercise answered in the learner's last REPEAT_GAP attempts is not a candidate while another candidate
-   aims at the same skill, and the exercise just answered never is when there is another: a learner shown
-   a worked answer does not meet the same exercise again a few steps later.
+   exercise answered wrong in the learner's last REPEAT_GAP attempts, whose worked answer the learner was
+   then shown, is not a candidate while another candidate aims at the same skill, and the exercise just
+   answered never is when there is another: a learner does not meet again, a few steps later, the exercise
+   whose answer they were just shown.
 6. *Exploration with logged propensities.* The choice is drawn from a softmax over the scores
    (temperature TEMPERATURE), and its probability is stored with the decision, so that other policies can
    be evaluated offline from the logs by inverse propensity weighting (Li et al. 2011).
@@ -644,8 +645,8 @@ def decide(
             - repeat_penalty(exercise.id)
         )
         scored.append((score, exercise.id, max(aims, key=gain)))
-    # Within a skill, an exercise answered a few steps ago gives way to one the learner has not just met.
-    recent = {attempt.exercise_id for attempt in history[-REPEAT_GAP:]}
+    # Within a skill, an exercise answered wrong a few steps ago (its worked answer shown) gives way.
+    recent = {attempt.exercise_id for attempt in history[-REPEAT_GAP:] if not attempt.correct}
     fresh = {sid for _, eid, sid in scored if eid not in recent}
     scored = [(score, eid, sid) for score, eid, sid in scored if eid not in recent or sid not in fresh]
     if not scored:  # only the exercise just answered, or only exercises with an unready partner, are left
