@@ -3,14 +3,18 @@
 What a school's data protection asks of it (GDPR articles 15, 17 and 20): the account, its enrollments,
 every answer, every decision the engine made for the learner with its reasons and predictions, the
 progress figures, the engine's adapted parameters and the teachers' overrides about them. Erasing the
-account deletes all of it in one transaction. The shared model keeps no parameter of its own for any
+account deletes all of it in one transaction, with the admin's log entries about those records (they
+name the student). The shared model keeps no parameter of its own for any
 learner, so versions trained before the erasure hold nothing that is theirs alone; later trainings no
 longer see their answers.
 """
 
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from courses.models import Override
@@ -52,6 +56,18 @@ def account_data(user: AbstractBaseUser) -> dict:
     }
 
 
+def admin_log_about(user: AbstractBaseUser) -> QuerySet[LogEntry]:
+    """The admin's log entries about the account, its learner or anything kept about them: each names its
+    record ("#12: Set the target band in fractions for sam"), so they go when the account goes."""
+    records = [*account_records(user).values(), Learner.objects.filter(user__pk=user.pk)]
+    about = Q(content_type=ContentType.objects.get_for_model(user), object_id=str(user.pk))
+    for queryset in records:
+        ids = [str(pk) for pk in queryset.values_list("pk", flat=True)]
+        if ids:
+            about |= Q(content_type=ContentType.objects.get_for_model(queryset.model), object_id__in=ids)
+    return LogEntry.objects.filter(about)
+
+
 def erase_account(user: AbstractBaseUser) -> None:
     """Delete the account and everything kept about its learner, or raise CannotErase."""
     if not settings.ACCOUNT_DELETION_OPEN:
@@ -62,4 +78,5 @@ def erase_account(user: AbstractBaseUser) -> None:
     if user.is_staff or user.is_superuser:
         raise CannotErase("A staff account is deleted by an administrator, in the admin.")
     with transaction.atomic():
+        admin_log_about(user).delete()
         user.delete()  # the learner and every row about them go with it (on_delete=CASCADE)

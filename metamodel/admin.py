@@ -69,8 +69,10 @@ def warn_if_active_artifact_unusable(request: HttpRequest) -> None:
     if version is not None and (problem := artifact_problem(version)) is not None:
         messages.warning(
             request,
-            f"{version} is active but its artifact is unusable ({problem}): learners get the rule-based "
-            "choice until a training run promotes a new version or another version is activated.",
+            f"{version} is active but its artifact is unusable ({problem}): every web or worker process "
+            "that loads it from now on (after a restart, or a process that has not served it yet) gives "
+            "learners the rule-based choice, until a training run promotes a new version or another version "
+            "is activated. A process that loaded it before it broke keeps serving its copy in memory.",
         )
 
 

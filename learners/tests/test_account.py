@@ -4,6 +4,7 @@ nobody else's data comes with the download or goes with the deletion."""
 import json
 
 import pytest
+from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
@@ -97,6 +98,29 @@ def test_deleting_the_account_takes_everything_about_it_and_nothing_else(practis
         "states": LearnerState.objects.filter(learner=olga).count(),
     } == kept
     assert Override.objects.filter(learner=None).count() == 1  # the class's instruction stays
+
+
+def test_deleting_the_account_takes_the_admin_s_log_entries_that_name_the_student(
+    course, practised, student, other_student, teacher
+):
+    about_olga = Override.objects.create(
+        course=course, learner=learner_for(other_student), kind="pin_skill", skill=course.skills.first(),
+        reason="Olga first", created_by=teacher,
+    )  # fmt: skip
+    for record in (*Override.objects.all(), practised, about_olga):
+        LogEntry.objects.log_actions(teacher.pk, [record], ADDITION, single_object=True)
+    named = LogEntry.objects.filter(object_repr__contains="sam")
+    assert named.exists()
+    assert (
+        client_for(student).post("/api/v1/account/delete/", {"password": PASSWORD}, format="json").status_code
+        == 204
+    )
+    assert not LogEntry.objects.filter(object_repr__contains="sam").exists()
+    # The entries about others stay: Olga's instruction and the one for the whole class.
+    assert set(LogEntry.objects.values_list("object_id", flat=True)) >= {
+        str(about_olga.pk),
+        str(Override.objects.get(learner=None).pk),
+    }
 
 
 def test_staff_accounts_and_a_platform_that_turned_deletion_off_refuse(teacher, student, settings):
