@@ -50,6 +50,7 @@ def normalise_text(text: str, *, case_sensitive: bool = False) -> str:
 
 NUMBER_HELP = "a whole number, a decimal such as 0.75, a fraction such as 3/4 or a mixed number such as 5 3/4"
 FRACTION_HELP = "a fraction such as 3/4, a mixed number such as 5 3/4 or a whole number"
+CASE_HELP = "Capitals matter: write the answer exactly as it would appear (extra spaces do not count)."
 # A mixed number: a whole number, white space, a fraction ("5 3/4", "-1 1/2"): minus applies to the whole.
 _MIXED = re.compile(r"^([+-]?)(\d+)\s+(\d+)\s*/\s*(\d+)$")
 _FRACTION = re.compile(r"^([+-]?)\s*(\d+)\s*/\s*(\d+)$")
@@ -484,8 +485,10 @@ class Override(models.Model):
         ]
 
     def __str__(self) -> str:
+        """ "#12: Set the target band in fractions for sam": the number tells apart overrides alike."""
         who = self.learner or "everyone"
-        return f"{self.get_kind_display()} in {self.course.slug} for {who}"
+        number = f"#{self.pk}: " if self.pk else ""
+        return f"{number}{self.get_kind_display()} in {self.course.slug} for {who}"
 
     def clean(self) -> None:
         """Refuse what the engine could not obey; the API and the admin both come through here."""

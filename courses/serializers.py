@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from courses.models import Course, Exercise, Override, Skill
+from courses.models import CASE_HELP, Course, Exercise, Override, Skill
 from courses.teachers import teaches
 from learners.models import Learner
 
@@ -27,8 +27,9 @@ class ExerciseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Exercise
-        fields = ["key", "type", "skills", "prompt", "prompt_html", "choices", "difficulty"]
+        fields = ["key", "type", "case_sensitive", "skills", "prompt", "prompt_html", "choices", "difficulty"]
         read_only_fields = fields
+        extra_kwargs = {"case_sensitive": {"help_text": CASE_HELP}}
 
 
 class CourseSerializer(serializers.ModelSerializer):

@@ -13,7 +13,7 @@ from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.forms import BoundField
 
 from config.throttles import AccountThrottle, AddressThrottle, over_limit
-from courses.models import FRACTION_HELP, NUMBER_HELP, Exercise
+from courses.models import CASE_HELP, FRACTION_HELP, NUMBER_HELP, Exercise
 from learners.services import response_problem
 
 # The API refuses longer answers too; a text answer is a word or a short phrase.
@@ -154,6 +154,8 @@ class AnswerForm(forms.Form):
             response.help_text = f"{help_text[0].upper()}{help_text[1:]}."
         else:
             response.widget.attrs.update({"autocomplete": "off", "autocapitalize": "none"})
+            if exercise.case_sensitive:
+                response.help_text = CASE_HELP
         self.fields["response"].bound_field_class = AnswerBoundField
 
     def clean_response(self) -> str:

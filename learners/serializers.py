@@ -5,7 +5,7 @@ from django.contrib.auth.password_validation import validate_password
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from courses.models import Exercise
+from courses.models import CASE_HELP, Exercise
 from learners.models import Attempt
 from metamodel.models import Recommendation
 from metamodel.policy import MASTERY_THRESHOLD
@@ -63,6 +63,7 @@ class NextExerciseSerializer(serializers.Serializer):
     course = serializers.CharField(source="course.slug")
     key = serializers.CharField(source="exercise.key")
     type = serializers.ChoiceField(source="exercise.type", choices=Exercise.Type.choices)
+    case_sensitive = serializers.BooleanField(source="exercise.case_sensitive", help_text=CASE_HELP)
     skills = serializers.SerializerMethodField()
     prompt = serializers.CharField(source="exercise.prompt")
     prompt_html = serializers.CharField(source="exercise.prompt_html")

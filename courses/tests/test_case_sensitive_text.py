@@ -4,10 +4,11 @@ differ, as Python tells None from none; the others keep ignoring capitals."""
 import pytest
 
 from conftest import answer_via_api, arithmetic_document
-from courses.models import Exercise
+from courses.models import CASE_HELP, Exercise, Override
 from courses.services import export_course, import_course
 from courses.tests.test_admin_exercise_form import ADD, form_data
 from courses.tests.test_documents import problems_of
+from learners.forms import AnswerForm
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +66,17 @@ def test_teachers_set_it_in_the_admin_on_text_exercises_only(admin_client, cours
     assert admin_client.post(ADD, text).status_code == 302
     exercise = Exercise.objects.get(key="new-1")
     assert exercise.is_correct("False  True") and not exercise.is_correct("false true")
+
+
+def test_the_learner_is_told_that_capitals_matter_on_the_page_and_through_the_api(enrolled, course):
+    exercise = course.exercises.get(key="get-default")
+    assert AnswerForm(exercise=exercise).fields["response"].help_text == CASE_HELP
+    assert AnswerForm(exercise=course.exercises.get(key="count-3")).fields["response"].help_text == ""
+    detail = {e["key"]: e for e in enrolled.get("/api/v1/courses/arithmetic/").json()["exercises"]}
+    assert (detail["get-default"]["case_sensitive"], detail["count-3"]["case_sensitive"]) == (True, False)
+    for pin in ("get-default", "count-3"):
+        Override.objects.filter(course=course).delete()
+        Override.objects.create(course=course, kind="pin_exercise", exercise=course.exercises.get(key=pin),
+                                reason="try it")  # fmt: skip
+        chosen = enrolled.get("/api/v1/courses/arithmetic/next/").json()
+        assert chosen["case_sensitive"] is (pin == "get-default")
