@@ -1,13 +1,15 @@
 """The teacher dashboard: courses, skills, exercises. A teacher who is not a superuser sees only theirs."""
 
 import csv
+from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
@@ -16,12 +18,20 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.utils.safestring import SafeString
-from django.utils.text import Truncator
+from django.utils.text import Truncator, capfirst
 
+from courses.documents import CourseDocumentError, parse_course_bytes, parse_course_text
 from courses.forms import EndOverridesForm, EnrollClassForm, ExerciseAdminForm, SkillAdminForm
 from courses.mastery import class_mastery, mastery_rows
 from courses.models import Course, Exercise, Override, Skill, count_per_row
-from courses.services import add_override, end_overrides
+from courses.services import (
+    ImportSummary,
+    add_override,
+    document_too_large,
+    end_overrides,
+    import_course,
+    import_refusal,
+)
 from learners.models import Attempt
 from learners.services import enroll_class
 from metamodel.policy import MASTERY_THRESHOLD
@@ -83,6 +93,74 @@ class TeacherScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+class CourseImportForm(forms.Form):
+    """A course document to import: an uploaded file or the pasted text, and whether only to check it."""
+
+    file = forms.FileField(
+        required=False,
+        label="Course document file",
+        widget=forms.FileInput(attrs={"accept": ".yaml,.yml,.json"}),
+        help_text="YAML or JSON, UTF-8 (docs/courses.md describes every field). A name ending in .json is "
+        "read as JSON, any other as YAML.",
+    )
+    # Not stripped: a blank line removed at the top would shift every line number the problems name.
+    text = forms.CharField(
+        required=False,
+        strip=False,
+        label="Or paste the document",
+        widget=forms.Textarea(
+            attrs={"rows": 20, "cols": 80, "spellcheck": "false", "class": "vLargeTextField"}
+        ),
+        help_text="Read as JSON when it starts with “{”, as YAML otherwise.",
+    )
+    dry_run = forms.BooleanField(
+        required=False,
+        label="Dry run: only check and report",
+        help_text="Nothing is stored: the page says what the import would change.",
+    )
+
+    def clean_file(self) -> Any:
+        # The API's limit: a form's files are not held to it by Django.
+        upload = self.cleaned_data["file"]
+        if upload and (too_large := document_too_large(upload.size)):
+            raise ValidationError(too_large)
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        pasted = cleaned.get("text", "").strip()
+        if "file" not in cleaned:
+            return cleaned  # the file was refused, and the form says why
+        if cleaned["file"] and pasted:
+            self.add_error(
+                "text", "Upload a file or paste the document, not both: empty this box to import the file."
+            )
+        elif not cleaned["file"] and not pasted:
+            self.add_error("file", "Choose a course document file, or paste the document below.")
+        return cleaned
+
+    @property
+    def source(self) -> str:
+        """The field the document came from, where its problems are shown."""
+        return "file" if self.cleaned_data["file"] else "text"
+
+    def document(self) -> Any:
+        """The document, parsed as the API parses an uploaded file or a JSON or YAML body; raises
+        CourseDocumentError with every problem's line."""
+        if upload := self.cleaned_data["file"]:
+            return parse_course_bytes(upload.read(), upload.name)
+        text = self.cleaned_data["text"]
+        return parse_course_text(text, "pasted.json" if text.lstrip().startswith("{") else "pasted.yaml")
+
+
+def summary_message(summary: ImportSummary) -> str:
+    """What an import changed, as one sentence list for a message: the import command's report."""
+    headline, *changes = summary.lines()
+    if not changes:
+        return f"{headline}. No skill or exercise changed."
+    return f"{headline}. {capfirst('; '.join(change.strip() for change in changes))}."
+
+
 @admin.register(Course)
 class CourseAdmin(TeacherScopedAdmin):
     course_path = ""
@@ -128,6 +206,7 @@ class CourseAdmin(TeacherScopedAdmin):
         view = self.admin_site.admin_view(self.mastery_view)
         csv_view = self.admin_site.admin_view(self.mastery_csv_view)
         return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="courses_course_import"),
             path("<int:pk>/mastery/", view, name="courses_course_mastery"),
             path("<int:pk>/mastery.csv", csv_view, name="courses_course_mastery_csv"),
             path(
@@ -137,6 +216,48 @@ class CourseAdmin(TeacherScopedAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Create or update a course from a course document, as ``POST /api/v1/courses/import/`` does (staff
+        only; a teacher may not overwrite a course they do not teach, and teaches the one they import). Every
+        problem is listed with its line, and nothing is stored; a dry run shows what would change."""
+        form = (
+            CourseImportForm(request.POST, request.FILES) if request.method == "POST" else CourseImportForm()
+        )
+        summary, status = None, 200
+        if form.is_bound and form.is_valid():
+            source = form.source
+            try:
+                document = form.document()
+                if refusal := import_refusal(request.user, document):
+                    form.add_error(None, refusal)
+                    status = 403
+                else:
+                    summary = import_course(
+                        document, teacher=request.user, dry_run=form.cleaned_data["dry_run"]
+                    )
+            except CourseDocumentError as error:
+                for problem in error.problems:
+                    form.add_error(source, str(problem))
+        if summary is not None and not summary.dry_run:
+            self.message_user(request, summary_message(summary), messages.SUCCESS)
+            for warning in summary.warnings:
+                self.message_user(request, f"{capfirst(warning)}.", messages.WARNING)
+            if self.has_view_or_change_permission(request, summary.course):
+                return HttpResponseRedirect(reverse("admin:courses_course_change", args=[summary.course.pk]))
+            return HttpResponseRedirect(reverse("admin:index"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Import a course",
+            "form": form,
+            "problems": sum(len(errors) for errors in form.errors.values()),
+            "summary": summary,
+            "report": summary.lines() if summary else None,
+        }
+        if form.errors and status == 200:
+            status = 400
+        return TemplateResponse(request, "admin/courses/course/import.html", context, status=status)
 
     def mastery_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """Per skill, how many of the course's learners practised it and mastered it; per learner, a row, a
@@ -357,7 +478,7 @@ class OverrideAdmin(TeacherScopedAdmin):
         for superseded in obj.supersedes.all():
             self.message_user(
                 request,
-                f"It supersedes override #{superseded.pk} ({superseded}), which is now ended: the engine "
+                f"It supersedes override {superseded}, which is now ended: the engine "
                 "obeys one override of this kind at a time, for the whole course or for a learner.",
                 messages.INFO,
             )

@@ -1,9 +1,9 @@
 """Course endpoints: catalogue, detail, import, and the learner's enrol / next / progress actions."""
 
+import math
 from typing import Any
 
 import django_filters
-from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
@@ -34,7 +34,7 @@ from courses.serializers import (
     OverrideEndSerializer,
     OverrideSerializer,
 )
-from courses.services import add_override, end_override, import_course
+from courses.services import add_override, document_too_large, end_override, import_course, import_refusal
 from courses.teachers import teaches
 from learners.models import Enrollment
 from learners.progress import course_progress
@@ -99,22 +99,17 @@ class DocumentTooLarge(APIException):
 def _document_of(request: Request) -> Any:
     """The course document of an import request: its JSON or YAML body, or the ``file`` of a multipart upload,
     parsed; a body or file over Django's DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 that says the limit."""
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    too_large = DocumentTooLarge(
-        f"The course document is over this server's limit of {limit} bytes (DATA_UPLOAD_MAX_MEMORY_SIZE). "
-        "Import it with the import_course command, or ask the administrator to raise the limit."
-    )
     try:
         data = request.data
     except RequestDataTooBig as error:
-        raise too_large from error
+        raise DocumentTooLarge(document_too_large(math.inf)) from error  # Django measured it
     if not request.content_type.startswith("multipart/"):
         return data
     upload = request.FILES.get("file")
     if upload is None:
         raise ValidationError({"file": ["Upload the course document as the 'file' part."]})
-    if limit is not None and upload.size > limit:
-        raise too_large
+    if too_large := document_too_large(upload.size):
+        raise DocumentTooLarge(too_large)
     try:
         return parse_course_bytes(upload.read(), upload.name)
     except CourseDocumentError as error:
@@ -178,10 +173,8 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
         options.is_valid(raise_exception=True)
         dry_run = options.validated_data["dry_run"]
         document = _document_of(request)
-        slug = document.get("slug") if isinstance(document, dict) else None
-        existing = Course.objects.filter(slug=slug).first() if isinstance(slug, str) else None
-        if existing and not teaches(request.user, existing):
-            raise PermissionDenied("A course with this slug exists and you do not teach it.")
+        if refusal := import_refusal(request.user, document):
+            raise PermissionDenied(refusal)
         try:
             summary = import_course(document, teacher=request.user, dry_run=dry_run)
         except CourseDocumentError as error:

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Count
@@ -13,6 +14,7 @@ from django.utils import timezone
 from config.queueing import enqueue_all_on_commit
 from courses.documents import validate_course_document
 from courses.models import Course, Exercise, Override, Skill, skill_ids_by_exercise
+from courses.teachers import teaches
 
 EXERCISE_CONTENT = (
     "type", "prompt", "choices", "answer", "tolerance", "case_sensitive", "hints", "explanation",
@@ -95,6 +97,60 @@ class ImportSummary:
     @property
     def warnings(self) -> list[str]:
         return [str(rename) for rename in self.possible_renames]
+
+    def lines(self) -> list[str]:
+        """The summary for a person, a line each (the command prints them, the admin shows them): what was
+        created, changed, deactivated, kept, key by key."""
+        if self.dry_run:
+            verb = "Would create" if self.created else "Would update"
+        else:
+            verb = "Created" if self.created else "Updated"
+        lines = [
+            f"{verb} course '{self.course.slug}' ({'' if self.published else 'not '}published): "
+            f"{self.skills} skill{pluralize(self.skills)}, "
+            f"{self.exercises} exercise{pluralize(self.exercises)}"
+        ]
+        rows = [
+            ("skills created", self.skills_created),
+            ("skills updated", self.skills_updated),
+            ("exercises created", self.exercises_created),
+            ("exercises updated", self.exercises_updated),
+            ("answer changed (attempts keep the result they were given)", self.answers_changed),
+            ("deactivated (not in the document; attempts are kept)", self.exercises_deactivated),
+            (
+                "reactivated (they had been deactivated, in the admin or by an earlier import)",
+                self.exercises_reactivated,
+            ),
+            ("skills not in the document, kept", self.skills_not_in_document),
+            ("skills not in the document, deleted (nothing referred to them)", self.skills_deleted),
+        ]
+        lines += [f"  {label}: {', '.join(str(item) for item in items)}" for label, items in rows if items]
+        return lines
+
+
+def document_too_large(size: float) -> str | None:
+    """Why a course document of ``size`` bytes is refused (the API and the admin alike), or None: over
+    Django's DATA_UPLOAD_MAX_MEMORY_SIZE, which the import command is not held to."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if limit is None or size <= limit:
+        return None
+    return (
+        f"The course document is over this server's limit of {limit} bytes (DATA_UPLOAD_MAX_MEMORY_SIZE). "
+        "Import it with the import_course command, or ask the administrator to raise the limit."
+    )
+
+
+def import_refusal(user: AbstractBaseUser, document: Any) -> str | None:
+    """Why ``user`` may not import ``document`` (the API and the admin alike), or None: a teacher does not
+    overwrite a course they do not teach."""
+    slug = document.get("slug") if isinstance(document, dict) else None
+    existing = Course.objects.filter(slug=slug).first() if isinstance(slug, str) else None
+    if existing and not teaches(user, existing):
+        return (
+            f"A course with the slug '{slug}' exists and you do not teach it: nothing imported. Ask one of "
+            "its teachers or an administrator to import it, or give your course another slug."
+        )
+    return None
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,8 @@ def test_the_admin_says_which_override_the_new_one_ended(client, teacher, course
     page = client.post(
         "/admin/courses/override/add/", admin_form(course, **{**values, "band_low": "0.6"}), follow=True
     ).content.decode()
-    assert f"It supersedes override #{first.pk} (Set the target band in arithmetic for everyone)" in page
+    assert (
+        f"It supersedes override #{first.pk}: Set the target band in arithmetic for everyone, which" in page
+    )
     first.refresh_from_db()
     assert first.ended_reason == f"superseded by override #{first.superseded_by_id}"

@@ -7,35 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from courses.documents import CourseDocumentError, parse_course_bytes
-from courses.services import ImportSummary, import_course
-
-
-def report(summary: ImportSummary) -> list[str]:
-    """The summary as lines for a person: what was created, changed, deactivated, kept, key by key."""
-    if summary.dry_run:
-        verb = "Would create" if summary.created else "Would update"
-    else:
-        verb = "Created" if summary.created else "Updated"
-    lines = [
-        f"{verb} course '{summary.course.slug}' ({'' if summary.published else 'not '}published): "
-        f"{summary.skills} skills, {summary.exercises} exercises"
-    ]
-    rows = [
-        ("skills created", summary.skills_created),
-        ("skills updated", summary.skills_updated),
-        ("exercises created", summary.exercises_created),
-        ("exercises updated", summary.exercises_updated),
-        ("answer changed (attempts keep the result they were given)", summary.answers_changed),
-        ("deactivated (not in the document; attempts are kept)", summary.exercises_deactivated),
-        (
-            "reactivated (they had been deactivated, in the admin or by an earlier import)",
-            summary.exercises_reactivated,
-        ),
-        ("skills not in the document, kept", summary.skills_not_in_document),
-        ("skills not in the document, deleted (nothing referred to them)", summary.skills_deleted),
-    ]
-    lines += [f"  {label}: {', '.join(str(item) for item in items)}" for label, items in rows if items]
-    return lines
+from courses.services import import_course
 
 
 class Command(BaseCommand):
@@ -80,7 +52,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{file}: nothing imported, {len(error.problems)} problem(s):\n{problems}"
             ) from error
-        for line in report(summary):
+        for line in summary.lines():
             self.stdout.write(line)
         for warning in summary.warnings:
             self.stdout.write(self.style.WARNING(f"Warning: {warning}."))
