@@ -104,6 +104,7 @@ class ModelVersionAdmin(ReadOnlyAdmin):
                     "activated_at",
                     "parent",
                     "training_run",
+                    "trained_on",
                 ]
             },
         ),
@@ -116,7 +117,7 @@ class ModelVersionAdmin(ReadOnlyAdmin):
             },
         ),
     ]
-    readonly_fields = ["quality", "artifact_check"]
+    readonly_fields = ["quality", "artifact_check", "trained_on"]
 
     def has_delete_permission(self, request: HttpRequest, obj: ModelVersion | None = None) -> bool:
         """The active version is never deleted (activate another first): learners are served by it."""
@@ -149,6 +150,10 @@ class ModelVersionAdmin(ReadOnlyAdmin):
         """Says "OK" when the artifact loads as serving loads it, else why it cannot be served."""
         problem = artifact_problem(version)
         return "OK" if problem is None else f"unusable: {problem}"
+
+    @admin.display(description="trained on")
+    def trained_on(self, version: ModelVersion) -> str:
+        return trained_on(version.training_run.data_summary if version.training_run else {})
 
     @admin.display(description="on learners it was not trained on")
     def quality(self, version: ModelVersion) -> str:
@@ -183,6 +188,31 @@ def _figure(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}"
 
 
+SOURCE_WORDS = {
+    "web": "on the site",
+    "api": "through the API",
+    "import": "imported",
+    "simulation": "simulated",
+}
+
+
+def trained_on(summary: dict) -> str:
+    """A training run's data in words, course by course: "fractions: 3,600 attempts by 60 learners (all
+    simulated)". Its held-out learners are drawn from the same data, so a model trained on the demo's
+    simulated learners says so beside its figures."""
+    if not summary:
+        return "— (not recorded by runs of an earlier version of the platform)"
+    parts = []
+    for slug, data in summary.items():
+        sources = sorted(data["sources"].items())
+        if len(sources) == 1:
+            where = f"all {SOURCE_WORDS.get(sources[0][0], sources[0][0])}"
+        else:
+            where = ", ".join(f"{n:,} {SOURCE_WORDS.get(source, source)}" for source, n in sources)
+        parts.append(f"{slug}: {data['attempts']:,} attempts by {data['learners']:,} learners ({where})")
+    return "; ".join(parts)
+
+
 @admin.register(TrainingRun)
 class TrainingRunAdmin(ReadOnlyAdmin):
     list_display = [
@@ -198,6 +228,11 @@ class TrainingRunAdmin(ReadOnlyAdmin):
     list_filter = ["status", "outcome", "trigger"]
     list_select_related = ["requested_by"]
     change_list_template = "admin/metamodel/trainingrun/change_list.html"
+    readonly_fields = ["trained_on"]
+
+    @admin.display(description="trained on")
+    def trained_on(self, run: TrainingRun) -> str:
+        return trained_on(run.data_summary)
 
     def get_urls(self):
         start = self.admin_site.admin_view(self.start_view)

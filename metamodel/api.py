@@ -58,8 +58,8 @@ class TrainingRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = TrainingRun
         fields = [
-            "id", "status", "outcome", "trigger", "seed", "attempts_used", "data_fingerprint", "result",
-            "model_version", "created_at", "started_at", "finished_at",
+            "id", "status", "outcome", "trigger", "seed", "attempts_used", "data_summary", "data_fingerprint",
+            "result", "model_version", "created_at", "started_at", "finished_at",
         ]  # fmt: skip
         read_only_fields = [f for f in fields if f != "seed"]
 

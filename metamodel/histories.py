@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Count
+
 from courses.models import Course, Exercise, topological_order
 from learners.models import Attempt
 from metamodel.ml.data import AttemptRecord
@@ -156,6 +158,22 @@ def course_logs() -> Iterator[tuple[str, list[AttemptRecord]]]:
         ]
         if records:
             yield course.slug, records
+
+
+def attempt_sources() -> dict[str, dict]:
+    """What training reads, per course slug: ``attempts``, ``learners`` and ``sources`` (attempts by where
+    they came from: web, api, import, simulation), in two queries, so that a teacher can tell a model trained
+    on real learners from one trained on the demo's simulated ones."""
+    per_course = Attempt.objects.values("course__slug").annotate(
+        attempts=Count("pk"), learners=Count("learner", distinct=True)
+    )
+    summary = {
+        row["course__slug"]: {"attempts": row["attempts"], "learners": row["learners"], "sources": {}}
+        for row in per_course.order_by("course__slug")
+    }
+    for row in Attempt.objects.values("course__slug", "source").annotate(n=Count("pk")).order_by():
+        summary[row["course__slug"]]["sources"][row["source"]] = row["n"]
+    return summary
 
 
 def exercise_texts() -> dict[str, str]:

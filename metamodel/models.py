@@ -87,6 +87,12 @@ class TrainingRun(models.Model):
     seed = models.PositiveIntegerField(default=0)
     data_fingerprint = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the training data.")
     attempts_used = models.PositiveIntegerField(default=0)
+    data_summary = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What it learned from, per course slug: attempts, learners, and attempts by where they "
+        "came from (web, api, import, simulation).",
+    )
     result = models.TextField(blank=True, help_text="What came of it: promoted, rejected (why) or the error.")
     task_id = models.CharField(
         max_length=255,

@@ -8,7 +8,7 @@ from django.test import Client
 from conftest import client_for, train_on_simulated_learners
 from courses.teachers import make_teacher
 from courses.tests.factories import UserFactory
-from learners.services import enroll, learner_for
+from learners.services import enroll, learner_for, record_attempt
 from metamodel.models import ModelVersion, TrainingRun
 from metamodel.services import recommend_next
 from metamodel.tasks import meta_train_nightly
@@ -85,6 +85,24 @@ def test_teachers_read_a_model_versions_quality_in_plain_words(course, teacher):
     assert "how often it ranks a right answer above a wrong one" in page
     assert f"{version.metrics['auc']:.3f}" in page and f"{version.metrics['ece']:.3f}" in page
     assert "Technical details" in page and "collapse" in page
+
+
+def test_teachers_and_the_api_see_what_a_model_learned_from(course, teacher, student):
+    enroll(learner_for(student), course)
+    record_attempt(learner_for(student), course, "count-1", "3", source="api", idempotency_key="k1")
+    run = train_on_simulated_learners()  # 40 simulated learners of 30 attempts, and one real answer
+    assert run.data_summary == {
+        "arithmetic": {"attempts": 1201, "learners": 41, "sources": {"api": 1, "simulation": 1200}}
+    }
+    make_teacher(teacher)
+    client = Client()
+    client.force_login(teacher)
+    trained_on = "arithmetic: 1,201 attempts by 41 learners (1 through the API, 1,200 simulated)"
+    for page in (f"/admin/metamodel/modelversion/{run.model_version.pk}/change/",
+                 f"/admin/metamodel/trainingrun/{run.pk}/change/"):  # fmt: skip
+        assert trained_on in client.get(page).content.decode()
+    run_read = client_for(teacher).get(f"/api/v1/training-runs/{run.pk}/").json()
+    assert run_read["data_summary"] == run.data_summary
 
 
 def admin_client(user) -> Client:
