@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from courses.models import CASE_HELP, Course, Exercise, Override, Skill
+from courses.models import CASE_HELP, FRACTION_HELP, Course, Exercise, Override, Skill
 from courses.teachers import teaches
 from learners.models import Learner
 
@@ -56,6 +56,47 @@ class CourseDetailSerializer(CourseSerializer):
         return ExerciseSerializer(exercises, many=True).data
 
 
+class DocumentSkillSerializer(serializers.Serializer):
+    """A skill of a course document (for the schema: courses.documents validates the document)."""
+
+    key = serializers.CharField(help_text="Unique in the course: ASCII letters, digits, '.', '_' and '-'.")
+    name = serializers.CharField()
+    description = serializers.CharField(required=False, allow_blank=True)
+    prerequisites = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="Keys of skills of this course; no cycles."
+    )
+
+
+class DocumentExerciseSerializer(serializers.Serializer):
+    """An exercise of a course document (for the schema: courses.documents validates the document)."""
+
+    key = serializers.CharField(help_text="Unique in the course: ASCII letters, digits, '.', '_' and '-'.")
+    skills = serializers.ListField(
+        child=serializers.CharField(), help_text="Keys of its skills; at least one."
+    )
+    type = serializers.ChoiceField(choices=Exercise.Type.choices)
+    prompt = serializers.CharField(help_text="Markdown, rendered and sanitised.")
+    choices = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="Multiple choice only: distinct strings."
+    )
+    answer = serializers.JSONField(
+        help_text="Multiple choice: one of the choices. Numeric: a number. Fraction: one fraction as "
+        f"learners must write it, in quotes ({FRACTION_HELP}); right with its value over its denominator. "
+        "Text: a list of accepted answers."
+    )
+    tolerance = serializers.FloatField(
+        required=False, help_text="Numeric only: absolute; exact when omitted."
+    )
+    case_sensitive = serializers.BooleanField(
+        required=False, help_text="Text only: true when capitals matter (a program's output, code)."
+    )
+    hints = serializers.ListField(child=serializers.CharField(), required=False)
+    explanation = serializers.CharField(required=False, allow_blank=True, help_text="Markdown.")
+    difficulty = serializers.FloatField(
+        required=False, help_text="Logits: 0 is average; at 1 an average learner is right about 1 time in 4."
+    )
+
+
 class CourseDocumentSerializer(serializers.Serializer):
     """The import endpoint's course document, validated in full by courses.documents (docs/courses.md)."""
 
@@ -66,8 +107,8 @@ class CourseDocumentSerializer(serializers.Serializer):
     published = serializers.BooleanField(
         required=False, help_text="Left out: a new course is published, an existing one keeps its setting."
     )
-    skills = serializers.ListField(child=serializers.DictField())
-    exercises = serializers.ListField(child=serializers.DictField())
+    skills = DocumentSkillSerializer(many=True)
+    exercises = DocumentExerciseSerializer(many=True)
 
 
 class CourseDocumentUploadSerializer(serializers.Serializer):

@@ -106,7 +106,9 @@ def alternatives_of(recommendation: Recommendation) -> list[dict]:
 class AttemptCreateSerializer(serializers.Serializer):
     course = serializers.SlugField(help_text="The course's slug.")
     exercise = serializers.CharField(max_length=100, help_text="The exercise's key in the course.")
-    response = serializers.JSONField(help_text="The learner's answer: a choice, a number or a text.")
+    response = serializers.JSONField(
+        help_text="The learner's answer: a choice, a number, a fraction or a text."
+    )
     recommendation = serializers.IntegerField(required=False, allow_null=True)
     hints_used = serializers.IntegerField(required=False, default=0, min_value=0, max_value=100)
     duration_ms = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=86_400_000)
@@ -114,7 +116,7 @@ class AttemptCreateSerializer(serializers.Serializer):
     def validate_response(self, value: object) -> object:
         if isinstance(value, dict | list) or value is None or (isinstance(value, str) and len(value) > 2000):
             raise serializers.ValidationError(
-                "Give one answer: a choice, a number or a text (≤ 2000 characters)."
+                "Give one answer: a choice, a number, a fraction or a text (≤ 2000 characters)."
             )
         return value
 

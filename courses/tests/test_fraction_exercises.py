@@ -93,3 +93,12 @@ def test_the_admin_refuses_an_answer_that_is_no_fraction_and_keeps_one_as_writte
     exercise = Exercise.objects.get(key="new-1")
     assert exercise.answer == "15/20"
     assert exercise.is_correct("15 /20") and not exercise.is_correct("3/4")
+
+
+def test_the_api_documents_how_a_course_document_writes_its_exercises(teacher):
+    components = client_for(teacher).get("/api/schema/?format=json").json()["components"]["schemas"]
+    exercises = components["CourseDocumentRequest"]["properties"]["exercises"]["items"]["$ref"]
+    exercise = components[exercises.rsplit("/", 1)[1]]["properties"]
+    assert {"key", "skills", "type", "answer", "tolerance", "case_sensitive", "difficulty"} <= set(exercise)
+    assert "Fraction: one fraction as learners must write it" in exercise["answer"]["description"]
+    assert "capitals matter" in exercise["case_sensitive"]["description"]
