@@ -246,13 +246,18 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
 
 class OverrideFilter(django_filters.FilterSet):
     course = django_filters.CharFilter(field_name="course__slug", help_text="The course's slug.")
+    learner = django_filters.CharFilter(
+        field_name="learner__user__username",
+        help_text="A learner's username: the overrides about them alone (the course-wide ones, which apply "
+        "to them too, are not listed).",
+    )
     active = StrictBooleanFilter(
         field_name="ended_at", lookup_expr="isnull", help_text="true: still in force; false: ended."
     )
 
     class Meta:
         model = Override
-        fields = ["course", "kind", "active"]
+        fields = ["course", "learner", "kind", "active"]
 
 
 @extend_schema_view(create=extend_schema(parameters=[CREATED_LOCATION]))

@@ -259,3 +259,6 @@ class ClassEnrollmentSerializer(serializers.Serializer):
     unknown = serializers.ListField(
         child=serializers.CharField(), help_text="No student account of that name (staff accounts too)."
     )
+    warnings = serializers.ListField(
+        child=serializers.CharField(), help_text="What to know, such as a course not yet published."
+    )

@@ -53,11 +53,13 @@ def enroll(learner: Learner, course: Course) -> tuple[Enrollment, bool]:
 
 @dataclass(frozen=True)
 class ClassEnrollment:
-    """What enrolling a list of students did: names enrolled now, already enrolled, and of no student."""
+    """What enrolling a list of students did: names enrolled now, already enrolled, and of no student, and
+    what the teacher should know about the course."""
 
     enrolled: list[str]
     already: list[str]
     unknown: list[str]
+    warnings: list[str]
 
 
 @transaction.atomic
@@ -74,7 +76,13 @@ def enroll_class(course: Course, usernames: list[str]) -> ClassEnrollment:
             unknown.append(name)
         else:
             (enrolled if enroll(learner_for(user), course)[1] else already).append(name)
-    return ClassEnrollment(enrolled, already, unknown)
+    warnings = []
+    if not course.published:
+        warnings.append(
+            "The course is not published: its students cannot open it until it is (tick Published on the "
+            "course in the admin)."
+        )
+    return ClassEnrollment(enrolled, already, unknown, warnings)
 
 
 ALREADY_ANSWERED = "This exercise was already answered."

@@ -225,10 +225,11 @@ def choose_by_rule(
         target = min(practisable, key=lambda s: trace.last_position.get(s.id, -1))
         reasons = [f"review: every skill is mastered; {target.name} was practised longest ago"]
     last_exercise = history[-1].exercise_id if history else None
+    # The exercise just answered is never offered again at once, not even among the alternatives.
+    offered = [e for e in by_skill[target.id] if e.id != last_exercise] or by_skill[target.id]
     ordered = sorted(
-        by_skill[target.id],
+        offered,
         key=lambda e: (
-            e.id == last_exercise,
             e.id in trace.last_seen_exercise,
             trace.last_seen_exercise.get(e.id, -1),
             e.difficulty,
@@ -255,10 +256,10 @@ def _difficulty_words(p: float, band: tuple[float, float], others: Sequence[floa
     where = f"the target band {band[0]:.0%}-{band[1]:.0%}"
     percent, low, high = (int(f"{x:.0%}"[:-1]) for x in (p, *band))
     if percent < low:
-        alone = " (no easier exercise of this skill is left)" if all(q <= p for q in others) else ""
+        alone = " (the easiest of this skill's exercises on offer)" if all(q <= p for q in others) else ""
         return f"challenge: {p:.0%} predicted success, below {where}{alone}"
     if percent > high:
-        alone = " (no harder exercise of this skill is left)" if all(q >= p for q in others) else ""
+        alone = " (the hardest of this skill's exercises on offer)" if all(q >= p for q in others) else ""
         return f"warm-up: {p:.0%} predicted success, above {where}{alone}"
     return f"stretch: {p:.0%} predicted success, in {where}"
 
@@ -581,7 +582,8 @@ def decide(
     reasons_for: dict[int, str] = {}
     for sid in ready - mastered:
         if sid in reviews:
-            reasons_for[sid] = f"review: {names[sid]} not practised for {idle(sid) / DAY:.0f} days"
+            days = round(idle(sid) / DAY)
+            reasons_for[sid] = f"review: {names[sid]} not practised for {days} day{'' if days == 1 else 's'}"
         elif not prerequisites[sid]:
             reasons_for[sid] = f"ready: {names[sid]} needs no prerequisite"
         elif all(p in mastered or p in reviews for p in prerequisites[sid]):
@@ -666,5 +668,8 @@ def decide(
     others = [c.predicted for c in candidates if c.skill_id == chosen.skill_id and c is not chosen]
     reasons = [reasons_for[chosen.skill_id], _difficulty_words(chosen.predicted, steering.band, others)]
     if chosen.probability < 0.5:
-        reasons.append(f"exploring: chosen with probability {chosen.probability:.0%} among close candidates")
+        reasons.append(
+            "exploring: not the top-scored exercise; now and then the engine picks another good one, so that "
+            f"it learns which work best (chosen with probability {chosen.probability:.0%})"
+        )
     return Choice(chosen.exercise_id, [*reasons, *steering.notes], chosen.probability, candidates)

@@ -156,41 +156,43 @@ def steering_for(learner: Learner, graph: CourseGraph) -> tuple[Steering, dateti
     """The active overrides for the learner in the course, resolved: the learner's own before the course's.
 
     A pinned exercise is given until the learner has answered it (after the pin was made); one no longer
-    practisable (deactivated since it was pinned), or a pinned skill with no practisable exercise, is
-    passed over with a note saying so, rather than obeyed in name only. The learner's notes say what a
-    teacher set, never the teacher's reason (kept for teachers, in the override). Also returns when the
-    learner's state was last reset (attempts before it no longer count).
+    practisable (deactivated since it was pinned) or set aside (excluded), or a pinned skill with no
+    exercise left to practise, is passed over with a note saying so, rather than obeyed in name only; the
+    course's pin, if there is one, then applies instead of the learner's. The learner's notes say what a
+    teacher set, never the teacher's reason (kept for teachers, in the override); the band is not named
+    beside a pinned exercise, which it played no part in. Also returns when the learner's state was last
+    reset (attempts before it no longer count).
     """
     course = graph.course
-    active = active_overrides(learner, course)
-    latest: dict[str, Override] = {}
-    excluded: set[int] = set()
-    active = list(active)
-    # Oldest first, course-wide before the learner's, so the last one written for a kind wins.
-    for override in sorted(active, key=lambda o: (o.learner_id is not None, o.created_at, o.pk)):
-        if override.kind == Override.Kind.EXCLUDE_EXERCISE:
-            excluded.add(override.exercise_id)
-        else:
-            latest[override.kind] = override
+    active = list(active_overrides(learner, course))
+    excluded = {o.exercise_id for o in active if o.kind == Override.Kind.EXCLUDE_EXERCISE}
+    # Of each other kind, the one in force is the learner's own before the course's, the latest first; a pin
+    # that cannot be obeyed gives way to the next (a course-wide pin behind a learner's stale one).
+    ranked = sorted(active, key=lambda o: (o.learner_id is not None, o.created_at, o.pk), reverse=True)
+    of_kind = {kind: [o for o in ranked if o.kind == kind] for kind in Override.Kind.values}
     notes: list[str] = []
     band = (course.target_success_low, course.target_success_high)
-    if (banded := latest.get(Override.Kind.TARGET_BAND)) is not None:
-        band = (banded.band_low, banded.band_high)
-        notes.append(f"your teacher set the target band to {band[0]:.0%}-{band[1]:.0%}")
-    pin_skill, pin_exercise = latest.get(Override.Kind.PIN_SKILL), latest.get(Override.Kind.PIN_EXERCISE)
-    if pin_skill is not None and not any(pin_skill.skill_id in e.skill_ids for e in graph.exercises):
+    if banded := of_kind[Override.Kind.TARGET_BAND]:
+        band = (banded[0].band_low, banded[0].band_high)
+    pin_skill = None
+    for override in of_kind[Override.Kind.PIN_SKILL]:
+        if any(override.skill_id in e.skill_ids and e.id not in excluded for e in graph.exercises):
+            pin_skill = override
+            break
         notes.append("your teacher pinned a skill that has no exercise to practise: it is passed over")
-        pin_skill = None
-    if pin_exercise is not None and pin_exercise.exercise_id not in graph.keys:
-        notes.append("your teacher pinned an exercise that is no longer active: it is passed over")
-        pin_exercise = None
-    elif (
-        pin_exercise is not None
-        and Attempt.objects.filter(
-            learner=learner, exercise_id=pin_exercise.exercise_id, created_at__gte=pin_exercise.created_at
-        ).exists()
-    ):
-        pin_exercise = None  # answered since it was pinned: done
+    pin_exercise = None
+    for override in of_kind[Override.Kind.PIN_EXERCISE]:
+        if override.exercise_id not in graph.keys:
+            notes.append("your teacher pinned an exercise that is no longer active: it is passed over")
+        elif override.exercise_id in excluded:
+            notes.append("your teacher pinned an exercise that is now set aside: it is passed over")
+        elif not Attempt.objects.filter(
+            learner=learner, exercise_id=override.exercise_id, created_at__gte=override.created_at
+        ).exists():  # given until answered since it was pinned
+            pin_exercise = override
+            break
+    if banded and pin_exercise is None:  # a pinned exercise is chosen outright: the band plays no part
+        notes.append(f"your teacher set the target band to {band[0]:.0%}-{band[1]:.0%}")
     steering = Steering(
         pinned_skill=pin_skill.skill_id if pin_skill else None,
         pinned_exercise=pin_exercise.exercise_id if pin_exercise else None,

@@ -4,6 +4,7 @@ else reads or changes it."""
 import pytest
 
 from conftest import client_for, right_answer
+from courses.models import Course
 from courses.teachers import make_teacher
 from courses.tests.factories import UserFactory
 from learners.models import Enrollment
@@ -35,10 +36,19 @@ def test_the_class_weakest_first_and_enrolling_by_username(
     done = api.post(CLASS, {"usernames": ["pupil1", "sam", "nobody", teacher.username]}, format="json")
     assert done.status_code == 200
     unknown = ["nobody", teacher.username]  # a staff account is no student's
-    assert done.json() == {"enrolled": ["pupil1"], "already": ["sam"], "unknown": unknown}
+    assert done.json() == {"enrolled": ["pupil1"], "already": ["sam"], "unknown": unknown, "warnings": []}
     assert Enrollment.objects.filter(course=course).count() == 3
     # No answer yet: among the weakest (ties go by name).
     assert [r["learner"] for r in api.get(CLASS).json()["results"]] == ["olga", "pupil1", "sam"]
+    # A course not yet published: the students are enrolled, and the teacher told they cannot open it yet.
+    Course.objects.filter(pk=course.pk).update(published=False)
+    UserFactory(username="pupil2")
+    hidden = api.post(CLASS, {"usernames": ["pupil2"]}, format="json").json()
+    assert hidden["enrolled"] == ["pupil2"]
+    assert hidden["warnings"] == [
+        "The course is not published: its students cannot open it until it is (tick Published on the course "
+        "in the admin)."
+    ]
 
 
 def test_bad_lists_are_field_errors(course, teacher):

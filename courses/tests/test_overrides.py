@@ -238,12 +238,18 @@ def test_teachers_list_the_overrides_of_one_course_still_in_force(enrolled, teac
         {"course": "algebra", "kind": "exclude_exercise", "exercise": "count-1", "reason": "typo"},
         format="json",
     )
+    sams = override(
+        teacher, kind="target_band", learner="sam", band_low=0.5, band_high=0.7, reason="Sam"
+    ).json()
     listed = client_for(teacher).get("/api/v1/overrides/?course=arithmetic&active=true").json()["results"]
-    assert [o["id"] for o in listed] == [in_force["id"]]
+    assert [o["id"] for o in listed] == [sams["id"], in_force["id"]]
+    about_sam = client_for(teacher).get("/api/v1/overrides/?learner=sam").json()["results"]
+    assert [o["id"] for o in about_sam] == [sams["id"]]
+    assert client_for(teacher).get("/api/v1/overrides/?learner=nobody").json()["results"] == []
     assert client_for(teacher).get("/api/v1/overrides/?active=maybe").status_code == 400
     schema = client_for(teacher).get("/api/schema/?format=json").json()
     parameters = {p["name"] for p in schema["paths"]["/api/v1/overrides/"]["get"]["parameters"]}
-    assert {"course", "kind", "active"} <= parameters
+    assert {"course", "learner", "kind", "active"} <= parameters
 
 
 def test_a_skill_without_an_exercise_to_practise_cannot_be_pinned(teacher, course):

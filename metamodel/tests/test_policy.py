@@ -57,6 +57,7 @@ def test_an_unmastered_skill_is_practised_without_repeating_the_last_exercise():
     choice = choose_by_rule([COUNTING, ADDITION], EXERCISES, history((11, False)))
     assert choice.exercise_id == 10
     assert choice.reasons == ["practise: Counting is not mastered yet (0 of your last 1 right)"]
+    assert 11 not in choice.alternatives  # nor is it offered instead, its answer just shown
 
 
 def test_the_learner_moves_on_once_prerequisites_are_mastered():
@@ -278,7 +279,7 @@ def test_overrides_pin_exclude_and_set_the_band():
     assert easy.candidates[0].exercise_id == 10  # the easiest Counting exercise, 80 % predicted
 
 
-def test_a_hard_choice_says_no_easier_exercise_is_left_only_when_that_is_true():
+def test_a_hard_choice_says_it_is_the_easiest_on_offer_only_when_that_is_true():
     def reasons_for(predictions: dict[int, float], seed: int) -> tuple[int, list[str]]:
         choice = decide([COUNTING, ADDITION], EXERCISES, [], predictions, 0.0, rng=random.Random(seed))
         return choice.exercise_id, choice.reasons
@@ -286,13 +287,15 @@ def test_a_hard_choice_says_no_easier_exercise_is_left_only_when_that_is_true():
     only_hard = {10: 0.30, 11: 0.35, 20: 0.2, 21: 0.2}
     easiest = [reasons_for(only_hard, seed) for seed in range(40) if reasons_for(only_hard, seed)[0] == 11]
     assert easiest and easiest[0][1][1] == (
-        "challenge: 35% predicted success, below the target band 60%-85% (no easier exercise of this skill "
-        "is left)"
+        "challenge: 35% predicted success, below the target band 60%-85% (the easiest of this skill's "
+        "exercises on offer)"
     )
     explored = [reasons_for(only_hard, seed) for seed in range(40) if reasons_for(only_hard, seed)[0] == 10]
     assert explored, "exploration sometimes picks the harder exercise"
     assert explored[0][1][1] == "challenge: 30% predicted success, below the target band 60%-85%"
-    assert explored[0][1][2].startswith("exploring: chosen with probability")
+    assert explored[0][1][2].startswith("exploring: not the top-scored exercise; now and then the engine")
+    probability = explored[0][1][2].rsplit("(chosen with probability ", 1)[1]
+    assert probability.endswith("%)") and 0 < int(probability[:-2]) < 50
 
 
 def test_an_exercise_answered_recently_gives_way_to_an_unseen_one_of_the_same_standing():

@@ -132,6 +132,29 @@ def test_a_pin_on_an_exercise_deactivated_since_is_passed_over_and_the_learner_t
     assert answered.status_code == 201 and answered.json()["next"]["key"] != "mul-1"
 
 
+@pytest.mark.parametrize("with_model", [False, True])
+def test_an_exercise_set_aside_for_the_class_is_not_served_on_a_learners_pin_and_the_class_pin_applies(
+    enrolled, student, teacher, course, with_model
+):
+    from courses.models import Override
+
+    if with_model:
+        train_on_simulated_learners()
+    exercise = {e.key: e for e in course.exercises.all()}
+    for learner, key in ((None, "add-2"), (student.learner, "mul-1")):  # the class's pin, then Sam's
+        Override.objects.create(course=course, learner=learner, kind=Override.Kind.PIN_EXERCISE,
+                                exercise=exercise[key], reason="pinned", created_by=teacher)  # fmt: skip
+    assert (
+        enrolled.get("/api/v1/courses/arithmetic/next/").json()["key"] == "mul-1"
+    )  # the learner's own first
+    Override.objects.create(course=course, kind=Override.Kind.EXCLUDE_EXERCISE, exercise=exercise["mul-1"],
+                            reason="its answer key is wrong", created_by=teacher)  # fmt: skip
+
+    body = enrolled.get("/api/v1/courses/arithmetic/next/").json()
+    assert body["key"] == "add-2"  # set aside, mul-1 gives way to the class's pin
+    assert "your teacher pinned an exercise that is now set aside: it is passed over" in body["reasons"]
+
+
 def test_teachers_read_each_decision_on_the_dashboard_as_the_learner_reads_it(enrolled, teacher, course):
     from django.test import Client
 
