@@ -372,7 +372,12 @@ def test_answering_an_exercise_withdrawn_meanwhile_moves_on(client, enrolled, co
     response = answer(client, course, shown, "3")
     assert response.url == practice_url(course)
     assert not Attempt.objects.exists()
-    assert b"Here is another exercise." in client.get(response.url).content
+    page = client.get(response.url).content.decode()
+    assert (
+        "Your teacher withdrew this exercise from the course while you had it open: your answer was not "
+        "kept. Here is another exercise." in page
+    )
+    assert shown["exercise"].key not in page.split("Here is another exercise.")[0]  # no internal key
 
 
 def test_submitting_the_same_form_twice_records_one_attempt(client, enrolled, course):
