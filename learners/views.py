@@ -79,6 +79,7 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "course": course,
         "skills": skills,
         "enrolled": learner_for(request.user).is_enrolled_in(course),
+        "practisable": course.exercises.practisable().exists(),
     }
     return render(request, "learners/course.html", context)
 

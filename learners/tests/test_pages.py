@@ -177,6 +177,18 @@ def test_catalogue_lists_visible_courses_with_an_enroll_button(client, student, 
     assert b"6 exercises" in page.content
 
 
+def test_a_course_with_nothing_to_practise_yet_says_so_instead_of_offering_to_enroll(client, student, course):
+    empty = CourseFactory(slug="soon", title="Coming soon", published=True)
+    client.force_login(student)
+    page = client.get(reverse("learners:catalogue")).content.decode()
+    card = page.split("Coming soon", 1)[1].split("</li>", 1)[0]
+    assert "0 exercises" in card and "No exercises yet: nothing to practise here so far." in card
+    assert reverse("learners:enroll", args=[empty.slug]) not in page
+    assert reverse("learners:enroll", args=[course.slug]) in page  # a course with exercises still offers it
+    detail = client.get(reverse("learners:course", args=[empty.slug])).content.decode()
+    assert "No exercises yet" in detail and reverse("learners:enroll", args=[empty.slug]) not in detail
+
+
 def test_catalogue_shows_enrolled_courses_with_practise_and_progress_links(client, enrolled, course):
     page = client.get(reverse("learners:catalogue"))
     assert b"Enrolled" in page.content
