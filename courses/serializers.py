@@ -143,6 +143,9 @@ class ImportResultSerializer(serializers.Serializer):
     created = serializers.BooleanField(help_text="The course is new (in a dry run: would be).")
     dry_run = serializers.BooleanField(help_text="True: nothing was changed.")
     published = serializers.BooleanField(help_text="Whether students see the course in the catalogue.")
+    course_changed = _keys(
+        "The course's own fields a re-import changed (title, description, language, published)."
+    )
     skills = serializers.IntegerField(help_text="Skills in the document.")
     exercises = serializers.IntegerField(help_text="Exercises in the document.")
     deactivated = serializers.IntegerField(help_text="Exercises missing from the document, now inactive.")

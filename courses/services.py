@@ -77,6 +77,7 @@ class ImportSummary:
     dry_run: bool
     published: bool
     has_teacher: bool
+    course_changed: list[str]  # the course's own fields a re-import changed: title, description, ...
     skills: int  # in the document
     exercises: int  # in the document
     skills_created: list[str]
@@ -111,6 +112,7 @@ class ImportSummary:
             f"{self.exercises} exercise{pluralize(self.exercises)}"
         ]
         rows = [
+            ("course changed", self.course_changed),
             ("skills created", self.skills_created),
             ("skills updated", self.skills_updated),
             ("exercises created", self.exercises_created),
@@ -195,10 +197,14 @@ def _write_course(doc: dict, teacher: AbstractBaseUser | None, dry_run: bool) ->
             "published": True if published is None else published,
         },
     )
+    fields = ["title", "description", "language", "published"]
+    course_changed = []
     if not created:
+        before = [getattr(course, field) for field in fields]
         course.title, course.description, course.language = doc["title"], doc["description"], doc["language"]
         course.published = course.published if published is None else published
-        course.save(update_fields=["title", "description", "language", "published", "updated_at"])
+        course_changed = [f for f, old in zip(fields, before, strict=True) if getattr(course, f) != old]
+        course.save(update_fields=[*fields, "updated_at"])
     if teacher is not None:
         course.teachers.add(teacher)
     skills, skills_created, skills_updated = _write_skills(course, doc["skills"])
@@ -212,6 +218,7 @@ def _write_course(doc: dict, teacher: AbstractBaseUser | None, dry_run: bool) ->
         dry_run=dry_run,
         published=course.published,
         has_teacher=course.teachers.exists(),
+        course_changed=course_changed,
         skills=len(skills),
         exercises=len(doc["exercises"]),
         skills_created=skills_created,

@@ -214,9 +214,10 @@ def taught(course):
 
 
 def second_edition() -> dict:
-    """The next edition of the arithmetic document: a corrected answer, a reworded prompt, add-2 renamed to
-    add-decimals, mul-1 no longer counted for addition; division and estimation are gone."""
+    """The next edition of the arithmetic document: a new title, a corrected answer, a reworded prompt, add-2
+    renamed to add-decimals, mul-1 no longer counted for addition; division and estimation are gone."""
     document = arithmetic_document()
+    document["title"] = "Arithmetic, second edition"
     exercises = {exercise["key"]: exercise for exercise in document["exercises"]}
     exercises["count-1"]["answer"] = 4
     exercises["count-1"]["prompt"] = "Count: ● ● ● ●"
@@ -229,6 +230,7 @@ def second_edition() -> dict:
 
 REPORT = [
     "Updated course 'arithmetic' (published): 3 skills, 6 exercises",
+    "  course changed: title",
     "  skills updated: counting",
     "  exercises created: add-decimals",
     "  exercises updated: count-1, count-2, mul-1",
@@ -296,6 +298,7 @@ def test_the_api_returns_the_report(taught, teacher):
         "created": False,
         "dry_run": False,
         "published": True,
+        "course_changed": ["title"],
         "skills": 3,
         "exercises": 6,
         "deactivated": 2,
@@ -486,3 +489,4 @@ def test_the_schema_documents_the_ways_in(other_teacher):
 def test_a_reimport_of_an_export_changes_nothing(course):
     summary = import_course(copy.deepcopy(export_course(course)))
     assert (summary.exercises_updated, summary.skills_updated, summary.deactivated) == ([], [], 0)
+    assert summary.course_changed == []
