@@ -21,12 +21,19 @@ from metamodel.tasks import adapt_learner
 
 
 class AttemptRefused(Exception):
-    """An attempt that cannot be recorded; ``field`` names the request field at fault."""
+    """An attempt that cannot be recorded; ``field`` names the request field at fault. ``for_learner``: the
+    same in words for a learner on the page, where the API's message names things by their keys."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str, for_learner: str | None = None):
         self.field = field
         self.message = message
+        self.for_learner = for_learner or message
         super().__init__(f"{field}: {message}")
+
+
+WITHDRAWN = (
+    "Your teacher withdrew this exercise from the course while you had it open: your answer was not kept."
+)
 
 
 class IdempotencyConflict(Exception):
@@ -191,7 +198,7 @@ def record_attempt(
         raise NotEnrolled
     exercise = Exercise.objects.practisable().filter(course=course, key=exercise_key).first()
     if exercise is None:
-        raise AttemptRefused("exercise", f"No active exercise '{exercise_key}' in this course.")
+        raise AttemptRefused("exercise", f"No active exercise '{exercise_key}' in this course.", WITHDRAWN)
     if problem := response_problem(exercise, response):
         raise AttemptRefused("response", problem)
     recommendation = None

@@ -190,11 +190,6 @@ def practice(request: HttpRequest, slug: str) -> HttpResponse:
     return _render_exercise(request, course, learner, recommendation, exercise, form, hints_shown=0)
 
 
-WITHDRAWN = (
-    "Your teacher withdrew this exercise from the course while you had it open: your answer was not kept."
-)
-
-
 def _answer(request: HttpRequest, course: Course, learner: Learner) -> HttpResponse:
     recommendation_id = request.POST.get("recommendation", "")
     recommendation = get_object_or_404(
@@ -227,12 +222,7 @@ def _answer(request: HttpRequest, course: Course, learner: Learner) -> HttpRespo
     except NotEnrolled:
         return _enroll_first(request, course)
     except AttemptRefused as refusal:
-        # The API names the exercise by its key; a learner on the page gets what happened in words.
-        withdrawn = (
-            refusal.field == "exercise" and not Exercise.objects.practisable().filter(pk=exercise.pk).exists()
-        )
-        said = WITHDRAWN if withdrawn else refusal.message
-        messages.warning(request, f"{said} Here is another exercise.")
+        messages.warning(request, f"{refusal.for_learner} Here is another exercise.")
         return redirect("learners:practice", slug=course.slug)
     if result.replayed:
         messages.info(request, "You had already sent this answer; it was recorded once.")
