@@ -160,20 +160,22 @@ def course_logs() -> Iterator[tuple[str, list[AttemptRecord]]]:
             yield course.slug, records
 
 
-def attempt_sources() -> dict[str, dict]:
-    """What training reads, per course slug: ``attempts``, ``learners`` and ``sources`` (attempts by where
-    they came from: web, api, import, simulation), in two queries, so that a teacher can tell a model trained
-    on real learners from one trained on the demo's simulated ones."""
-    per_course = Attempt.objects.values("course__slug").annotate(
-        attempts=Count("pk"), learners=Count("learner", distinct=True)
-    )
-    summary = {
-        row["course__slug"]: {"attempts": row["attempts"], "learners": row["learners"], "sources": {}}
-        for row in per_course.order_by("course__slug")
-    }
+def data_summary(logs: list[tuple[str, list[AttemptRecord]]]) -> dict[str, dict]:
+    """What a training run read, per course slug: ``attempts`` and ``learners`` counted from the ``logs`` it
+    read (:func:`course_logs`), and ``sources``, its attempts by where they came from (web, api, import,
+    simulation) in one query, so that a teacher can tell a model trained on real learners from one trained
+    on the demo's simulated ones."""
+    sources: dict[str, dict[str, int]] = {}
     for row in Attempt.objects.values("course__slug", "source").annotate(n=Count("pk")).order_by():
-        summary[row["course__slug"]]["sources"][row["source"]] = row["n"]
-    return summary
+        sources.setdefault(row["course__slug"], {})[row["source"]] = row["n"]
+    return {
+        slug: {
+            "attempts": len(records),
+            "learners": len({record.learner for record in records}),
+            "sources": sources.get(slug, {}),
+        }
+        for slug, records in logs
+    }
 
 
 def exercise_texts() -> dict[str, str]:

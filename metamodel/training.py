@@ -28,7 +28,7 @@ from kombu.exceptions import OperationalError
 
 from config.queueing import enqueue_all_on_commit
 from learners.models import Enrollment, Learner
-from metamodel.histories import attempt_sources, course_logs, exercise_texts, fingerprint
+from metamodel.histories import course_logs, data_summary, exercise_texts, fingerprint
 from metamodel.ml.artifact import FORMAT_VERSION, ArtifactError, load_artifact, save_artifact
 from metamodel.ml.data import AttemptRecord
 from metamodel.ml.metrics import score_predictions
@@ -390,7 +390,7 @@ def run_training(run_id: int, config: MetaConfig | None = None, task_id: str = "
         texts = exercise_texts()
         run.data_fingerprint = fingerprint(logs, texts)
         run.attempts_used = sum(len(records) for _, records in logs)
-        run.data_summary = attempt_sources()
+        run.data_summary = data_summary(logs)
         run.save(update_fields=["data_fingerprint", "attempts_used", "data_summary"])
         parent = active_version()
         # An active version that cannot be served (broken, or of an earlier artifact format) is retrained.
