@@ -102,3 +102,16 @@ def test_the_api_documents_how_a_course_document_writes_its_exercises(teacher):
     assert {"key", "skills", "type", "answer", "tolerance", "case_sensitive", "difficulty"} <= set(exercise)
     assert "Fraction: one fraction as learners must write it" in exercise["answer"]["description"]
     assert "capitals matter" in exercise["case_sensitive"]["description"]
+
+
+def test_the_documented_course_document_has_the_fields_the_importer_reads():
+    from courses.documents import COURSE_FIELDS, EXERCISE_FIELDS, SKILL_FIELDS
+    from courses.serializers import (
+        CourseDocumentSerializer,
+        DocumentExerciseSerializer,
+        DocumentSkillSerializer,
+    )
+
+    assert set(CourseDocumentSerializer().fields) == COURSE_FIELDS
+    assert set(DocumentSkillSerializer().fields) == SKILL_FIELDS
+    assert set(DocumentExerciseSerializer().fields) == EXERCISE_FIELDS
