@@ -1,11 +1,12 @@
 """The course document (JSON or YAML, one course per file): parsing and validation.
 
 Validation collects every problem with its path in the document (``exercises[12] (cap-02).answer: not one of
-the choices``), and in a YAML document the line it is on, so an author fixes a file in one pass. Nothing here
-touches the database; texts are held to the length of the model field they are stored in, and to what UTF-8
-and PostgreSQL can store.
+the choices``) and, in a document read from a text (YAML or JSON), the line it is on, so an author fixes a
+file in one pass. Nothing here touches the database; texts are held to the length of the model field they
+are stored in, and to what UTF-8 and PostgreSQL can store.
 """
 
+import bisect
 import datetime
 import json
 import json.decoder
@@ -39,7 +40,7 @@ EXERCISE_FIELDS = {
 class DocumentProblem:
     path: str
     message: str
-    line: int | None = None  # where a YAML document (or a text that failed to parse) has the problem
+    line: int | None = None  # where the text (YAML or JSON) has the problem
 
     @property
     def detail(self) -> str:
@@ -64,10 +65,10 @@ def _refused(message: str, line: int | None = None) -> CourseDocumentError:
 
 
 class _Mapping(dict):
-    """A mapping read from YAML that knows the lines it was written on, for the messages."""
+    """A mapping read from a YAML or JSON text that knows the lines it was written on, for the messages."""
 
-    line: int
-    key_lines: dict[str, int]
+    line: int | None
+    key_lines: dict[str, int | None]
 
 
 class _DocumentLoader(yaml.SafeLoader):
@@ -131,32 +132,36 @@ def _parse_yaml(text: str) -> Any:
         raise _refused(f"not valid YAML: {error.reason} (U+{error.character:04X})", line) from error
 
 
-def _object_without_duplicates(
-    s_and_end: tuple[str, int], strict: bool, scan_once: Any, object_hook: Any, pairs_hook: Any, memo: dict
-) -> tuple[dict, int]:
-    """``json.decoder.JSONObject`` refusing a key written twice (``json`` keeps the last one), with the line
-    of each: it sees where every value starts through the scanner it is given."""
-    text = s_and_end[0]
-    starts: list[int] = []
-
-    def scan_value(string: str, index: int) -> tuple[Any, int]:
-        starts.append(index)
-        return scan_once(string, index)
-
-    pairs, end = json.decoder.JSONObject(s_and_end, strict, scan_value, None, list, memo)
-    mapping: dict = {}
-    first: dict[str, int] = {}
-    for (key, value), start in zip(pairs, starts, strict=True):
-        if key in mapping:
-            line = text.count("\n", 0, first[key]) + 1
-            raise json.JSONDecodeError(f"duplicate key {key!r}, first on line {line}", text, start)
-        mapping[key], first[key] = value, start
-    return mapping, end
-
-
 def _parse_json(text: str) -> Any:
+    """JSON with ``json``'s own scanner, refusing a key written twice (``json`` keeps the last one) and
+    giving each mapping its lines as YAML's do, so that a problem in a JSON document names its line too
+    (unless the whole text is one line, as API clients send it: "line 1" would say nothing)."""
+    newlines = [index for index, char in enumerate(text) if char == "\n"]
+
+    def line_at(index: int) -> int | None:
+        return bisect.bisect_left(newlines, index) + 1 if newlines else None
+
+    def parse_object(
+        text_and_end: tuple[str, int], strict: bool, scan_once: Any, hook: Any, pairs_hook: Any, memo: dict
+    ) -> tuple[_Mapping, int]:
+        starts: list[int] = []  # where each value starts, seen through the scanner given here
+
+        def scan_value(string: str, index: int) -> tuple[Any, int]:
+            starts.append(index)
+            return scan_once(string, index)
+
+        pairs, end = json.decoder.JSONObject(text_and_end, strict, scan_value, None, list, memo)
+        mapping = _Mapping()
+        mapping.line, mapping.key_lines = line_at(text_and_end[1] - 1), {}
+        for (key, value), start in zip(pairs, starts, strict=True):
+            if key in mapping:
+                first = mapping.key_lines[key]
+                raise json.JSONDecodeError(f"duplicate key {key!r}, first on line {first}", text, start)
+            mapping[key], mapping.key_lines[key] = value, line_at(start)
+        return mapping, end
+
     decoder = json.JSONDecoder()
-    decoder.parse_object = _object_without_duplicates
+    decoder.parse_object = parse_object
     decoder.scan_once = json.scanner.py_make_scanner(decoder)  # the Python scanner calls parse_object
     try:
         return decoder.decode(text)

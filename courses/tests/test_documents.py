@@ -164,6 +164,25 @@ def test_the_import_command_names_the_file_and_each_problem(tmp_path):
     )
 
 
+def test_the_import_command_names_the_line_of_each_problem_in_a_json_file(tmp_path):
+    path = tmp_path / "bad.json"
+    document = arithmetic_document()
+    document["exercises"][1]["answer"] = "9"
+    del document["exercises"][2]["prompt"]
+    text = json.dumps(document, indent=2)
+    path.write_text(text)
+    lines = text.splitlines()
+    answer_line = next(n for n, line in enumerate(lines, 1) if '"answer": "9"' in line)
+    exercise_line = next(n for n, line in enumerate(lines, 1) if '"key": "count-3"' in line) - 1  # its "{"
+    with pytest.raises(CommandError) as caught:
+        call_command("import_course", str(path))
+    assert str(caught.value) == (
+        f"{path}: nothing imported, 2 problem(s):\n"
+        f"  line {answer_line}: exercises[1] (count-2).answer: not one of the choices\n"
+        f"  line {exercise_line}: exercises[2] (count-3).prompt: required, a non-empty string"
+    )
+
+
 def test_the_import_command_names_a_number_too_large(tmp_path):
     path = tmp_path / "huge.json"
     document = arithmetic_document()
