@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from config.views import api_not_found
 from learners.forms import AdminSignInForm, SignInForm
 
+handler400 = "config.views.bad_request"
 handler500 = "config.views.server_error"
 admin.site.login_form = AdminSignInForm
 

@@ -150,6 +150,17 @@ def test_a_file_over_the_apis_limit_is_refused_with_the_limit(otto):
     assert not Course.objects.exists()
 
 
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1000)
+def test_a_pasted_text_over_the_limit_gets_a_page_that_says_the_limit(otto):
+    # Django refuses such a form before the view runs (before its CSRF check, even): handler400 answers.
+    response = otto.post(IMPORT, {"text": as_yaml(arithmetic_document("numbers"))})
+    assert response.status_code == 413
+    page = " ".join(response.content.decode().replace("\xa0", " ").split())
+    assert "What you sent is over this server's limit of 1000 bytes (1000 bytes," in page
+    assert "import it with the <code>import_course</code> command" in page
+    assert not Course.objects.exists()
+
+
 def test_a_teacher_cannot_overwrite_a_course_they_do_not_teach(otto, other_teacher, course):
     document = {**arithmetic_document(), "title": "Taken over"}
     for dry_run in ({}, {"dry_run": "on"}):
