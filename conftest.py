@@ -332,6 +332,19 @@ def queries_for(client, url: str) -> tuple[int, str]:
     return len(queries.captured_queries), response.content.decode()
 
 
+@pytest.fixture
+def teacher_client(teacher):
+    """The teacher dashboard signed in as a teacher of the course."""
+    from django.test import Client
+
+    from courses.teachers import make_teacher
+
+    make_teacher(teacher)
+    client = Client()
+    client.force_login(teacher)
+    return client
+
+
 @pytest.fixture(params=["teacher", "superuser"])
 def dashboard(request, teacher, admin_user):
     """The teacher dashboard signed in, once as a teacher of the course and once as a superuser."""

@@ -216,7 +216,8 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
         methods=["GET"],
         responses={200: ClassLearnerSerializer(many=True)},
         description="The course's teachers: every enrolled learner, weakest first (fewest skills mastered, "
-        "then fewest answers), counted since their latest reset, as the class mastery page lists them.",
+        "then fewest answers), counted since their latest reset, with when they last answered and the skills "
+        "they are stuck on, as the class mastery page lists them.",
     )
     @extend_schema(
         methods=["POST"],

@@ -1,15 +1,45 @@
 """The teacher's view of a class: how far the learners enrolled in a course have come, skill by skill."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, Sum, When
+from django.db.models import (
+    Case,
+    Count,
+    Expression,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    When,
+)
+from django.db.models.functions import Cast, Round
 
 from courses.models import Course, Skill, count_per_row, topological_order
 from learners.models import Attempt, Learner, SkillProgress
+from metamodel.policy import MASTERY_WINDOW
 from metamodel.services import resets_in_force
 
 LEARNERS_PER_PAGE = 100  # a page a teacher reads; an imported log enrols thousands
+
+# A learner is stuck on a skill they have not mastered when they have answered it often and mostly wrong of
+# late. Eight answers: without a trained model about three right in a row master a skill, so a learner who
+# is getting it has most likely mastered it by eight; with fewer, a slow start would be flagged. Under half
+# of the latest MASTERY_WINDOW right: no better than guessing between two choices, not a slip or two on the
+# way to mastery. Eight is over the window, so a stuck skill's recent accuracy is over a full window.
+STUCK_ANSWERS = 8
+STUCK_ACCURACY = 0.5
+STUCK_RULE = (  # the rule in a teacher's words: change it with the constants
+    f"{STUCK_ANSWERS} or more answers on a skill they have not mastered, fewer than half of their latest "
+    f"{MASTERY_WINDOW} right"
+)
+# The rule, over SkillProgress rows. They count only the answers since a teacher's reset
+# (``learners.progress``), so a reset clears it.
+STUCK = Q(mastered=False, attempts__gte=STUCK_ANSWERS, recent_accuracy__lt=STUCK_ACCURACY)
 
 
 def latest_reset(course: Course) -> Subquery:
@@ -22,25 +52,48 @@ def _skills_in_order(course: Course) -> list[Skill]:
     return topological_order(list(course.skills.order_by("key")), course.prerequisite_pairs())
 
 
+def stuck_progress(course: Course, practisable: set[int]) -> QuerySet[SkillProgress]:
+    """The ``SkillProgress`` rows of the course's practisable skills learners are stuck on (``STUCK``)."""
+    return SkillProgress.objects.filter(STUCK, course=course, skill_id__in=practisable)
+
+
 def learner_rows(course: Course, practisable: set[int]) -> QuerySet[Learner]:
-    """Every learner enrolled, weakest first, with skills ``mastered`` and ``answers`` since ``reset_at``."""
-    # After a reset only the later attempts count (``learners.progress.counted_attempts``). Two counts, not
-    # one with "no reset, or later than it": that one would look the reset up again for every attempt.
+    """Every learner enrolled, weakest first, with skills ``mastered``, ``answers`` and when they last
+    answered (``last_answer_at``, None when they have not) since ``reset_at``, and ``stuck_on``: their
+    ``stuck_progress`` rows in skill key order, each with its skill and ``recent_right`` (how many of the
+    latest ``MASTERY_WINDOW`` answers on it were right), fetched for all the learners read in one query."""
+    # After a reset only the later attempts count (``learners.progress.counted_attempts``). Two subqueries,
+    # not one with "no reset, or later than it": that one would look the reset up again for every attempt.
     attempts = Attempt.objects.filter(course=course)
-    answers = Case(
-        When(reset_at__isnull=True, then=count_per_row(attempts, "learner")),
-        default=count_per_row(attempts.filter(created_at__gt=OuterRef("reset_at")), "learner"),
+
+    def since_reset(figure: Callable[[QuerySet[Attempt]], Expression]) -> Case:
+        return Case(
+            When(reset_at__isnull=True, then=figure(attempts)),
+            default=figure(attempts.filter(created_at__gt=OuterRef("reset_at"))),
+        )
+
+    def latest(rows: QuerySet[Attempt]) -> Subquery:
+        return Subquery(rows.filter(learner=OuterRef("pk")).order_by("-created_at").values("created_at")[:1])
+
+    stuck_on = (
+        stuck_progress(course, practisable)
+        .select_related("skill")
+        .annotate(recent_right=Cast(Round(F("recent_accuracy") * MASTERY_WINDOW), IntegerField()))
+        .order_by("skill__key")
     )
+
     return (
         Learner.objects.filter(enrollments__course=course)
         .select_related("user")
+        .prefetch_related(Prefetch("skill_progress", stuck_on, to_attr="stuck_on"))
         .annotate(reset_at=latest_reset(course))
         .annotate(
             mastered=count_per_row(
                 SkillProgress.objects.filter(course=course, mastered=True, skill_id__in=practisable),
                 "learner",
             ),
-            answers=answers,
+            answers=since_reset(lambda rows: count_per_row(rows, "learner")),
+            last_answer_at=since_reset(latest),
         )
         .order_by("mastered", "answers", "user__username", "external_id", "pk")
     )
@@ -54,10 +107,11 @@ def class_mastery(course: Course, page_number: int | str | None = 1) -> dict:
     no active exercise, are only named (``unpractisable``), as the learners' totals leave them out. Per
     learner, every one enrolled, weakest first (fewest skills mastered, then fewest answers), a page of
     ``LEARNERS_PER_PAGE`` at a time (``page_number``; one out of range gives the nearest page): skills
-    mastered, answers, which are their attempts in the course, each counted once, and when a teacher last
-    reset them. Both count from that reset, as the learner's own progress page does. Mastery is read from
-    the progress read model (``learners.progress``), so a learner whose progress has not been computed
-    counts as mastering none.
+    mastered, answers, which are their attempts in the course, each counted once, when they last answered,
+    the skills they are stuck on (``STUCK``) and when a teacher last reset them. All count from that reset,
+    as the learner's own progress page does. Per skill, and in all (``stuck_learners``), how many learners
+    are stuck. Mastery is read from the progress read model (``learners.progress``), so a learner whose
+    progress has not been computed counts as mastering none, and as stuck on none.
     """
     practisable = course.practisable_skill_ids()  # a skill with nothing to practise cannot be mastered
     learners = learner_rows(course, practisable)
@@ -65,11 +119,13 @@ def class_mastery(course: Course, page_number: int | str | None = 1) -> dict:
     page = paginator.get_page(page_number)
     enrolled = paginator.count  # one learner per enrollment
     progress = SkillProgress.objects.filter(course=course, learner__enrollments__course=course)
+    stuck = stuck_progress(course, practisable).filter(learner__enrollments__course=course)
     per_skill = {
         row["skill_id"]: row
         for row in progress.values("skill_id").annotate(
             practised=Count("pk"),
-            mastered=Count("pk", filter=Q(mastered=True)),
+            learners_mastered=Count("pk", filter=Q(mastered=True)),  # not "mastered": STUCK reads that field
+            stuck=Count("pk", filter=STUCK),
             answered=Sum("attempts"),
             right=Sum("correct"),
         )
@@ -85,8 +141,9 @@ def class_mastery(course: Course, page_number: int | str | None = 1) -> dict:
                 "name": skill.name,
                 "key": skill.key,
                 "practised": row.get("practised", 0),
-                "mastered": row.get("mastered", 0),
-                "share_mastered": row.get("mastered", 0) / enrolled if enrolled else None,
+                "mastered": row.get("learners_mastered", 0),
+                "share_mastered": row.get("learners_mastered", 0) / enrolled if enrolled else None,
+                "stuck": row.get("stuck", 0),
                 "accuracy": row["right"] / row["answered"] if row.get("answered") else None,
             }
         )
@@ -97,6 +154,9 @@ def class_mastery(course: Course, page_number: int | str | None = 1) -> dict:
         "learners": page,
         "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)),
         "skill_total": len(practisable),
+        "stuck_learners": stuck.values("learner").distinct().count(),
+        "stuck_rule": STUCK_RULE,
+        "window": MASTERY_WINDOW,
     }
 
 
@@ -107,8 +167,9 @@ def _spreadsheet_safe(text: str) -> str:
 
 def mastery_rows(course: Course) -> Iterator[list[str]]:
     """The class mastery of every enrolled learner as spreadsheet rows, header first: per learner, skills
-    mastered and answers (since a reset, as on the page), then one column per practisable skill, in
-    prerequisite order: "mastered", "practised" (not mastered yet) or empty (not practised)."""
+    mastered, answers, the last answer's time and the keys of the skills they are stuck on (since a reset,
+    as on the page), then one column per practisable skill, in prerequisite order: "mastered", "practised"
+    (not mastered yet) or empty (not practised)."""
     practisable = course.practisable_skill_ids()
     skills = [skill for skill in _skills_in_order(course) if skill.pk in practisable]
     progress: dict[int, dict[int, bool]] = {}
@@ -116,7 +177,10 @@ def mastery_rows(course: Course) -> Iterator[list[str]]:
         course=course, skill_id__in=practisable, learner__enrollments__course=course
     ).values_list("learner_id", "skill_id", "mastered"):
         progress.setdefault(learner_id, {})[skill_id] = mastered
-    yield ["learner", "reset", f"skills mastered (of {len(skills)})", "answers", *(s.key for s in skills)]
+    yield [
+        "learner", "reset", f"skills mastered (of {len(skills)})", "answers", "last answer", "stuck on",
+        *(s.key for s in skills),
+    ]  # fmt: skip
     for learner in learner_rows(course, practisable):
         states = progress.get(learner.pk, {})
         yield [
@@ -124,5 +188,7 @@ def mastery_rows(course: Course) -> Iterator[list[str]]:
             learner.reset_at.isoformat() if learner.reset_at else "",
             str(learner.mastered),
             str(learner.answers),
+            learner.last_answer_at.isoformat() if learner.last_answer_at else "",
+            _spreadsheet_safe(" ".join(stuck.skill.key for stuck in learner.stuck_on)),
             *("" if s.pk not in states else "mastered" if states[s.pk] else "practised" for s in skills),
         ]

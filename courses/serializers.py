@@ -3,9 +3,11 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from courses.mastery import STUCK_RULE
 from courses.models import CASE_HELP, FRACTION_HELP, Course, Exercise, Override, Skill
 from courses.teachers import teaches
 from learners.models import Learner
+from metamodel.policy import MASTERY_WINDOW
 
 
 class SkillSerializer(serializers.ModelSerializer):
@@ -234,6 +236,19 @@ class OverrideSerializer(serializers.ModelSerializer):
         return {**attrs, **resolved}
 
 
+class StuckSkillSerializer(serializers.Serializer):
+    """A skill a learner is stuck on, with the figures that make them stuck."""
+
+    skill = serializers.CharField(source="skill.key", help_text="The skill's key.")
+    answers = serializers.IntegerField(
+        source="attempts",
+        help_text="Answers on the skill since the latest reset; an exercise of two skills counts for each.",
+    )
+    recent_right = serializers.IntegerField(
+        help_text=f"How many of the latest {MASTERY_WINDOW} answers on the skill were right."
+    )
+
+
 class ClassLearnerSerializer(serializers.Serializer):
     """One learner of a course's class, as the class mastery page lists them."""
 
@@ -245,6 +260,12 @@ class ClassLearnerSerializer(serializers.Serializer):
     )
     answers = serializers.IntegerField(help_text="Attempts in the course since the latest reset.")
     reset_at = serializers.DateTimeField(allow_null=True, help_text="When a teacher last reset them.")
+    last_answer_at = serializers.DateTimeField(
+        allow_null=True, help_text="Their latest attempt in the course since the latest reset; null if none."
+    )
+    stuck_on = StuckSkillSerializer(
+        many=True, help_text=f"The skills they are stuck on, in key order: {STUCK_RULE}. Empty if none."
+    )
 
 
 class ClassEnrollSerializer(serializers.Serializer):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from conftest import right_answer
 from courses.teachers import make_teacher
 from courses.tests.factories import UserFactory
+from learners.models import Attempt
 from learners.services import enroll, learner_for, record_attempt
 
 pytestmark = pytest.mark.django_db
@@ -42,13 +43,18 @@ def test_every_learner_skill_by_skill(
     assert response["Content-Disposition"] == f'attachment; filename="{expected_name}"'
     header, *rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert header == [
-        "learner", "reset", "skills mastered (of 3)", "answers", "counting", "addition", "multiplication"
+        "learner", "reset", "skills mastered (of 3)", "answers", "last answer", "stuck on",
+        "counting", "addition", "multiplication",
     ]  # fmt: skip
+    last = {
+        learner: Attempt.objects.filter(learner=learner).last().created_at.isoformat()
+        for learner in (sam, olga)
+    }
     # Weakest first, as on the page: nobody's answers, then Olga's wrong one, then Sam's three right.
     assert rows == [
-        ["'+1+1", "", "0", "0", "", "", ""],
-        ["olga", "", "0", "1", "practised", "", ""],
-        ["sam", "", "1", "3", "mastered", "", ""],
+        ["'+1+1", "", "0", "0", "", "", "", "", ""],
+        ["olga", "", "0", "1", last[olga], "", "practised", "", ""],
+        ["sam", "", "1", "3", last[sam], "", "mastered", "", ""],
     ]
     page = Client()
     page.force_login(teacher)

@@ -5,12 +5,10 @@ import re
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from courses.mastery import LEARNERS_PER_PAGE
-from courses.teachers import make_teacher
 from learners.models import Attempt, Enrollment, Learner, SkillProgress
 from learners.services import enroll, learner_for
 
@@ -34,14 +32,6 @@ def enrol_imported_learners(course, count: int, answers: int = 0, first: int = 0
 
 def learner_rows(page) -> list[str]:
     return re.findall(r'<tr><th scope="row">([^<]+)', page.content.decode().split('<h2 id="learners">')[1])
-
-
-@pytest.fixture
-def teacher_client(teacher) -> Client:
-    make_teacher(teacher)
-    client = Client()
-    client.force_login(teacher)
-    return client
 
 
 @pytest.fixture

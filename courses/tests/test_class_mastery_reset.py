@@ -70,11 +70,11 @@ def test_a_reset_learner_is_counted_from_the_reset_as_on_their_own_page(
     made = reset(sam)
     answer(sam, "count-2", "4")  # wrong: still nothing mastered
     row = teachers_row(teacher, course, "sam")
-    assert cells(row) == ["0", "1"]  # skills mastered, answers: both since the reset
+    assert cells(row)[:2] == ["0", "1"]  # skills mastered, answers: both since the reset
     assert f"(reset {timezone.localtime(made.created_at):%-d %B %Y})" in row
     assert answered_on_own_page(student, course) == "1"
     olga_row = teachers_row(teacher, course, "olga")
-    assert cells(olga_row) == ["1", "3"] and "reset" not in olga_row
+    assert cells(olga_row)[:2] == ["1", "3"] and "reset" not in olga_row
 
     with django_capture_on_commit_callbacks(execute=True):
         end_override(made, teacher)  # an ended reset counts every answer again
