@@ -220,6 +220,13 @@ class Course(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def content_language(self) -> str | None:
+        """The course's language where it is not the pages' own (``LANGUAGE_CODE``): the learner pages mark
+        the course's texts with it, so that a screen reader voices them in it. None where they agree."""
+        page_language = settings.LANGUAGE_CODE.split("-")[0].lower()
+        return None if self.language.split("-")[0].lower() == page_language else self.language
+
     def clean(self) -> None:
         band = (self.target_success_low, self.target_success_high)
         if errors := band_errors(*band, ("target_success_low", "target_success_high")):
@@ -397,6 +404,10 @@ class Exercise(models.Model):
     @cached_property
     def explanation_html(self) -> SafeString:
         return render_markdown(self.explanation)
+
+    @cached_property
+    def hints_html(self) -> list[SafeString]:
+        return [render_markdown(hint) for hint in self.hints]
 
     def is_correct(self, response: Any) -> bool:
         """Check a learner's response: choices by value, numbers within the tolerance, fractions by value and

@@ -11,6 +11,7 @@ from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.forms import BoundField
+from django.utils.html import format_html
 
 from config.throttles import AccountThrottle, AddressThrottle, over_limit
 from courses.models import CASE_HELP, FRACTION_HELP, NUMBER_HELP, Exercise
@@ -137,7 +138,7 @@ class AnswerForm(forms.Form):
         if exercise.type == Exercise.Type.MULTIPLE_CHOICE:
             self.fields["response"] = forms.ChoiceField(
                 label="Your answer",
-                choices=[(choice, choice) for choice in exercise.choices],
+                choices=[(choice, self._in_course_language(choice)) for choice in exercise.choices],
                 widget=ChoiceRadios,
                 error_messages={"required": "Please choose one of the answers."},
             )
@@ -157,6 +158,11 @@ class AnswerForm(forms.Form):
             if exercise.case_sensitive:
                 response.help_text = CASE_HELP
         self.fields["response"].bound_field_class = AnswerBoundField
+
+    def _in_course_language(self, text: str) -> str:
+        """A choice marked with the course's language where it is not the page's, as the prompt is."""
+        language = self.exercise.course.content_language
+        return format_html('<span lang="{}">{}</span>', language, text) if language else text
 
     def clean_response(self) -> str:
         value = self.cleaned_data["response"]

@@ -121,7 +121,7 @@ def _render_exercise(
         "recommended": exercise.pk == recommendation.exercise_id,
         "alternatives": alternatives_of(recommendation) if exercise.pk == recommendation.exercise_id else [],
         "form": form,
-        "hints": exercise.hints[:hints_shown],
+        "hints": exercise.hints_html[:hints_shown],
         "more_hints": hints_shown < len(exercise.hints),
         "next_hint_count": hints_shown + 1,
     }

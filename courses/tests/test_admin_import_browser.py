@@ -1,7 +1,10 @@
 """Importing a course in the admin, in real headless Chromium, by the fields' names as a screen reader reads
 them: a mistake is listed with its line and tied to the pasted text; corrected, the course is imported."""
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from conftest import log_in
 from courses.models import Course
@@ -40,6 +43,8 @@ def test_a_teacher_corrects_a_pasted_document_and_imports_it(live_server, new_pa
         page.get_by_role("alert").inner_text()
         == "Nothing imported: 1 problem, listed with the document below."
     )
+    expect(page.get_by_role("alert")).to_be_focused()  # a screen reader reads it first
+    expect(page).to_have_title(re.compile(r"^Error: Import a course"))
     described_by = document.get_attribute("aria-describedby").split()
     assert problem in page.locator(f"#{described_by[-1]}").inner_text()
     assert document.input_value() == DOCUMENT

@@ -66,6 +66,7 @@ def test_a_hint_keeps_the_answer_typed_so_far_and_records_nothing(live_server, c
     page.get_by_role("button", name="Show a hint").click()
 
     expect(page.get_by_text("Point at each dot.")).to_be_visible()
+    expect(page.locator("#hint-1")).to_be_focused()  # a screen reader reads the new hint
     expect(page).to_have_title(re.compile(r"^Hint 1 of 1 · Practise Arithmetic"))
     expect(page.get_by_label("Your answer")).to_have_value("4")
     expect(page.get_by_text("Please give an answer.")).to_have_count(0)
@@ -75,6 +76,46 @@ def test_a_hint_keeps_the_answer_typed_so_far_and_records_nothing(live_server, c
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Not quite."))
     attempt = Attempt.objects.get()
     assert (attempt.response, attempt.hints_used) == ("4", 1)
+
+
+def test_hints_are_markdown_as_prompts_are(live_server, course, student, page: Page):
+    course.exercises.filter(key="count-1").update(hints=["`len(dots)` counts them, **one** by one."])
+    open_exercise(page, live_server, student, course, "count-1")
+    page.get_by_role("button", name="Show a hint").click()
+    hint = page.locator("#hint-1")
+    expect(hint).to_have_text("len(dots) counts them, one by one.")
+    expect(hint.locator("code")).to_have_text("len(dots)")
+    expect(hint.locator("strong")).to_have_text("one")
+
+    page.get_by_label("Your answer").fill("3")
+    page.get_by_role("button", name="Check my answer").click()
+    expect(page.get_by_role("region", name="Hints").locator("code")).to_have_text("len(dots)")
+
+
+def language_of(locator) -> str:
+    """The language a screen reader voices an element's text in: its nearest ``lang``."""
+    return locator.evaluate("element => element.closest('[lang]').lang")
+
+
+def test_a_courses_content_is_marked_in_its_language(live_server, course, student, page: Page):
+    Course.objects.filter(pk=course.pk).update(language="fr")
+    course.exercises.filter(key="count-2").update(prompt="Lequel est plus grand ?", hints=["Comptez."])
+    open_exercise(page, live_server, student, course, "count-2")
+    answers = page.get_by_role("group", name="Your answer")
+    assert language_of(page.get_by_text("Lequel est plus grand ?")) == "fr"
+    assert language_of(answers.get_by_text("7", exact=True)) == "fr"
+    assert language_of(answers.locator("legend")) == "en"  # the page's own words stay English
+    assert language_of(page.get_by_role("button", name="Check my answer")) == "en"
+    page.get_by_role("button", name="Show a hint").click()
+    assert language_of(page.get_by_text("Comptez.")) == "fr"
+
+    answers.get_by_label("7", exact=True).check()
+    page.get_by_role("button", name="Check my answer").click()
+    assert language_of(page.locator(".correct-answer")) == "fr"
+    assert language_of(page.get_by_text("7 comes after 4.")) == "fr"  # the explanation
+    page.goto(f"{live_server.url}/courses/{course.slug}/")
+    assert language_of(page.get_by_role("heading", level=1)) == "fr"
+    assert language_of(page.get_by_role("heading", name="Counting")) == "fr"
 
 
 def test_a_wrong_password_says_error_on_both_fields(live_server, student, page: Page):

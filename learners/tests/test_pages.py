@@ -203,7 +203,7 @@ def test_course_page_lists_skills_with_their_prerequisites(client, student, cour
     html = page.content.decode()
     assert "Whole-number arithmetic." in html
     assert html.index("Counting") < html.index("Addition") < html.index("Multiplication")
-    assert "Builds on: Addition" in html
+    assert "Builds on: <span>Addition</span>" in html
     assert "Enroll in this course" in html
 
 
@@ -638,3 +638,11 @@ def test_a_tampered_hidden_field_is_refused_with_a_visible_message(
     assert message in alert
     assert f"?recommendation={shown['recommendation']}" in alert
     assert not Attempt.objects.exists()
+
+
+def test_the_login_page_says_why_when_a_page_sent_the_learner_there(client, course):
+    practice = client.get(practice_url(course))
+    assert practice.status_code == 302
+    page = client.get(practice.url)
+    assert b"Log in to go on where you were." in page.content
+    assert b"Log in to go on where you were." not in client.get(reverse("login")).content
