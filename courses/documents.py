@@ -8,6 +8,7 @@ are stored in, and to what UTF-8 and PostgreSQL can store.
 
 import bisect
 import datetime
+import difflib
 import json
 import json.decoder
 import json.scanner
@@ -21,10 +22,20 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db.models import Model
 
-from courses.models import FRACTION_HELP, Course, Exercise, Skill, read_fraction, reserved_slug_problem
+from courses.models import (
+    FRACTION_HELP,
+    Course,
+    Exercise,
+    Skill,
+    parse_number,
+    read_fraction,
+    reserved_slug_problem,
+)
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+# What separates two hints in the admin's hint box (courses.forms), so no hint may hold one.
+PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 KEY_RULE = "use ASCII letters (a-z, A-Z), digits, '.', '_' and '-', starting with a letter or digit"
 EXERCISE_TYPES = tuple(Exercise.Type.values)
 
@@ -222,6 +233,49 @@ def _retyped_item(field: str, items: list) -> str | None:
     return None
 
 
+def _unquote(value: Any) -> str:
+    """The remedy for a number written in quotes (``answer: "75"``), to end a message with; else nothing."""
+    if isinstance(value, str) and parse_number(value) is not None:
+        return f": write {value.strip()} without quotes"
+    return ""
+
+
+def _look_alike(choices: list[str]) -> str | None:
+    """Two choices that look the same on the page (which shows neither extra spaces nor their ends), or
+    None: a learner could not tell which one they chose."""
+    seen: dict[str, int] = {}
+    for index, choice in enumerate(choices):
+        shown = " ".join(choice.split())
+        if shown in seen:
+            return f"choices[{seen[shown]}] and choices[{index}] both read {shown!r} on the page: change one"
+        seen[shown] = index
+    return None
+
+
+def _unknown_skill(key: str, known: Iterator[str]) -> str:
+    """The problem of a skill key the document does not define, with the likely one meant."""
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.8)
+    return f"unknown skill '{key}'" + (f" (did you mean '{close[0]}'?)" if close else "")
+
+
+def _hint_problems(hints: list[str], path: str) -> list[DocumentProblem]:
+    """An empty hint (a learner would ask for it and see nothing), and one of several paragraphs: the
+    admin's hint box separates hints by an empty line, so such a hint would come back as two."""
+    problems = []
+    for index, hint in enumerate(hints):
+        if not hint.strip():
+            problems.append(DocumentProblem(f"{path}hints[{index}]", "empty: write the hint or remove it"))
+        elif PARAGRAPH_BREAK.search(hint.strip()):
+            problems.append(
+                DocumentProblem(
+                    f"{path}hints[{index}]",
+                    "a hint is one paragraph (a list is fine): make the text after the empty line a hint of "
+                    "its own, or remove the empty line",
+                )
+            )
+    return problems
+
+
 def _unstorable(text: str) -> str | None:
     """Why the database cannot store ``text``, or None: PostgreSQL refuses NUL characters, and UTF-8 cannot
     encode half of a surrogate pair (what JSON's and YAML's "\\ud83d" escapes give on their own)."""
@@ -301,18 +355,21 @@ def answer_problem(kind: str, choices: Any, answer: Any, tolerance: Any) -> tupl
             return "choices", "a multiple-choice exercise needs at least two choices"
         if not all(isinstance(choice, str) and choice.strip() for choice in choices):
             return "choices", _retyped_item("choices", choices) or "choices must be non-empty strings"
-        if len(set(choices)) != len(choices):
-            return "choices", "choices must be distinct"
+        if look_alike := _look_alike(choices):
+            return "choices", look_alike
         if answer not in choices:
-            retyped = _retyped(answer)
-            return "answer", "not one of the choices" + (f": it was {retyped}" if retyped else "")
+            if retyped := _retyped(answer):
+                return "answer", f"not one of the choices: it was {retyped}"
+            return "answer", f"not one of the choices ({', '.join(repr(choice) for choice in choices)})"
     elif kind == "numeric":
         if not _is_number(answer):
-            return "answer", "a numeric exercise needs a number as its answer"
+            return "answer", "a numeric exercise needs a number as its answer" + _unquote(answer)
         if tolerance is not None and (not _is_number(tolerance) or tolerance < 0):
-            return "tolerance", "must be a non-negative number"
+            return "tolerance", "must be a non-negative number" + _unquote(tolerance)
     elif kind == "fraction":
         needed = f"a fraction exercise needs one fraction as its answer: {FRACTION_HELP}"
+        if _is_number(answer) and not float(answer).is_integer():  # quoting would not make it one
+            return "answer", f"read as the number {answer}, which is no fraction: {needed}"
         if not isinstance(answer, str):
             return "answer", _retyped(answer) or needed
         try:
@@ -400,6 +457,12 @@ def _find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
     return None
 
 
+def _place(field: str, items: list, index: int) -> str:
+    """An item of a document's list as a message names it: its path, and its line where it has one."""
+    line = getattr(items[index], "line", None)
+    return f"{field}[{index}]" + (f", line {line}" if line else "")
+
+
 def check_exercise(exercise: dict, path: str, problems: list[DocumentProblem]) -> dict:
     """Check one exercise of a course document on its own, appending its problems (paths prefixed with
     ``path``, each naming a field of the exercise); return it normalised, every optional field filled with
@@ -440,6 +503,8 @@ def check_exercise(exercise: dict, path: str, problems: list[DocumentProblem]) -
     if hints is not None and (not isinstance(hints, list) or not all(isinstance(h, str) for h in hints)):
         retyped = _retyped_item("hints", hints) if isinstance(hints, list) else None
         problems.append(DocumentProblem(f"{path}hints", retyped or "must be a list of strings"))
+    elif hints:
+        problems.extend(_hint_problems(hints, path))
     difficulty = exercise.get("difficulty", 0.0)
     if difficulty is not None and not _is_number(difficulty):
         problems.append(DocumentProblem(f"{path}difficulty", "must be a real number (0 = average)"))
@@ -447,7 +512,10 @@ def check_exercise(exercise: dict, path: str, problems: list[DocumentProblem]) -
         try:  # the range the model field allows, as the admin holds it
             Exercise._meta.get_field("difficulty").run_validators(difficulty)
         except ValidationError as error:
-            problems.extend(DocumentProblem(f"{path}difficulty", message) for message in error.messages)
+            problems.extend(
+                DocumentProblem(f"{path}difficulty", f"{difficulty:g} is out of range. {message}")
+                for message in error.messages
+            )
     return {
         "key": key,
         "skills": exercise_skills or [],
@@ -495,6 +563,7 @@ def validate_course_document(document: Any) -> dict:
         problems.append(DocumentProblem("skills", "required, a non-empty list"))
         skills = []
     skill_keys: dict[str, str] = {}
+    first_at: dict[str, str] = {}  # where each skill key was first given
     graph: dict[str, list[str]] = {}
     for index, skill in enumerate(skills):
         path = f"skills[{index}]."
@@ -512,19 +581,21 @@ def validate_course_document(document: Any) -> dict:
             problems.append(DocumentProblem(f"{path}key", KEY_RULE))
         if key in skill_keys:
             problems.append(
-                DocumentProblem(f"{path}key", f"duplicate skill key '{key}' (first at {skill_keys[key]})")
+                DocumentProblem(f"{path}key", f"duplicate skill key '{key}' (first at {first_at[key]})")
             )
             continue
         skill_keys[key] = f"skills[{index}]"
+        first_at[key] = _place("skills", skills, index)
         graph[key] = prerequisites
     for key, prerequisites in graph.items():
         for position, prerequisite in enumerate(prerequisites):
             if prerequisite not in skill_keys:
                 where = f"{skill_keys[key]}.prerequisites[{position}]"
-                problems.append(DocumentProblem(where, f"unknown skill '{prerequisite}'"))
+                problems.append(DocumentProblem(where, _unknown_skill(prerequisite, iter(skill_keys))))
     cycle = _find_cycle(graph)
-    if cycle:
-        problems.append(DocumentProblem("skills", "prerequisites form a cycle: " + " -> ".join(cycle)))
+    if cycle:  # reported at the prerequisite that closes it
+        closing = f"{skill_keys[cycle[-2]]}.prerequisites[{graph[cycle[-2]].index(cycle[-1])}]"
+        problems.append(DocumentProblem(closing, "prerequisites form a cycle: " + " -> ".join(cycle)))
 
     exercises = document.get("exercises", [])
     if not isinstance(exercises, list):
@@ -547,10 +618,12 @@ def validate_course_document(document: Any) -> dict:
                     )
                 )
             else:
-                exercise_keys[key] = f"exercises[{index}]"
+                exercise_keys[key] = _place("exercises", exercises, index)
         for position, skill_key in enumerate(item["skills"]):
             if skill_key not in skill_keys:
-                problems.append(DocumentProblem(f"{path}skills[{position}]", f"unknown skill '{skill_key}'"))
+                problems.append(
+                    DocumentProblem(f"{path}skills[{position}]", _unknown_skill(skill_key, iter(skill_keys)))
+                )
         normalised_exercises.append(item)
     if problems:
         raise CourseDocumentError([_locate(document, problem) for problem in problems])

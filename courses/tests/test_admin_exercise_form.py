@@ -34,9 +34,13 @@ def form_data(course: Course, **fields: str) -> dict:
         (
             {"difficulty": "1e300"},
             "difficulty",
-            "A difficulty from -6 (easiest) to 6 (hardest); 0 is average.",
+            "1e+300 is out of range. A difficulty from -6 (easiest) to 6 (hardest); 0 is average.",
         ),
-        ({"difficulty": "-7"}, "difficulty", "A difficulty from -6 (easiest) to 6 (hardest); 0 is average."),
+        (
+            {"difficulty": "-7"},
+            "difficulty",
+            "-7 is out of range. A difficulty from -6 (easiest) to 6 (hardest); 0 is average.",
+        ),
         (
             {"type": "multiple_choice", "choices": "8\n9", "answer": "8", "tolerance": "0.5"},
             "tolerance",
@@ -55,12 +59,12 @@ def form_data(course: Course, **fields: str) -> dict:
         (
             {"type": "multiple_choice", "choices": "Berlin\nBerlin", "answer": "Berlin"},
             "choices",
-            "Choices must be distinct.",
+            "Choices[0] and choices[1] both read 'Berlin' on the page: change one.",
         ),
         (
             {"type": "multiple_choice", "choices": "Berlin\nBonn", "answer": "Paris"},
             "answer",
-            "Not one of the choices.",
+            "Not one of the choices ('Berlin', 'Bonn').",
         ),
         ({"type": "text", "answer": "\n  \n"}, "answer", "Required."),
     ],

@@ -430,7 +430,9 @@ def test_the_api_names_the_line_of_a_problem_in_yaml(other_teacher):
     document["exercises"][1]["answer"] = "9"
     response = client_for(other_teacher).post(IMPORT, yaml_text(document), content_type="text/yaml")
     assert response.status_code == 400
-    assert response.json() == {"exercises[1] (count-2).answer": ["line 35: not one of the choices"]}
+    assert response.json() == {
+        "exercises[1] (count-2).answer": ["line 35: not one of the choices ('4', '7')"]
+    }
 
 
 @pytest.mark.parametrize(

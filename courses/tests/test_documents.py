@@ -38,7 +38,7 @@ def test_every_problem_is_reported_with_its_path():
         "skills[3] (counting).key: duplicate skill key 'counting' (first at skills[0])",
         "skills[1] (addition).prerequisites[0]: unknown skill 'ghost'",
         "exercises[0] (count-1).skills[0]: unknown skill 'nowhere'",
-        "exercises[1] (count-2).answer: not one of the choices",
+        "exercises[1] (count-2).answer: not one of the choices ('4', '7')",
         "exercises[2] (count-3).answer: a text exercise needs a non-empty list of accepted answers",
         "exercises[3] (add-1).type: must be one of multiple_choice, numeric, fraction, text",
         "exercises[4] (add-2).tolerance: must be a non-negative number",
@@ -47,6 +47,47 @@ def test_every_problem_is_reported_with_its_path():
         "exercises[6] (count-1).skills[0]: unknown skill 'nowhere'",
     ]
     assert not Course.objects.exists()
+
+
+def test_an_authors_usual_mistakes_are_refused_with_what_to_do():
+    document = arithmetic_document()
+    document["exercises"][0]["skills"] = ["countng"]  # a typo
+    document["exercises"][0]["hints"] = ["Point at each dot.", "  "]
+    document["exercises"][1]["choices"] = ["4", " 7", "7 "]  # the page shows all but one as "7"
+    document["exercises"][3]["answer"] = "6"  # a number in quotes
+    document["exercises"][4]["hints"] = ["Two steps:\n\n1. add\n2. check"]  # two paragraphs
+    document["exercises"][5]["difficulty"] = 7
+    assert problems_of(document) == [
+        "exercises[0] (count-1).hints[1]: empty: write the hint or remove it",
+        "exercises[0] (count-1).skills[0]: unknown skill 'countng' (did you mean 'counting'?)",
+        "exercises[1] (count-2).choices: choices[1] and choices[2] both read '7' on the page: change one",
+        "exercises[3] (add-1).answer: a numeric exercise needs a number as its answer: "
+        "write 6 without quotes",
+        "exercises[4] (add-2).hints[0]: a hint is one paragraph (a list is fine): make the text after the "
+        "empty line a hint of its own, or remove the empty line",
+        "exercises[5] (mul-1).difficulty: 7 is out of range. A difficulty from -6 (easiest) to 6 (hardest); "
+        "0 is average.",
+    ]
+
+
+def test_a_hint_may_be_a_list_on_several_lines():
+    document = arithmetic_document()
+    document["exercises"][0]["hints"] = ["Two steps:\n1. point at each dot\n2. say a number for each"]
+    assert (
+        import_course(document).course.exercises.get(key="count-1").hints == document["exercises"][0]["hints"]
+    )
+
+
+def test_a_duplicate_key_names_the_line_of_the_first(tmp_path):
+    path = tmp_path / "twice.yaml"
+    document = arithmetic_document()
+    document["exercises"].append({**document["exercises"][0], "prompt": "Count again"})
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    first = next(n for n, line in enumerate(path.read_text().splitlines(), 1) if line == "- key: count-1")
+    with pytest.raises(
+        CommandError, match=rf"duplicate exercise key 'count-1' \(first at exercises\[0\], line {first}\)"
+    ):
+        call_command("import_course", str(path))
 
 
 HUGE = 10**400  # an integer JSON and YAML read exactly, too large for a float
@@ -96,7 +137,8 @@ def test_a_prerequisite_cycle_is_refused():
     document = arithmetic_document()
     document["skills"][0]["prerequisites"] = ["multiplication"]
     assert problems_of(document) == [
-        "skills: prerequisites form a cycle: counting -> multiplication -> addition -> counting"
+        "skills[1] (addition).prerequisites[0]: prerequisites form a cycle: "
+        "counting -> multiplication -> addition -> counting"
     ]
 
 
@@ -160,7 +202,7 @@ def test_the_import_command_names_the_file_and_each_problem(tmp_path):
         call_command("import_course", str(path))
     assert str(caught.value) == (
         f"{path}: nothing imported, 1 problem(s):\n"
-        "  line 13: exercises[1] (count-2).answer: not one of the choices"  # the line of "answer:"
+        "  line 13: exercises[1] (count-2).answer: not one of the choices ('4', '7')"  # the line of "answer:"
     )
 
 
@@ -178,7 +220,7 @@ def test_the_import_command_names_the_line_of_each_problem_in_a_json_file(tmp_pa
         call_command("import_course", str(path))
     assert str(caught.value) == (
         f"{path}: nothing imported, 2 problem(s):\n"
-        f"  line {answer_line}: exercises[1] (count-2).answer: not one of the choices\n"
+        f"  line {answer_line}: exercises[1] (count-2).answer: not one of the choices ('4', '7')\n"
         f"  line {exercise_line}: exercises[2] (count-3).prompt: required, a non-empty string"
     )
 

@@ -68,7 +68,7 @@ def test_a_fraction_exercise_exports_and_imports_again(enrolled, course):
 @pytest.mark.parametrize(
     ("answer", "message"),
     [("0.75", NOT_A_FRACTION), ("three quarters", NOT_A_FRACTION), ("3/0", NOT_A_FRACTION),
-     (0.75, "read as the number 0.75; write it in quotes")],
+     (0.75, f"read as the number 0.75, which is no fraction: {NOT_A_FRACTION}")],
 )  # fmt: skip
 def test_an_answer_that_is_no_fraction_is_refused_naming_the_file_line_and_exercise(
     tmp_path, answer, message
