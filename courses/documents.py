@@ -35,7 +35,7 @@ from courses.models import (
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 # What separates two hints in the admin's hint box (courses.forms), so no hint may hold one.
-PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 KEY_RULE = "use ASCII letters (a-z, A-Z), digits, '.', '_' and '-', starting with a letter or digit"
 EXERCISE_TYPES = tuple(Exercise.Type.values)
 

@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 
-from courses.documents import EXERCISE_FIELDS, DocumentProblem, check_exercise
+from courses.documents import EXERCISE_FIELDS, PARAGRAPH_BREAK, DocumentProblem, check_exercise
 from courses.models import FRACTION_HELP, NUMBER_HELP, Course, Exercise, Override, Skill, read_number
 
 
@@ -36,14 +36,30 @@ def read_answer(kind: str | None, text: str) -> Any:
 class LinesField(forms.CharField):
     """A list of texts, typed one per line (blank lines are ignored)."""
 
+    separator, rows = "\n", 4
+
     def __init__(self, **kwargs: Any):
-        super().__init__(required=False, widget=forms.Textarea(attrs={"rows": 4}), **kwargs)
+        super().__init__(required=False, widget=forms.Textarea(attrs={"rows": self.rows}), **kwargs)
+
+    def split(self, text: str) -> list[str]:
+        return lines(text)
 
     def to_python(self, value: Any) -> list[str]:
-        return lines(super().to_python(value))
+        return self.split(super().to_python(value))
 
     def prepare_value(self, value: Any) -> Any:
-        return "\n".join(value) if isinstance(value, list) else value
+        return self.separator.join(value) if isinstance(value, list) else value
+
+
+class ParagraphsField(LinesField):
+    """A list of texts that may each take several lines (a Markdown list), typed one after another with an
+    empty line between two (``PARAGRAPH_BREAK``, which the course document refuses inside one)."""
+
+    separator, rows = "\n\n", 6
+
+    def split(self, text: str) -> list[str]:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")  # as browsers send a text area's lines
+        return [part.strip() for part in PARAGRAPH_BREAK.split(text) if part.strip()]
 
 
 class AnswerField(forms.CharField):
@@ -97,7 +113,8 @@ class ExerciseAdminForm(CourseRowForm):
     """An exercise is held to the course document's rules (``courses.documents.check_exercise``), so what a
     teacher saves here exports and imports again. Exercises imported from a log have no content: exempt.
 
-    Choices, hints and accepted texts are typed one per line, a number as a learner would type it."""
+    Choices and accepted texts are typed one per line, hints with an empty line between two, a number as a
+    learner would type it."""
 
     choices = LinesField(help_text="Multiple choice: one choice per line, in the order learners see them.")
     answer = AnswerField(
@@ -108,7 +125,10 @@ class ExerciseAdminForm(CourseRowForm):
         "Text: each answer to accept, one per line (extra spaces are ignored, capitals too unless the "
         "exercise is case sensitive)."
     )
-    hints = LinesField(help_text="One hint per line, in the order learners can ask for them.")
+    hints = ParagraphsField(
+        help_text="In the order learners can ask for them, an empty line between two hints. A hint may take "
+        "several lines (a Markdown list), with no empty line inside it."
+    )
 
     class Meta:
         model = Exercise

@@ -1,6 +1,9 @@
 """The admin's exercise form holds an exercise to the course document's rules: whatever a teacher saves
 there is something learners can practise, and the course still exports and imports again."""
 
+import html
+import re
+
 import pytest
 
 from courses.documents import validate_course_document
@@ -106,6 +109,23 @@ def test_a_course_with_exercises_saved_in_the_admin_exports_and_imports_again(ad
     summary = import_course(document)
     assert (summary.created, summary.exercises, summary.deactivated) == (False, 9, 0)
     assert course.exercises.get(key="new-2").choices == ["7", "8"]
+
+
+def test_saving_an_exercise_unchanged_keeps_hints_of_several_lines(admin_client, course):
+    hints = ["Two steps:\n1. point at each dot\n2. say a number for each", "Count them again."]
+    course.exercises.filter(key="count-1").update(hints=hints)
+    exercise = course.exercises.get(key="count-1")
+    page = admin_client.get(f"/admin/courses/exercise/{exercise.pk}/change/").content.decode()
+    shown = html.unescape(re.search(r'<textarea name="hints"[^>]*>\n?(.*?)</textarea>', page, re.S)[1])
+    assert shown == "Two steps:\n1. point at each dot\n2. say a number for each\n\nCount them again."
+    data = form_data(
+        course, key="count-1", skills=[course.skills.get(key="counting").pk], prompt=exercise.prompt,
+        answer="3", difficulty="-1", explanation=exercise.explanation,
+        hints=shown.replace("\n", "\r\n"),  # as a browser sends a text area
+    )  # fmt: skip
+    assert admin_client.post(f"/admin/courses/exercise/{exercise.pk}/change/", data).status_code == 302
+    exercise.refresh_from_db()
+    assert exercise.hints == hints
 
 
 def test_changing_an_answer_that_learners_were_marked_against_warns_the_teacher(
