@@ -159,6 +159,11 @@ class ImportResultSerializer(serializers.Serializer):
     skills_deleted = _keys("Skills the document left out that nothing referred to, deleted.")
     exercises_created = _keys("Exercises new to the course.")
     exercises_updated = _keys("Exercises whose content or skills changed.")
+    fields_changed = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="For each exercise updated, what changed: its fields (prompt, answer, hints, ...) and "
+        "'skills' when it practises other skills.",
+    )
     answers_changed = AnsweredSerializer(
         many=True, help_text="Exercises whose answer changed; their attempts keep the result they were given."
     )
@@ -168,7 +173,10 @@ class ImportResultSerializer(serializers.Serializer):
     exercises_reactivated = _keys(
         "Inactive exercises (deactivated in the admin or by an earlier import), made active again."
     )
-    warnings = _keys("What may not be what the author meant, such as a rename that loses learners' history.")
+    warnings = _keys(
+        "What may not be what the author meant: a rename that loses learners' history, a course unpublished "
+        "while learners are enrolled, skills no active exercise practises."
+    )
 
 
 class OverrideEndSerializer(serializers.Serializer):

@@ -86,10 +86,13 @@ class ImportSummary:
     skills_deleted: list[str]  # not in the document, and nothing referred to them
     exercises_created: list[str]
     exercises_updated: list[str]
+    fields_changed: dict[str, list[str]]  # per exercise updated, which of its fields (or its skills) changed
     answers_changed: list[Answered]
     exercises_deactivated: list[Answered]
     exercises_reactivated: list[str]  # inactive (a teacher's doing, or an earlier import's), active again
     possible_renames: list[PossibleRename]
+    unpublished_enrolled: int | None  # a re-import that unpublished the course: how many it had enrolled
+    skills_without_exercises: list[str]  # of the document, none of whose exercises is active
 
     @property
     def deactivated(self) -> int:
@@ -97,7 +100,23 @@ class ImportSummary:
 
     @property
     def warnings(self) -> list[str]:
-        return [str(rename) for rename in self.possible_renames]
+        """What may not be what the author meant: a rename that loses learners' history, a course taken
+        from its learners, skills nobody can practise."""
+        warnings = [str(rename) for rename in self.possible_renames]
+        if self.unpublished_enrolled is not None:
+            would = "would be" if self.dry_run else "is now"
+            enrolled = self.unpublished_enrolled
+            warnings.append(
+                f"the course {would} unpublished (the document says published: false): "
+                f"{enrolled} enrolled learner{pluralize(enrolled)} can no longer open it; publish it in the "
+                "admin, or write published: true"
+            )
+        if self.skills_without_exercises:
+            warnings.append(
+                f"no active exercise practises {', '.join(self.skills_without_exercises)}: learners can "
+                "neither practise nor master " + ("it" if len(self.skills_without_exercises) == 1 else "them")
+            )
+        return warnings
 
     def lines(self) -> list[str]:
         """The summary for a person, a line each (the command prints them, the admin shows them): what was
@@ -116,7 +135,10 @@ class ImportSummary:
             ("skills created", self.skills_created),
             ("skills updated", self.skills_updated),
             ("exercises created", self.exercises_created),
-            ("exercises updated", self.exercises_updated),
+            (
+                "exercises updated",
+                [f"{key} ({', '.join(self.fields_changed[key])})" for key in self.exercises_updated],
+            ),
             ("answer changed (attempts keep the result they were given)", self.answers_changed),
             ("deactivated (not in the document; attempts are kept)", self.exercises_deactivated),
             (
@@ -158,7 +180,7 @@ def import_refusal(user: AbstractBaseUser, document: Any) -> str | None:
 @dataclass(frozen=True)
 class _ExerciseChanges:
     created: list[str]
-    updated: list[str]
+    updated: dict[str, list[str]]  # key: the fields changed (and "skills" when relinked), in document order
     answers_changed: list[Answered]
     deactivated: list[Answered]
     reactivated: list[str]
@@ -198,7 +220,7 @@ def _write_course(doc: dict, teacher: AbstractBaseUser | None, dry_run: bool) ->
         },
     )
     fields = ["title", "description", "language", "published"]
-    course_changed = []
+    course_changed, was_published = [], course.published
     if not created:
         before = [getattr(course, field) for field in fields]
         course.title, course.description, course.language = doc["title"], doc["description"], doc["language"]
@@ -212,6 +234,7 @@ def _write_course(doc: dict, teacher: AbstractBaseUser | None, dry_run: bool) ->
     skills_deleted = _delete_unused(course, changes.skills_left)
     if changes.engine_reads_changed or skills_deleted:
         _progress_changed(course.pk, list(course.enrollments.values_list("learner_id", flat=True)))
+    practisable = course.practisable_skill_ids()
     return ImportSummary(
         course=course,
         created=created,
@@ -226,11 +249,14 @@ def _write_course(doc: dict, teacher: AbstractBaseUser | None, dry_run: bool) ->
         skills_not_in_document=[left for left in changes.skills_left if left.key not in skills_deleted],
         skills_deleted=skills_deleted,
         exercises_created=changes.created,
-        exercises_updated=changes.updated,
+        exercises_updated=list(changes.updated),
+        fields_changed=changes.updated,
         answers_changed=changes.answers_changed,
         exercises_deactivated=changes.deactivated,
         exercises_reactivated=changes.reactivated,
         possible_renames=changes.possible_renames,
+        unpublished_enrolled=course.enrollments.count() if was_published and not course.published else None,
+        skills_without_exercises=[skill.key for skill in skills.values() if skill.pk not in practisable],
     )
 
 
@@ -274,7 +300,8 @@ def _write_exercises(course: Course, items: list[dict], skills: dict[str, Skill]
         exercise_id: {key_of[skill_id] for skill_id in skill_ids}
         for exercise_id, skill_ids in skill_ids_by_exercise(course.pk).items()
     }
-    created, updated, answers_changed, reactivated = [], [], [], []
+    created, answers_changed, reactivated = [], [], []
+    updated: dict[str, list[str]] = {}
     engine_reads_changed = False
     for item in items:
         key, content = item["key"], {name: item[name] for name in EXERCISE_CONTENT}
@@ -288,7 +315,7 @@ def _write_exercises(course: Course, items: list[dict], skills: dict[str, Skill]
         changed = [name for name in EXERCISE_CONTENT if getattr(exercise, name) != content[name]]
         relinked = set(item["skills"]) != links_before.get(exercise.pk, set())
         if changed or relinked:
-            updated.append(key)
+            updated[key] = changed + ["skills"] * relinked
         if set(changed) & set(MARKING):
             answers_changed.append(Answered(key, exercise.attempt_total))
         if not exercise.active:

@@ -44,13 +44,13 @@ def test_each_kind_of_exercise_typed_as_plain_text_is_stored_in_its_shape(
     assert {name: getattr(exercise, name) for name in stored} == stored
 
 
-def test_editing_shows_the_stored_values_one_per_line(admin_client, course):
+def test_editing_shows_the_stored_values_one_per_line_and_hints_a_paragraph_each(admin_client, course):
     course.exercises.filter(key="count-1").update(hints=["Point at each dot.", "Count aloud."])
     pages = {key: admin_client.get(f"/admin/courses/exercise/{course.exercises.get(key=key).pk}/change/")
              for key in ("count-1", "count-2", "count-3", "add-2")}  # fmt: skip
     assert (shown(pages["count-2"], "choices"), shown(pages["count-2"], "answer")) == ("4\n7", "7")
     assert shown(pages["count-1"], "answer") == "3"
-    assert shown(pages["count-1"], "hints") == "Point at each dot.\nCount aloud."
+    assert shown(pages["count-1"], "hints") == "Point at each dot.\n\nCount aloud."
     assert shown(pages["count-3"], "answer") == "two"
     assert shown(pages["add-2"], "answer") == "0.3"
 
@@ -67,7 +67,7 @@ def test_the_form_never_asks_for_json(admin_client, course):
         ({"answer": "1,000"}, "answer", "Write 1,000 without the comma: 1000"),
         ({"answer": "three quarters"}, "answer", "Enter a number: a whole number, a decimal such as 0.75"),
         ({"type": "multiple_choice", "choices": "Berlin\nBonn", "answer": "Berlin, Bonn"}, "answer",
-         "Not one of the choices."),
+         "Not one of the choices ('Berlin', 'Bonn')."),
     ],
 )  # fmt: skip
 def test_what_cannot_be_read_is_an_error_on_its_field_as_typed(admin_client, course, fields, field, message):

@@ -112,8 +112,8 @@ def test_mistakes_are_listed_with_their_lines_tied_to_the_pasted_text_which_is_k
     assert response.status_code == 400
     assert response.context["form"].errors == {
         "text": [
-            "line 11: exercises[0] (count-1).answer: not one of the choices",
-            "line 13: exercises[1] (count-2).skills[0]: unknown skill 'countin'",
+            "line 11: exercises[0] (count-1).answer: not one of the choices ('4', '7')",
+            "line 13: exercises[1] (count-2).skills[0]: unknown skill 'countin' (did you mean 'counting'?)",
         ]
     }
     page = response.content.decode()

@@ -96,7 +96,7 @@ def test_the_admin_refuses_an_answer_that_is_not_a_choice(setting):
          "type": "multiple_choice", "prompt": "Which is more?", "choices": "4\n7", "answer": "9",
          "hints": "", "explanation": "", "difficulty": "0", "active": "on"},
     )  # fmt: skip
-    assert "Not one of the choices." in response.content.decode()
+    assert "Not one of the choices (&#x27;4&#x27;, &#x27;7&#x27;)." in response.content.decode()
 
 
 def test_enrollments_of_other_courses_are_hidden(setting, other_student):

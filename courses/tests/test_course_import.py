@@ -233,7 +233,7 @@ REPORT = [
     "  course changed: title",
     "  skills updated: counting",
     "  exercises created: add-decimals",
-    "  exercises updated: count-1, count-2, mul-1",
+    "  exercises updated: count-1 (prompt, answer), count-2 (prompt), mul-1 (skills)",
     "  answer changed (attempts keep the result they were given): count-1 (2 attempts)",
     "  deactivated (not in the document; attempts are kept): add-2 (4 attempts), div-1 (3 attempts)",
     "  reactivated (they had been deactivated, in the admin or by an earlier import): count-3",
@@ -308,6 +308,7 @@ def test_the_api_returns_the_report(taught, teacher):
         "skills_deleted": ["estimation"],
         "exercises_created": ["add-decimals"],
         "exercises_updated": ["count-1", "count-2", "mul-1"],
+        "fields_changed": {"count-1": ["prompt", "answer"], "count-2": ["prompt"], "mul-1": ["skills"]},
         "answers_changed": [{"key": "count-1", "attempts": 2}],
         "exercises_deactivated": [{"key": "add-2", "attempts": 4}, {"key": "div-1", "attempts": 3}],
         "exercises_reactivated": ["count-3"],
@@ -492,3 +493,21 @@ def test_a_reimport_of_an_export_changes_nothing(course):
     summary = import_course(copy.deepcopy(export_course(course)))
     assert (summary.exercises_updated, summary.skills_updated, summary.deactivated) == ([], [], 0)
     assert summary.course_changed == []
+
+
+def test_a_reimport_that_unpublishes_a_course_or_leaves_a_skill_without_exercises_warns(course, student):
+    enroll(learner_for(student), course)
+    document = arithmetic_document()
+    document["published"] = False
+    document["exercises"] = [e for e in document["exercises"] if "multiplication" not in e["skills"]]
+    for dry_run in (True, False):
+        summary = import_course(document, dry_run=dry_run)
+        would = "would be" if dry_run else "is now"
+        assert summary.warnings[-2:] == [
+            f"the course {would} unpublished (the document says published: false): 1 enrolled learner can "
+            "no longer open it; publish it in the admin, or write published: true",
+            "no active exercise practises multiplication: learners can neither practise nor master it",
+        ]
+    assert import_course(document).warnings == [  # unpublished already: nothing taken from anyone now
+        "no active exercise practises multiplication: learners can neither practise nor master it"
+    ]
