@@ -27,6 +27,7 @@ from courses.models import Course, Exercise, Override, Skill, count_per_row
 from courses.services import (
     ImportSummary,
     add_override,
+    course_document_text,
     document_too_large,
     end_overrides,
     import_course,
@@ -210,6 +211,11 @@ class CourseAdmin(TeacherScopedAdmin):
             path("<int:pk>/mastery/", view, name="courses_course_mastery"),
             path("<int:pk>/mastery.csv", csv_view, name="courses_course_mastery_csv"),
             path(
+                "<int:pk>/export.yaml",
+                self.admin_site.admin_view(self.export_view),
+                name="courses_course_export",
+            ),
+            path(
                 "<int:pk>/enroll/",
                 self.admin_site.admin_view(self.enroll_class_view),
                 name="courses_course_enroll_class",
@@ -301,6 +307,15 @@ class CourseAdmin(TeacherScopedAdmin):
         filename = f"class-mastery-{course.slug}-{timezone.localdate():%Y-%m-%d}.csv"
         response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
         csv.writer(response).writerows(mastery_rows(course))
+        return response
+
+    def export_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The course as a course document (YAML), as ``export_course`` writes it: what the teacher changed
+        here, to keep or to edit and import again, so that a re-import of an older file undoes nothing."""
+        course = get_object_or_404(self.get_queryset(request), pk=pk)
+        response = HttpResponse(course_document_text(course), content_type="application/yaml; charset=utf-8")
+        filename = f"{course.slug}.yaml"
+        response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
         return response
 
     def get_exclude(self, request: HttpRequest, obj: Course | None = None):

@@ -34,7 +34,14 @@ from courses.serializers import (
     OverrideEndSerializer,
     OverrideSerializer,
 )
-from courses.services import add_override, document_too_large, end_override, import_course, import_refusal
+from courses.services import (
+    add_override,
+    document_too_large,
+    end_override,
+    export_course,
+    import_course,
+    import_refusal,
+)
 from courses.teachers import teaches
 from learners.models import Enrollment
 from learners.progress import course_progress
@@ -206,11 +213,20 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
             raise NotFound("This course has no exercise to practise yet.") from error
         return Response(NextExerciseSerializer(recommendation).data)
 
-    def _taught_course(self) -> Course:
+    def _taught_course(self, what: str) -> Course:
         course = self.get_object()
         if not teaches(self.request.user, course):
-            raise PermissionDenied("Only the course's teachers may see or enroll its class.")
+            raise PermissionDenied(f"Only the course's teachers may {what}.")
         return course
+
+    @extend_schema(
+        responses={200: CourseDocumentSerializer},
+        description="The course's teachers: the course as a course document (docs/courses.md), its active "
+        "exercises with their answers, which `POST /api/v1/courses/import/` reads back.",
+    )
+    @action(detail=True, methods=["get"])
+    def export(self, request: Request, slug: str) -> Response:
+        return Response(export_course(self._taught_course("export it")))
 
     @extend_schema(
         methods=["GET"],
@@ -228,7 +244,7 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["get", "post"], url_path="class")
     def class_(self, request: Request, slug: str) -> Response:
-        course = self._taught_course()
+        course = self._taught_course("see or enroll its class")
         if request.method == "POST":
             serializer = ClassEnrollSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)

@@ -1,9 +1,11 @@
 """Course import and export: the writes that touch many rows, each in one transaction."""
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -367,6 +369,14 @@ def _delete_unused(course: Course, skills_left: list[SkillLeft]) -> list[str]:
     deleted = [key for key in unused if key not in named]
     Skill.objects.filter(course=course, key__in=deleted).delete()
     return deleted
+
+
+def course_document_text(course: Course, format: str = "yaml") -> str:
+    """:func:`export_course` as a file's text, in YAML (the default) or JSON, as the import reads it back."""
+    document = export_course(course)
+    if format == "json":
+        return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=110)
 
 
 def export_course(course: Course) -> dict:

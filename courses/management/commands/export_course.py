@@ -1,13 +1,11 @@
 """python manage.py export_course SLUG [--format yaml|json] [--output FILE]: the course as a document."""
 
-import json
 from pathlib import Path
 
-import yaml
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from courses.models import Course
-from courses.services import export_course
+from courses.services import course_document_text
 
 
 class Command(BaseCommand):
@@ -22,11 +20,7 @@ class Command(BaseCommand):
         course = Course.objects.filter(slug=slug).first()
         if course is None:
             raise CommandError(f"No course '{slug}'.")
-        document = export_course(course)
-        if format == "json":
-            text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-        else:
-            text = yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=110)
+        text = course_document_text(course, format)
         if output:
             output.write_text(text, encoding="utf-8")
         else:
