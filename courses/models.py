@@ -58,6 +58,17 @@ _WHOLE = re.compile(r"^[+-]?\d+$")
 # "1,000" or "12,500.5": a comma reads as a decimal point ("0,75"), so a comma before three digits after a
 # non-zero whole part is one thousand or one point nought nought nought: refused, never guessed.
 _GROUPED = re.compile(r"^[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d*)?$")
+# In a course in a language that writes a decimal comma (0,75) and groups thousands with a point (1.560),
+# a comma is a decimal comma whatever follows it, and it is "1.560" that is refused, never guessed.
+DECIMAL_COMMA_LANGUAGES = frozenset(
+    {
+        "bg", "ca", "cs", "da", "de", "el", "es", "et", "eu", "fi", "fr", "gl", "hr", "hu", "id", "it", "lt",
+        "lv", "nb", "nl", "nn", "no", "pl", "pt", "ro", "ru", "sk", "sl", "sr", "sv", "tr", "uk", "vi",
+    }
+)  # fmt: skip
+_GROUPED_POINTS = re.compile(r"^[+-]?[1-9]\d{0,2}(\.\d{3})+(,\d*)?$")
+# A number with its unit: "75 %", "6,30 €".
+_WITH_SIGN = re.compile(r"^(.*?)\s*([%€$£¥])$")
 
 
 def _number_text(response: Any) -> str:
@@ -89,23 +100,38 @@ def _written_fraction(text: str) -> tuple[Fraction, int] | None:
     return None
 
 
-def read_number(response: Any) -> float:
+def read_number(response: Any, decimal_comma: bool = False) -> float:
     """Read a learner's numeric answer: '12', '0.75', '0,75', a fraction such as '-3/4', a mixed number
-    such as '5 3/4' or '5½'. Raises ValueError, with a message for the learner, when it is not one number."""
+    such as '5 3/4' or '5½'. Raises ValueError, with a message for the learner, when it is not one number.
+    ``decimal_comma``: the course's language writes one (``Course.decimal_comma``), so '6,305' is six point
+    three nought five, and '1.560' is refused instead."""
     text = _number_text(response)
-    if _GROUPED.match(text):
+    if decimal_comma and _GROUPED_POINTS.match(text):
+        raise ValueError(
+            f"Write {text} without the point: {text.replace('.', '')}, or with a decimal comma if you "
+            "meant one (a point is read as a decimal comma, as in 0.75)."
+        )
+    if not decimal_comma and _GROUPED.match(text):
         raise ValueError(
             f"Write {text} without the comma: {text.replace(',', '')}, or with a decimal point if you "
             "meant one (a comma is read as a decimal point, as in 0,75)."
         )
-    try:
-        written = _written_fraction(text)
-        number = float(written[0]) if written else float(text.replace(",", ".").replace(" ", ""))
-    except (ValueError, ZeroDivisionError, OverflowError):
-        number = math.nan
+    number = _plain_number(text)
     if not math.isfinite(number):
+        with_sign = _WITH_SIGN.match(text)
+        if with_sign and math.isfinite(_plain_number(with_sign[1])):
+            raise ValueError(f"Write the number without the {with_sign[2]} sign: {with_sign[1]}.")
         raise ValueError(f"Enter a number: {NUMBER_HELP}.")
     return number
+
+
+def _plain_number(text: str) -> float:
+    """The number ``text`` writes (a decimal point or comma, a fraction, a mixed number), NaN if none."""
+    try:
+        written = _written_fraction(text)
+        return float(written[0]) if written else float(text.replace(",", ".").replace(" ", ""))
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return math.nan
 
 
 def read_fraction(response: Any) -> tuple[Fraction, int]:
@@ -122,10 +148,10 @@ def read_fraction(response: Any) -> tuple[Fraction, int]:
     return written
 
 
-def parse_number(response: Any) -> float | None:
+def parse_number(response: Any, decimal_comma: bool = False) -> float | None:
     """:func:`read_number`'s value, or None when the response is not one number."""
     try:
-        return read_number(response)
+        return read_number(response, decimal_comma)
     except ValueError:
         return None
 
@@ -219,6 +245,11 @@ class Course(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def decimal_comma(self) -> bool:
+        """Whether the course's language writes a decimal comma (``read_number``)."""
+        return self.language.split("-")[0].lower() in DECIMAL_COMMA_LANGUAGES
 
     @property
     def content_language(self) -> str | None:
@@ -415,7 +446,7 @@ class Exercise(models.Model):
         if self.type == self.Type.MULTIPLE_CHOICE:
             return str(response) == str(self.answer)
         if self.type == self.Type.NUMERIC:
-            value = parse_number(response)
+            value = parse_number(response, self.course.decimal_comma)
             return value is not None and abs(value - float(self.answer)) <= (self.tolerance or 1e-9)
         if self.type == self.Type.FRACTION:
             try:

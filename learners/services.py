@@ -106,7 +106,7 @@ def response_problem(exercise: Exercise, response: Any) -> str | None:
         if isinstance(response, bool):
             return f"Enter a number: {NUMBER_HELP}."
         try:
-            read_number(response)
+            read_number(response, exercise.course.decimal_comma)
         except ValueError as error:
             return str(error)
     elif exercise.type == Exercise.Type.FRACTION:

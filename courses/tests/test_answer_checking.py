@@ -1,10 +1,10 @@
 import pytest
 
-from courses.models import Exercise, parse_number, read_fraction, render_markdown
+from courses.models import Course, Exercise, parse_number, read_fraction, read_number, render_markdown
 
 
-def exercise(type_, answer, **fields) -> Exercise:
-    return Exercise(type=type_, answer=answer, **fields)
+def exercise(type_, answer, language="en", **fields) -> Exercise:
+    return Exercise(course=Course(language=language), type=type_, answer=answer, **fields)
 
 
 @pytest.mark.parametrize(
@@ -84,3 +84,28 @@ def test_markdown_is_rendered_and_scripts_are_stripped():
     assert "<strong>bold</strong>" in html
     assert "<script>" not in html and "javascript:" not in html
     assert "<pre><code>print(1)\n</code></pre>" in html
+
+
+@pytest.mark.parametrize(
+    ("response", "english", "spanish"),
+    [("6,305", None, 6.305), ("1.560", 1.56, None), ("1560", 1560.0, 1560.0), ("0,75", 0.75, 0.75),
+     ("0.75", 0.75, 0.75), ("1,000", None, 1.0), ("1.000,5", None, None), ("3/4", 0.75, 0.75)],
+)  # fmt: skip
+def test_a_course_in_a_language_with_a_decimal_comma_reads_a_comma_as_one(response, english, spanish):
+    assert parse_number(response) == english
+    assert parse_number(response, decimal_comma=True) == spanish
+    assert exercise("numeric", 6.3, language="es", tolerance=0.005).is_correct("6,305")
+    assert not exercise("numeric", 6.3, language="en", tolerance=0.005).is_correct("6,305")
+
+
+def test_what_a_learner_is_told_about_a_grouped_number_depends_on_the_courses_language():
+    with pytest.raises(ValueError, match=r"^Write 1\.560 without the point: 1560, or with a decimal comma"):
+        read_number("1.560", decimal_comma=True)
+    with pytest.raises(ValueError, match=r"^Write 6,305 without the comma: 6305, or with a decimal point"):
+        read_number("6,305")
+
+
+@pytest.mark.parametrize(("response", "told"), [("75 %", "% sign: 75."), ("6,30€", "€ sign: 6,30.")])
+def test_a_number_with_its_unit_is_refused_saying_to_leave_the_sign_out(response, told):
+    with pytest.raises(ValueError, match=f"^Write the number without the {told}$"):
+        read_number(response)

@@ -89,8 +89,8 @@ def test_import_reports_every_problem_by_path_and_writes_nothing(teacher):
     response = client_for(teacher).post("/api/v1/courses/import/", document, format="json")
     assert response.status_code == 400
     body = response.json()
-    assert body["exercises[1] (count-2).answer"] == ["not one of the choices"]
-    assert "cycle" in body["skills"][0]
+    assert body["exercises[1] (count-2).answer"] == ["not one of the choices ('4', '7')"]
+    assert "cycle" in body["skills[1] (addition).prerequisites[0]"][0]
     assert not Course.objects.filter(slug="broken").exists()
 
 
