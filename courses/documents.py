@@ -137,6 +137,8 @@ def _parse_yaml(text: str) -> Any:
         message = f"not valid YAML: {error.problem or error.context} ({', '.join(where)})"
         if "'\\t'" in message:
             message += "; indent with spaces: YAML does not allow tabs"
+        elif error.problem == "mapping values are not allowed here":  # "prompt: Note: write the word"
+            message += "; a text with a colon and a space in it goes in quotes"
         raise _refused(message, mark.line + 1) from error
     except yaml.reader.ReaderError as error:  # a control character written as such, not as an escape
         line = text.count("\n", 0, error.position) + 1

@@ -243,6 +243,14 @@ def test_the_import_command_reports_broken_yaml(tmp_path):
         call_command("import_course", str(path))
 
 
+def test_an_unquoted_text_with_a_colon_is_explained(tmp_path):
+    path = tmp_path / "colon.yaml"
+    path.write_text("slug: numbers\ntitle: Note: count them\n")
+    with pytest.raises(CommandError, match=r"line 2: not valid YAML: mapping values are not allowed here "
+                       r"\(column 11\); a text with a colon and a space in it goes in quotes"):  # fmt: skip
+        call_command("import_course", str(path))
+
+
 def test_the_import_command_makes_no_student_a_teacher(tmp_path, student):
     path = tmp_path / "arithmetic.json"
     path.write_text(json.dumps(arithmetic_document()))
