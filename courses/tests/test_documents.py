@@ -247,7 +247,7 @@ def test_an_unquoted_text_with_a_colon_is_explained(tmp_path):
     path = tmp_path / "colon.yaml"
     path.write_text("slug: numbers\ntitle: Note: count them\n")
     with pytest.raises(CommandError, match=r"line 2: not valid YAML: mapping values are not allowed here "
-                       r"\(column 11\); a text with a colon and a space in it goes in quotes"):  # fmt: skip
+                       r"\(column 12\); a text with a colon and a space in it goes in quotes"):  # fmt: skip
         call_command("import_course", str(path))
 
 
