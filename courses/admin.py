@@ -80,6 +80,14 @@ class TeacherScopedAdmin(admin.ModelAdmin):
         # The course first, where it is chosen, also once it is shown read-only (after the form's fields).
         return sorted(super().get_fields(request, obj), key=lambda name: name != "course")
 
+    def get_form(self, request: HttpRequest, obj=None, change: bool = False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is not None and self.course_path == "course":  # its course is fixed: offer its skills only
+            for field in form.base_fields.values():
+                if isinstance(field, forms.ModelMultipleChoiceField) and field.queryset.model is Skill:
+                    field.queryset = field.queryset.filter(course_id=obj.course_id)
+        return form
+
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name == "course" and not request.user.is_superuser:
             kwargs["queryset"] = Course.objects.filter(teachers=request.user)

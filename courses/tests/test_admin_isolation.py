@@ -123,3 +123,19 @@ def test_the_class_mastery_page_shows_each_skill_for_the_teachers_course_only(
     assert (counting["practised"], counting["mastered"]) == (1, 1)
     assert str(page.context["learners"][0]) == "sam"
     assert client.get(f"/admin/courses/course/{theirs.pk}/mastery/").status_code == 404
+
+
+def test_an_exercise_or_skill_of_one_course_offers_only_that_courses_skills(teacher, course):
+    make_teacher(teacher)
+    other = import_course(arithmetic_document("numbers")).course
+    other.teachers.add(teacher)
+    client = Client()
+    client.force_login(teacher)
+    exercise = course.exercises.get(key="add-1")
+    form = client.get(f"/admin/courses/exercise/{exercise.pk}/change/").context["adminform"].form
+    assert set(form.fields["skills"].queryset) == set(course.skills.all())
+    skill = course.skills.get(key="multiplication")
+    form = client.get(f"/admin/courses/skill/{skill.pk}/change/").context["adminform"].form
+    assert set(form.fields["prerequisites"].queryset) == set(course.skills.all())
+    adding = client.get("/admin/courses/exercise/add/").context["adminform"].form
+    assert adding.fields["skills"].queryset.count() == 2 * course.skills.count()  # the course is chosen there
