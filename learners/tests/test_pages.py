@@ -646,3 +646,15 @@ def test_the_login_page_says_why_when_a_page_sent_the_learner_there(client, cour
     page = client.get(practice.url)
     assert b"Log in to go on where you were." in page.content
     assert b"Log in to go on where you were." not in client.get(reverse("login")).content
+
+
+def test_a_course_with_a_decimal_comma_reads_and_shows_numbers_with_one(client, enrolled, course):
+    Course.objects.filter(pk=course.pk).update(language="es")
+    recommendation = recommend(enrolled, course, "add-2")  # its answer is 0.3
+    shown = shown_form(client, course, recommendation=recommendation.pk)
+    result = client.get(answer(client, course, shown, "0,30").url)
+    assert "<h1" in result.content.decode() and Attempt.objects.get().correct
+    assert '<dd class="correct-answer" lang="es">0,3</dd>' in result.content.decode()
+    numeric = recommend(enrolled, course, "add-1")
+    refused = answer(client, course, shown_form(client, course, recommendation=numeric.pk), "1.560")
+    assert "Write 1.560 without the point: 1560, or with a decimal comma" in refused.content.decode()
