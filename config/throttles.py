@@ -7,14 +7,16 @@ many accounts). Both count in Django's cache and share their counts between the 
 """
 
 import hashlib
+import unicodedata
 from collections.abc import Mapping
 
 from rest_framework.throttling import SimpleRateThrottle
 
 
 class AccountThrottle(SimpleRateThrottle):
-    """Tries at one account's password from one client address: signing in (the username sent, case-folded)
-    or, signed in, confirming it (deleting the account): the same count either way."""
+    """Tries at one account's password from one client address: signing in (the username sent, read as
+    authentication reads it, and case-folded) or, signed in, confirming it (deleting the account): the same
+    count either way."""
 
     scope = "auth"
 
@@ -23,7 +25,9 @@ class AccountThrottle(SimpleRateThrottle):
         username = str(data.get("username", "")) if isinstance(data, Mapping) else ""
         if not username and request.user.is_authenticated:
             username = request.user.get_username()
-        username = username.casefold()
+        # As authentication reads it (the form strips it and NFKC-normalises it, the API strips it), so
+        # that " bob", "bob " and a full-width "ｂｏｂ" count against bob's one limit.
+        username = unicodedata.normalize("NFKC", username.strip()).casefold()
         # Hashed: a username sent may be long or hold any character, which no cache key should.
         account = hashlib.sha256(username.encode(errors="surrogatepass")).hexdigest()
         return self.cache_format % {"scope": self.scope, "ident": f"{self.get_ident(request)}:{account}"}

@@ -32,6 +32,15 @@ def test_the_eleventh_sign_in_to_one_account_within_a_minute_is_refused_even_wit
     assert APIClient(REMOTE_ADDR="192.0.2.20").post(TOKEN, RIGHT).status_code == 200
 
 
+def test_spelling_the_username_otherwise_does_not_get_round_the_limit(client, student):
+    api = APIClient()
+    assert [api.post(TOKEN, WRONG).status_code for _ in range(10)] == [400] * 10
+    for spelling in [" sam", "sam ", "\tsam", "SAM", "ｓａｍ"]:  # the last one in full-width letters
+        assert api.post(TOKEN, {**RIGHT, "username": spelling}).status_code == 429
+        page = client.post(reverse("login"), {**RIGHT, "username": spelling})
+        assert "Too many sign-in attempts from here" in page.content.decode()
+
+
 def test_a_whole_class_signs_in_from_the_schools_one_address():
     client = APIClient()
     pupils = [{"username": f"pupil{n}", "password": "correct horse 42"} for n in range(40)]
