@@ -26,7 +26,7 @@ class AccountThrottle(SimpleRateThrottle):
         if not username and request.user.is_authenticated:
             username = request.user.get_username()
         # As authentication reads it (the form strips it and NFKC-normalises it, the API strips it), so
-        # that " bob", "bob " and a full-width "ｂｏｂ" count against bob's one limit.
+        # that " bob", "bob " and "bob" in full-width letters count against bob's one limit.
         username = unicodedata.normalize("NFKC", username.strip()).casefold()
         # Hashed: a username sent may be long or hold any character, which no cache key should.
         account = hashlib.sha256(username.encode(errors="surrogatepass")).hexdigest()

@@ -27,11 +27,15 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """``handler400``: a form over DATA_UPLOAD_MAX_MEMORY_SIZE (a long course document pasted in the admin),
-    which Django refuses before any view runs (its CSRF check reads the form first), is a 413 page that says
-    the limit and what to do instead; any other bad request gets Django's answer. The API reads JSON bodies
-    only and answers its own 413s. (With DEBUG on, Django shows its technical page instead.)"""
+    """``handler400``: a body over DATA_UPLOAD_MAX_MEMORY_SIZE, which Django refuses while reading it (for a
+    form, before any view runs: its CSRF check reads the form first), is a 413 that says the limit: JSON under
+    /api/, as every API error, and a page elsewhere (a long course document pasted in the admin) that says
+    what to do instead. Any other bad request gets Django's answer. (With DEBUG on, Django shows its
+    technical page instead.)"""
     if not isinstance(exception, RequestDataTooBig):
         return defaults.bad_request(request, exception)
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if request.path.startswith("/api/"):
+        detail = f"The request body is over this server's limit of {limit} bytes"
+        return JsonResponse({"detail": f"{detail} (DATA_UPLOAD_MAX_MEMORY_SIZE)."}, status=413)
     return TemplateResponse(request, "request_too_large.html", {"limit": limit}, status=413)

@@ -35,7 +35,7 @@ def test_the_eleventh_sign_in_to_one_account_within_a_minute_is_refused_even_wit
 def test_spelling_the_username_otherwise_does_not_get_round_the_limit(client, student):
     api = APIClient()
     assert [api.post(TOKEN, WRONG).status_code for _ in range(10)] == [400] * 10
-    for spelling in [" sam", "sam ", "\tsam", "SAM", "ｓａｍ"]:  # the last one in full-width letters
+    for spelling in [" sam", "sam ", "\tsam", "SAM", "\uff53\uff41\uff4d"]:  # the last in full-width letters
         assert api.post(TOKEN, {**RIGHT, "username": spelling}).status_code == 429
         page = client.post(reverse("login"), {**RIGHT, "username": spelling})
         assert "Too many sign-in attempts from here" in page.content.decode()
