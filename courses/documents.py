@@ -24,6 +24,7 @@ from django.db.models import Model
 
 from courses.models import (
     FRACTION_HELP,
+    LANGUAGE_TAG,
     Course,
     Exercise,
     Skill,
@@ -556,6 +557,10 @@ def validate_course_document(document: Any) -> dict:
     _required_text(Course, document, "title", "", problems)
     _optional_text(Course, document, "description", "", problems)
     _optional_text(Course, document, "language", "", problems)
+    language = document.get("language")
+    fits = isinstance(language, str) and len(language) <= Course._meta.get_field("language").max_length
+    if fits and not LANGUAGE_TAG.regex.fullmatch(language):  # one too long is refused for that already
+        problems.append(DocumentProblem("language", LANGUAGE_TAG.message))
     published = document.get("published")
     if published is not None and not isinstance(published, bool):
         problems.append(DocumentProblem("published", "must be true or false"))

@@ -25,6 +25,9 @@ _WHITESPACE = re.compile(r"\s+")
 # An exercise's difficulty is in logits, as the engine reads it: P(right) = sigmoid(ability - difficulty),
 # 0 = average. +1 divides the odds of a right answer by e (about 2.7): an average learner's 50 % becomes
 # 27 %, and at +6 it is 0.25 % (99.75 % at -6). Beyond that a prior says nothing more, only breaks the scale.
+LANGUAGE_TAG = RegexValidator(
+    r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$", "A language tag such as en, es or fr-CA (BCP 47)."
+)
 DIFFICULTY_LIMIT = 6.0
 _DIFFICULTY_RANGE = f"from {-DIFFICULTY_LIMIT:g} (easiest) to {DIFFICULTY_LIMIT:g} (hardest)"
 
@@ -216,7 +219,13 @@ class Course(models.Model):
     slug = models.SlugField(unique=True, validators=[validate_unreserved_slug])
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
-    language = models.CharField(max_length=16, default="en")
+    language = models.CharField(
+        max_length=16,
+        default="en",
+        validators=[LANGUAGE_TAG],
+        help_text="A language tag such as en, es or fr-CA: the student pages mark the course's texts with "
+        "it, and a language that writes a decimal comma reads 0,75 as a number.",
+    )
     teachers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="taught_courses", blank=True)
     published = models.BooleanField(default=True)
     # Desirable difficulty: the engine aims at exercises a learner is predicted to get right this often.

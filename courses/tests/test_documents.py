@@ -266,3 +266,9 @@ def test_the_import_command_adds_a_staff_account_as_teacher(tmp_path, other_teac
     path.write_text(json.dumps(arithmetic_document()))
     call_command("import_course", str(path), "--teacher", other_teacher.username, stdout=None)
     assert list(Course.objects.get(slug="arithmetic").teachers.all()) == [other_teacher]
+
+
+@pytest.mark.parametrize("language", ['en"><b>', "", "english language", "e"])
+def test_a_language_that_is_no_language_tag_is_refused(language):
+    document = {**arithmetic_document(), "language": language}
+    assert problems_of(document) == ["language: A language tag such as en, es or fr-CA (BCP 47)."]
