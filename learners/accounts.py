@@ -9,6 +9,8 @@ learner, so versions trained before the erasure hold nothing that is theirs alon
 longer see their answers.
 """
 
+import re
+
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -56,15 +58,33 @@ def account_data(user: AbstractBaseUser) -> dict:
     }
 
 
+# How each record kept about a learner names them (its __str__), so that the admin's log entries about
+# records already deleted (an enrollment a teacher removed) are found by what they say: "sam in fractions".
+NAMED_AS = {
+    Learner: "^{}$",
+    Enrollment: "^{} in ",
+    Attempt: "^{} on ",
+    SkillProgress: "^{} on ",
+    LearnerState: "^{} in ",
+    Recommendation: " for {}$",
+    Override: " for {}$",
+}
+
+
 def admin_log_about(user: AbstractBaseUser) -> QuerySet[LogEntry]:
-    """The admin's log entries about the account, its learner or anything kept about them: each names its
-    record ("#12: Set the target band in fractions for sam"), so they go when the account goes."""
+    """The admin's log entries about the account, its learner or anything kept about them, now or before
+    (each names its record: "#12: Set the target band in fractions for sam"), so they go when the account
+    goes: by the records' ids, and for records deleted since, by how their names name the learner."""
     records = [*account_records(user).values(), Learner.objects.filter(user__pk=user.pk)]
     about = Q(content_type=ContentType.objects.get_for_model(user), object_id=str(user.pk))
     for queryset in records:
         ids = [str(pk) for pk in queryset.values_list("pk", flat=True)]
         if ids:
             about |= Q(content_type=ContentType.objects.get_for_model(queryset.model), object_id__in=ids)
+    name = re.escape(user.get_username())
+    for model, pattern in NAMED_AS.items():
+        named = pattern.format(name)
+        about |= Q(content_type=ContentType.objects.get_for_model(model), object_repr__regex=named)
     return LogEntry.objects.filter(about)
 
 

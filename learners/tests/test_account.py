@@ -4,7 +4,7 @@ nobody else's data comes with the download or goes with the deletion."""
 import json
 
 import pytest
-from django.contrib.admin.models import ADDITION, LogEntry
+from django.contrib.admin.models import ADDITION, DELETION, LogEntry
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
@@ -12,6 +12,7 @@ from conftest import answer_via_api, client_for, right_answer, train_on_simulate
 from courses.models import Override
 from learners.models import Attempt, Learner, SkillProgress
 from learners.services import enroll, learner_for
+from learners.tests.factories import UserFactory
 from metamodel.models import LearnerState, Recommendation
 
 pytestmark = pytest.mark.django_db
@@ -121,6 +122,22 @@ def test_deleting_the_account_takes_the_admin_s_log_entries_that_name_the_studen
         str(about_olga.pk),
         str(Override.objects.get(learner=None).pk),
     }
+
+
+def test_deleting_the_account_takes_log_entries_about_records_deleted_before(course, student, teacher):
+    student.set_password(PASSWORD)
+    student.save()
+    enrollment, _ = enroll(learner_for(student), course)
+    LogEntry.objects.log_actions(teacher.pk, [enrollment], DELETION, single_object=True)  # sam in arithmetic
+    enrollment.delete()  # a teacher removed it in the admin
+    sammy = UserFactory(username="sammy")
+    others, _ = enroll(learner_for(sammy), course)
+    LogEntry.objects.log_actions(teacher.pk, [others], ADDITION, single_object=True)  # "sammy in arithmetic"
+    assert (
+        client_for(student).post("/api/v1/account/delete/", {"password": PASSWORD}, format="json").status_code
+        == 204
+    )
+    assert list(LogEntry.objects.values_list("object_repr", flat=True)) == ["sammy in arithmetic"]
 
 
 def test_staff_accounts_and_a_platform_that_turned_deletion_off_refuse(teacher, student, settings):
