@@ -16,6 +16,7 @@ from courses.models import NUMBER_HELP, Course, Exercise, Override, read_fractio
 from learners.models import Attempt, Enrollment, Learner, NotEnrolled
 from learners.tasks import update_skill_progress
 from metamodel.models import Recommendation
+from metamodel.policy import REPEAT_GAP
 from metamodel.services import NothingToPractise, active_overrides, recommend_next
 from metamodel.tasks import adapt_learner
 
@@ -160,6 +161,12 @@ def _set_aside(learner: Learner, exercise: Exercise) -> bool:
     return excluding.filter(exercise=exercise).exists()
 
 
+def _answered_lately(learner: Learner, course: Course, exercise: Exercise) -> bool:
+    """Whether the exercise is among the learner's last REPEAT_GAP answers in the course."""
+    latest = Attempt.objects.filter(learner=learner, course=course).order_by("-created_at", "-id")
+    return exercise.pk in latest.values_list("exercise_id", flat=True)[:REPEAT_GAP]
+
+
 def record_attempt(
     learner: Learner,
     course: Course,
@@ -181,10 +188,13 @@ def record_attempt(
     it, under another key, is refused (``AttemptRefused`` on "recommendation"), as is a response that
     cannot be checked (``response_problem``). With a recommendation, the exercise must be the one
     recommended or one of its alternatives; without one, any practisable exercise but those a teacher set
-    aside (``AttemptRefused`` on "exercise"). The database's unique constraint on (learner, key)
-    settles two concurrent requests with one key: the loser reads the winner's row. The progress read
-    model is refreshed, and the learner's model state adapted, by tasks enqueued when the transaction
-    commits.
+    aside and, through the API, those among the learner's last REPEAT_GAP answers (``AttemptRefused`` on
+    "exercise"): a client choosing its own exercises could otherwise send the answer it was just shown
+    again and again, each right answer counting towards mastery (the pages always answer a
+    recommendation, and the engine never offers an exercise so soon). The database's unique constraint on
+    (learner, key) settles two concurrent requests with one key: the loser reads the winner's row. The
+    progress read model is refreshed, and the learner's model state adapted, by tasks enqueued when the
+    transaction commits.
 
     ``at`` (default: the clock) is when the attempt happened: it stamps the attempt and is the ``now`` of
     the next choice. Only Python callers such as the simulator set it; the API and the pages do not, so
@@ -220,6 +230,12 @@ def record_attempt(
     elif _set_aside(learner, exercise):
         # Answered on the learner's own initiative (the engine never offers an excluded exercise).
         raise AttemptRefused("exercise", "Your teacher has set this exercise aside: it is not practised now.")
+    elif source == Attempt.Source.API and _answered_lately(learner, course, exercise):
+        raise AttemptRefused(
+            "exercise",
+            f"You answered '{exercise_key}' in your last {REPEAT_GAP} answers here and saw its answer: "
+            "answer other exercises before this one again, or the one the engine offers next (GET …/next/).",
+        )
     try:
         with transaction.atomic():
             if recommendation is not None:

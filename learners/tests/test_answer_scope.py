@@ -2,12 +2,14 @@
 alternatives; without one, any exercise of the course but those a teacher set aside."""
 
 import pytest
+from django.db.models import Max
 
 from conftest import answer_via_api, right_answer, train_on_simulated_learners
 from courses.models import Override
 from learners.models import Attempt
 from learners.services import enroll, learner_for
 from metamodel.models import Recommendation
+from metamodel.policy import REPEAT_GAP
 
 pytestmark = pytest.mark.django_db
 
@@ -67,4 +69,37 @@ def test_an_exercise_a_teacher_set_aside_is_refused(enrolled, course, student, o
     )
     assert answer_via_api(enrolled, "count-1", right_answer(course, "count-1"), "k4").status_code == 400
     Override.objects.update(ended_at="2026-01-01T00:00:00Z")  # lifted
+    answer_others(enrolled, course, "count-1")  # count-1 was just answered (k3): five others first
     assert answer_via_api(enrolled, "count-1", right_answer(course, "count-1"), "k5").status_code == 201
+
+
+def answer_others(client, course, key: str, count: int = REPEAT_GAP) -> None:
+    """Answer ``count`` other exercises of the course through the API, without recommendations, those
+    answered longest ago first (never answered: first of all)."""
+    others = sorted(
+        course.exercises.exclude(key=key).annotate(last=Max("attempts__created_at")),
+        key=lambda exercise: (exercise.last is not None, exercise.last or 0),
+    )[:count]
+    for n, other in enumerate(others):
+        response = answer_via_api(client, other.key, right_answer(course, other.key), f"other-{n}")
+        assert response.status_code == 201
+
+
+def test_an_exercise_just_answered_through_the_api_is_refused_until_others_were(enrolled, course, student):
+    assert answer_via_api(enrolled, "count-1", "2", "k1").json()["feedback"]["correct_answer"] == 3
+    refused = answer_via_api(enrolled, "count-1", "3", "k2")  # the answer just shown, sent back
+    assert refused.status_code == 400
+    assert refused.json()["exercise"] == [
+        "You answered 'count-1' in your last 5 answers here and saw its answer: answer other exercises "
+        "before this one again, or the one the engine offers next (GET …/next/)."
+    ]
+    assert Attempt.objects.filter(learner=learner_for(student), exercise__key="count-1").count() == 1
+    offered = enrolled.get("/api/v1/courses/arithmetic/next/").json()  # the engine's offer is answered
+    body = {"course": "arithmetic", "exercise": offered["key"], "recommendation": offered["recommendation"]}
+    response = enrolled.post(
+        "/api/v1/attempts/", {**body, "response": right_answer(course, offered["key"])}, format="json",
+        HTTP_IDEMPOTENCY_KEY="k3",
+    )  # fmt: skip
+    assert response.status_code == 201
+    answer_others(enrolled, course, "count-1", REPEAT_GAP - 1)  # with the one offered, five others
+    assert answer_via_api(enrolled, "count-1", "3", "k4").status_code == 201

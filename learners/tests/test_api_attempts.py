@@ -126,8 +126,8 @@ def test_teachers_see_attempts_in_their_courses_only(enrolled, teacher, other_te
 
 
 def test_attempts_filter_by_correctness(enrolled):
-    answer(enrolled, "add-1", "5", "k1")
-    answer(enrolled, "add-1", "4", "k2")
+    answer(enrolled, "add-1", "5", "k1")  # right
+    answer(enrolled, "count-1", "2", "k2")  # wrong
     assert len(enrolled.get("/api/v1/attempts/?correct=false").json()["results"]) == 1
 
 
