@@ -4,11 +4,9 @@ depends on it, by key, on the delete page and by the bulk delete action alike.""
 import re
 
 import pytest
-from django.test import Client
 
 from courses.admin import EXERCISES_NAMED
 from courses.models import Exercise, Skill
-from courses.teachers import make_teacher
 from courses.tests.factories import ExerciseFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,11 +15,8 @@ CHANGELIST = "/admin/courses/skill/"
 
 
 @pytest.fixture
-def client(teacher):
-    make_teacher(teacher)
-    client = Client()
-    client.force_login(teacher)
-    return client
+def client(teacher_client):
+    return teacher_client
 
 
 def listed(page) -> list[str]:
