@@ -109,7 +109,12 @@ class AttemptCreateSerializer(serializers.Serializer):
     response = serializers.JSONField(
         help_text="The learner's answer: a choice, a number, a fraction or a text."
     )
-    recommendation = serializers.IntegerField(required=False, allow_null=True)
+    recommendation = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="The recommendation answered (from GET …/next/): its exercise or one of its alternatives, "
+        "answered once. Without one, an exercise among your last five answers in the course is refused.",
+    )
     hints_used = serializers.IntegerField(required=False, default=0, min_value=0, max_value=100)
     duration_ms = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=86_400_000)
 
