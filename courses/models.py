@@ -69,6 +69,13 @@ DECIMAL_COMMA_LANGUAGES = frozenset(
         "lv", "nb", "nl", "nn", "no", "pl", "pt", "ro", "ru", "sk", "sl", "sr", "sv", "tr", "uk", "vi",
     }
 )  # fmt: skip
+
+
+def primary_language(tag: str) -> str:
+    """The language of a language tag, without its region or script: "es" for "es-MX"."""
+    return tag.split("-")[0].lower()
+
+
 _GROUPED_POINTS = re.compile(r"^[+-]?[1-9]\d{0,2}(\.\d{3})+(,\d*)?$")
 # A number with its unit: "75 %", "6,30 €".
 _WITH_SIGN = re.compile(r"^(.*?)\s*([%€$£¥])$")
@@ -258,14 +265,14 @@ class Course(models.Model):
     @property
     def decimal_comma(self) -> bool:
         """Whether the course's language writes a decimal comma (``read_number``)."""
-        return self.language.split("-")[0].lower() in DECIMAL_COMMA_LANGUAGES
+        return primary_language(self.language) in DECIMAL_COMMA_LANGUAGES
 
     @property
     def content_language(self) -> str | None:
         """The course's language where it is not the pages' own (``LANGUAGE_CODE``): the learner pages mark
         the course's texts with it, so that a screen reader voices them in it. None where they agree."""
-        page_language = settings.LANGUAGE_CODE.split("-")[0].lower()
-        return None if self.language.split("-")[0].lower() == page_language else self.language
+        same = primary_language(self.language) == primary_language(settings.LANGUAGE_CODE)
+        return None if same else self.language
 
     def clean(self) -> None:
         band = (self.target_success_low, self.target_success_high)

@@ -206,7 +206,9 @@ def record_attempt(
         return replay
     if not learner.is_enrolled_in(course):
         raise NotEnrolled
-    exercise = Exercise.objects.practisable().filter(course=course, key=exercise_key).first()
+    # Through the course, so that the exercise knows it (its answer is read in the course's language)
+    # without a query of its own.
+    exercise = course.exercises.practisable().filter(key=exercise_key).first()
     if exercise is None:
         raise AttemptRefused("exercise", f"No active exercise '{exercise_key}' in this course.", WITHDRAWN)
     if problem := response_problem(exercise, response):

@@ -171,7 +171,7 @@ def practice(request: HttpRequest, slug: str) -> HttpResponse:
     recommendation_id = request.GET.get("recommendation", "")
     if recommendation_id.isdecimal():
         recommendation = get_object_or_404(
-            Recommendation.objects.select_related("exercise"),
+            Recommendation.objects.select_related("exercise__course"),
             pk=recommendation_id,
             learner=learner,
             course=course,
@@ -193,7 +193,7 @@ def practice(request: HttpRequest, slug: str) -> HttpResponse:
 def _answer(request: HttpRequest, course: Course, learner: Learner) -> HttpResponse:
     recommendation_id = request.POST.get("recommendation", "")
     recommendation = get_object_or_404(
-        Recommendation.objects.select_related("exercise"),
+        Recommendation.objects.select_related("exercise__course"),
         pk=recommendation_id if recommendation_id.isdecimal() else None,
         learner=learner,
         course=course,
