@@ -87,7 +87,6 @@ class ImportSummary:
     skills_not_in_document: list[SkillLeft]  # kept
     skills_deleted: list[str]  # not in the document, and nothing referred to them
     exercises_created: list[str]
-    exercises_updated: list[str]
     fields_changed: dict[str, list[str]]  # per exercise updated, which of its fields (or its skills) changed
     answers_changed: list[Answered]
     exercises_deactivated: list[Answered]
@@ -99,6 +98,11 @@ class ImportSummary:
     @property
     def deactivated(self) -> int:
         return len(self.exercises_deactivated)
+
+    @property
+    def exercises_updated(self) -> list[str]:
+        """The keys of the exercises updated, in document order."""
+        return list(self.fields_changed)
 
     @property
     def warnings(self) -> list[str]:
@@ -251,7 +255,6 @@ def _write_course(doc: dict, teacher: AbstractBaseUser | None, dry_run: bool) ->
         skills_not_in_document=[left for left in changes.skills_left if left.key not in skills_deleted],
         skills_deleted=skills_deleted,
         exercises_created=changes.created,
-        exercises_updated=list(changes.updated),
         fields_changed=changes.updated,
         answers_changed=changes.answers_changed,
         exercises_deactivated=changes.deactivated,
