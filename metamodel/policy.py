@@ -71,6 +71,10 @@ MASTERY_THRESHOLD = 0.85
 # The model's prediction sets a skill's starting P(known), never above this.
 PRIOR_CAP = 0.5
 FORGET_HALF_LIFE_DAYS = 30.0
+# How fast a learner forgets is learnt from their answers (joint_knowledge): each sample of their knowledge
+# carries its own half-life, drawn log-normally around FORGET_HALF_LIFE_DAYS with this spread (natural log
+# units: 95 % of the prior between 4 and 213 days).
+FORGET_SPREAD = 1.0
 # A mastered skill comes back for review when the model's predicted success falls below this.
 REVIEW_THRESHOLD = 0.6
 GAIN_WEIGHT = 4.0
@@ -405,7 +409,11 @@ def joint_knowledge(
     graph, Käser et al. 2014). So a wrong answer to an exercise of two skills is blamed on the one less
     likely known, and wrong answers on a skill whose learning does not take make its prerequisites less
     likely known, which sends the learner back to them. A practised skill the learner knows is forgotten
-    with a half-life of FORGET_HALF_LIFE_DAYS (Ebbinghaus 1885), applied at breaks of an hour or more.
+    exponentially (Ebbinghaus 1885), applied at breaks of an hour or more, at the learner's own rate: each
+    sample carries a half-life drawn around FORGET_HALF_LIFE_DAYS (spread FORGET_SPREAD), and the answers
+    after breaks weigh the samples, so a learner who comes back having lost what they knew is believed to
+    forget faster, and one who keeps it, slower (the learner's forgetting rate as part of the traced state,
+    as per-learner parameters in BKT, Pardos & Heffernan 2010).
 
     The joint state is sampled: a particle filter (Gordon et al. 1993) with systematic resampling (Kitagawa
     1996) whenever fewer than half the samples carry the weight, drawn from a fixed seed, so that the same
@@ -422,6 +430,7 @@ def joint_knowledge(
     for column, [(word, bits)] in enumerate(own):
         samples[:, word] |= np.where(start[:, column], bits, np.uint64(0))
     learns = rng.random((len(history), PARTICLES)) < learn
+    half_lives = FORGET_HALF_LIFE_DAYS * DAY * np.exp(FORGET_SPREAD * rng.standard_normal(PARTICLES))
     weights = np.full(PARTICLES, 1 / PARTICLES)
     offsets = np.arange(PARTICLES) / PARTICLES
     none = np.uint64(0)
@@ -430,7 +439,7 @@ def joint_knowledge(
     after_practice: dict[int, float] = {}
 
     def forget(seconds: float) -> None:
-        lost = rng.random((PARTICLES, len(practised))) >= _kept(seconds)
+        lost = rng.random((PARTICLES, len(practised))) >= 0.5 ** (seconds / half_lives)[:, None]
         for index, column in enumerate(practised):
             [(word, bits)] = own[column]
             samples[:, word] &= np.where(lost[:, index], ~bits, ~none)
@@ -455,7 +464,8 @@ def joint_knowledge(
         # Resample when fewer than half as many samples as there are carry the weight.
         if weights @ weights > 2 * total * total / PARTICLES:
             picks = np.searchsorted(np.cumsum(weights), (offsets + rng.random() / PARTICLES) * total)
-            samples = samples[np.minimum(picks, PARTICLES - 1)]
+            picks = np.minimum(picks, PARTICLES - 1)
+            samples, half_lives = samples[picks], half_lives[picks]
             weights = np.full(PARTICLES, 1 / PARTICLES)
         for column in practice:
             [(word, bits)] = own[column]

@@ -136,13 +136,39 @@ def test_knowledge_is_traced_over_the_skills_together():
     learnt = [PastAttempt(10, (1,), True, NOW) for _ in range(3)]
     both = joint_knowledge({1: [], 2: []}, [*learnt, PastAttempt(40, (1, 2), False, NOW)], {}, NOW)
     assert both.known(1) > 0.9 and both.known(2) < 0.25
-    # Forgetting halves P(known) every half-life away; the same history always gives the same belief.
+    # With no answer after a break to tell how fast this learner forgets, P(known) about halves every
+    # FORGET_HALF_LIFE_DAYS away; the same history always gives the same belief.
     fresh = joint_knowledge({1: []}, learnt, {}, NOW).known(1)
     later = joint_knowledge({1: []}, learnt, {}, NOW + FORGET_HALF_LIFE_DAYS * DAY).known(1)
     assert abs(later - fresh / 2) < 0.05
     assert joint_knowledge({1: []}, learnt, {}, NOW + DAY).known(1) == joint_knowledge(
         {1: []}, learnt, {}, NOW + DAY
     ).known(1)
+
+
+def test_a_learner_who_forgets_over_breaks_is_believed_to_forget_faster():
+    def learner(right_after_breaks: bool) -> tuple[list[PastAttempt], float]:
+        # Counting learnt, then met again after three 3-day breaks: wrong first (it was lost) or right.
+        answers = [PastAttempt(10, (1,), True, NOW + 60 * i) for i in range(3)]
+        for back in (NOW + 3 * k * DAY for k in (1, 2, 3)):
+            answers += [PastAttempt(10, (1,), right_after_breaks, back)]
+            answers += [PastAttempt(10, (1,), True, back + 60 * i) for i in (1, 2, 3)]
+        # Then Addition, learnt in one sitting.
+        answers += [PastAttempt(20, (2,), True, answers[-1].time + 60 * i) for i in (1, 2, 3)]
+        return answers, answers[-1].time
+
+    (forgets, end), (keeps, _) = learner(False), learner(True)
+    graph = {1: [], 2: []}
+    # Both have just shown Addition known; a week later the one who lost Counting over every break is
+    # believed to have lost Addition more likely than the one who kept it.
+    assert joint_knowledge(graph, forgets, {}, end).known(2) == pytest.approx(
+        joint_knowledge(graph, keeps, {}, end).known(2), abs=0.02
+    )
+    week = end + 7 * DAY
+    assert (
+        joint_knowledge(graph, forgets, {}, week).known(2)
+        < joint_knowledge(graph, keeps, {}, week).known(2) - 0.05
+    )
 
 
 def test_a_skill_that_opens_others_comes_first():
