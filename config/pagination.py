@@ -39,6 +39,8 @@ class PageSizePagination(PageNumberPagination):
     def get_schema_operation_parameters(self, view: object) -> list[dict]:
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
-            if parameter["name"] == self.page_size_query_param:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"].update(minimum=1)
+            elif parameter["name"] == self.page_size_query_param:
                 parameter["schema"].update(minimum=1, maximum=self.max_page_size)
         return parameters

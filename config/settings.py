@@ -237,6 +237,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.PageSizePagination",
     "PAGE_SIZE": 50,
+    # Field errors in one shape, {field: [messages]}, a list's items' too (config.exceptions).
+    "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Adaptive learning platform API",

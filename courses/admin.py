@@ -33,8 +33,11 @@ from courses.services import (
     import_course,
     import_refusal,
 )
+from learners.forms import PreviewAnswerForm
 from learners.models import Attempt
-from learners.services import enroll_class
+from learners.practice import asks_for_hint, exercise_context, hints_to_show
+from learners.serializers import feedback_for
+from learners.services import enroll_class, marked_attempt
 from metamodel.policy import MASTERY_THRESHOLD
 
 
@@ -396,7 +399,9 @@ def skill_dependents(skills: list[Skill]) -> list[SafeString | str]:
 @admin.register(Exercise)
 class ExerciseAdmin(TeacherScopedAdmin):
     form = ExerciseAdminForm
-    list_display = ["key", "course", "type", "skill_list", "difficulty", "active", "attempt_count"]
+    list_display = [
+        "key", "course", "type", "skill_list", "difficulty", "active", "attempt_count", "preview_link"
+    ]  # fmt: skip
     list_filter = [("course", admin.RelatedOnlyFieldListFilter), "type", "active", "imported"]
     search_fields = ["key", "prompt", "skills__key"]
     filter_horizontal = ["skills"]
@@ -414,6 +419,45 @@ class ExerciseAdmin(TeacherScopedAdmin):
     @admin.display(description="attempts", ordering="attempt_total")
     def attempt_count(self, exercise: Exercise) -> int:
         return exercise.attempt_total
+
+    @admin.display(description="preview")
+    def preview_link(self, exercise: Exercise) -> str:
+        if exercise.imported:
+            return "—"  # no content to show
+        return format_html(
+            '<a href="{}">Preview</a>', reverse("admin:courses_exercise_preview", args=[exercise.pk])
+        )
+
+    def get_urls(self):
+        preview = self.admin_site.admin_view(self.preview_view)
+        return [path("<int:pk>/preview/", preview, name="courses_exercise_preview"), *super().get_urls()]
+
+    def preview_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The exercise as a learner meets it on the practice page, inactive too, to try: an answer is
+        marked as a learner's is and shown with the feedback a learner gets, and nothing is recorded."""
+        exercise = get_object_or_404(self.get_queryset(request).filter(imported=False), pk=pk)
+        if not self.has_view_or_change_permission(request, exercise):
+            raise PermissionDenied
+        hints_shown = hints_to_show(request, exercise)
+        if request.method == "POST" and not asks_for_hint(request):
+            form = PreviewAnswerForm(request.POST, exercise=exercise)
+        else:  # what was typed stays in the field when a hint is asked for
+            initial = {"hints_used": hints_shown, "response": request.POST.get("response")}
+            form = PreviewAnswerForm(exercise=exercise, initial=initial)
+        attempt = (
+            marked_attempt(exercise, form.cleaned_data["response"], form.cleaned_data["hints_used"])
+            if form.is_valid()
+            else None
+        )
+        preview_url = reverse("admin:courses_exercise_preview", args=[exercise.pk])
+        context = {
+            "course": exercise.course,
+            "attempt": attempt,
+            "feedback": feedback_for(attempt) if attempt else None,
+            **exercise_context(exercise, form, hints_shown, answer_url=preview_url, reopen_url=preview_url),
+        }
+        status = 400 if form.errors else 200
+        return TemplateResponse(request, "admin/courses/exercise/preview.html", context, status=status)
 
     def save_model(self, request: HttpRequest, obj: Exercise, form, change: bool) -> None:
         super().save_model(request, obj, form, change)

@@ -7,7 +7,7 @@ import django_filters
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
@@ -135,6 +135,11 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
             return courses.prefetch_related("skills__prerequisites")
         return courses
 
+    def filter_queryset(self, queryset: QuerySet[Course]) -> QuerySet[Course]:
+        """The catalogue's filters (``?language=``) narrow the list only: a course named by its slug is found
+        whatever the query string says."""
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
     def get_serializer_class(self):
         return CourseDetailSerializer if self.action == "retrieve" else CourseSerializer
 
@@ -230,6 +235,8 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         methods=["GET"],
+        # A list, but of learners: the catalogue's filter is no parameter of it.
+        parameters=[OpenApiParameter("language", exclude=True)],
         responses={200: ClassLearnerSerializer(many=True)},
         description="The course's teachers: every enrolled learner, weakest first (fewest skills mastered, "
         "then fewest answers), counted since their latest reset, with when they last answered and the skills "
@@ -277,7 +284,15 @@ class OverrideFilter(django_filters.FilterSet):
         fields = ["course", "learner", "kind", "active"]
 
 
-@extend_schema_view(create=extend_schema(parameters=[CREATED_LOCATION]))
+@extend_schema_view(
+    create=extend_schema(
+        parameters=[CREATED_LOCATION],
+        description="Add an override in a course you teach (a course you do not teach is answered as no "
+        "course). A target band or a pin ends the one of its kind in force in the same scope (`supersedes`); "
+        "excluding an exercise already excluded in the same scope is a 400 on `exercise` naming the "
+        "exclusion in force, and adds nothing.",
+    )
+)
 class OverrideViewSet(
     mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):

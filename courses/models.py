@@ -584,6 +584,11 @@ class Override(models.Model):
             errors["skill"] = "This skill has no active exercise to practise."
         if self.exercise is not None and self.exercise.course_id != self.course_id:
             errors["exercise"] = "An exercise of this course."
+        elif self.kind == self.Kind.EXCLUDE_EXERCISE and (excluding := self._same_exclusion_in_force()):
+            whom = f"for {self.learner}" if self.learner is not None else "for the whole course"
+            errors["exercise"] = (
+                f"Already excluded {whom} by override #{excluding.pk}, which is in force: nothing added."
+            )
         elif (
             self.kind == self.Kind.PIN_EXERCISE
             and self.exercise is not None
@@ -597,3 +602,18 @@ class Override(models.Model):
             errors |= band_errors(*band, ("band_low", "band_high"))
         if errors:
             raise ValidationError(errors)
+
+    def _same_exclusion_in_force(self) -> "Override | None":
+        """The exclusion in force of the same exercise in the same scope (the whole course, or the same
+        learner), other than this one: a second would leave the exercise excluded when the first is ended."""
+        return (
+            Override.objects.filter(
+                course_id=self.course_id,
+                learner_id=self.learner_id,
+                kind=self.Kind.EXCLUDE_EXERCISE,
+                exercise_id=self.exercise_id,
+                ended_at__isnull=True,
+            )
+            .exclude(pk=self.pk)
+            .first()
+        )

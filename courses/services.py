@@ -24,7 +24,8 @@ EXERCISE_CONTENT = (
 )  # fmt: skip
 MARKING = ("type", "answer", "tolerance", "case_sensitive")  # what decides whether a response is right
 # The kinds of override the policy obeys one of in a scope (the whole course, or one learner in it): the
-# latest (metamodel.services.steering_for). Exclusions add up, and a reset is a one-off.
+# latest (metamodel.services.steering_for). Exclusions add up, one in force per exercise and scope
+# (Override.clean), and a reset is a one-off.
 ONE_IN_FORCE = (Override.Kind.TARGET_BAND, Override.Kind.PIN_SKILL, Override.Kind.PIN_EXERCISE)
 
 
@@ -383,7 +384,10 @@ def course_document_text(course: Course, format: str = "yaml") -> str:
 
 
 def export_course(course: Course) -> dict:
-    """The course as a course document (active authored exercises only); importing it round-trips."""
+    """The course as a course document (active authored exercises only); importing it round-trips. A draft
+    says ``published: false``, so that imported under another slug it stays a draft (left out, a new course
+    is published); a published course leaves it out, so that re-importing an old copy of it does not
+    publish it again once it was unpublished."""
     skills = course.skills.prefetch_related("prerequisites").order_by("id")
     exercises = course.exercises.practisable().prefetch_related("skills").order_by("id")
     document: dict[str, Any] = {
@@ -391,6 +395,7 @@ def export_course(course: Course) -> dict:
         "title": course.title,
         "description": course.description,
         "language": course.language,
+        **({} if course.published else {"published": False}),
         "skills": [
             {
                 "key": skill.key,
@@ -438,14 +443,15 @@ def add_override(override: Override, teacher: AbstractBaseUser) -> Override:
     after it, for the next exercise and for progress alike.
 
     A target band or a pin ends the one of its kind in force in the same scope (``ONE_IN_FORCE``), which
-    stays on record, superseded by it (``Override.supersedes`` lists them).
+    stays on record, superseded by it (``Override.supersedes`` lists them). An exclusion of an exercise
+    already excluded in the same scope is refused (a ValidationError naming the one in force).
     """
     override.created_by = teacher
-    override.full_clean()
-    if override.kind in ONE_IN_FORCE:
+    if override.kind in (*ONE_IN_FORCE, Override.Kind.EXCLUDE_EXERCISE):
         # The course's row is locked so that two teachers adding one at once take turns: each would otherwise
         # miss the other's, not yet committed, and leave both in force.
         Course.objects.select_for_update().get(pk=override.course_id)
+    override.full_clean()
     override.save()
     if override.kind in ONE_IN_FORCE:
         Override.objects.filter(

@@ -46,6 +46,11 @@ def teaches(user: AbstractBaseUser, course: "Course") -> bool:
     return user.is_superuser or course.teachers.filter(pk=user.pk).exists()
 
 
+def taught_slugs(user: AbstractBaseUser) -> set[str] | None:
+    """The slugs of the courses the user teaches; None for a superuser, who acts as every course's teacher."""
+    return None if user.is_superuser else set(user.taught_courses.values_list("slug", flat=True))
+
+
 def make_teacher(user: AbstractBaseUser) -> None:
     """Let the user into the admin as a teacher of the courses they are given."""
     user.is_staff = True

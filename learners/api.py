@@ -4,9 +4,10 @@ from datetime import UTC, datetime
 
 import django_filters
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -48,6 +49,12 @@ THROTTLED = error_response(
 )
 
 
+def _token_of(user: AbstractBaseUser) -> dict:
+    """The account's API token (made the first time) and its username, as signing up and in answer them."""
+    token, _ = Token.objects.get_or_create(user=user)
+    return {"token": token.key, "username": user.get_username()}
+
+
 class RegisterView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [AddressThrottle]
@@ -68,13 +75,9 @@ class RegisterView(APIView):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         learner = register_student(**serializer.validated_data)
-        token, _ = Token.objects.get_or_create(user=learner.user)
-        return Response(
-            {"token": token.key, "username": learner.user.username}, status=status.HTTP_201_CREATED
-        )
+        return Response(_token_of(learner.user), status=status.HTTP_201_CREATED)
 
 
-@extend_schema_view(post=extend_schema(responses={200: AuthTokenSerializer, 429: THROTTLED}))
 class TokenView(ObtainAuthToken):
     """Exchange a username and password for the account's API token."""
 
@@ -87,6 +90,17 @@ class TokenView(ObtainAuthToken):
 
     def get_permissions(self) -> list[BasePermission]:
         return [IsAuthenticated()] if self.request.method == "DELETE" else [AllowAny()]
+
+    @extend_schema(
+        request=AuthTokenSerializer,
+        responses={200: TokenSerializer, 429: THROTTLED},
+        description="The account's API token (made the first time), and its username as registration "
+        "returns them.",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(_token_of(serializer.validated_data["user"]))
 
     @extend_schema(
         request=None,
@@ -191,8 +205,10 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=True,
-    description="A unique key per answer (e.g. a UUID). Retrying with the same key and body returns the "
-    "stored result; the same key with another body is refused with 422.",
+    description="A unique key per answer (e.g. a UUID). Retrying with the same key and body (every field "
+    "of it) returns the stored result, with the `next` recommendation made then: once you have answered "
+    "since, it is out of date, and GET …/next/ gives the current one. The same key with another body is "
+    "refused with 422.",
 )
 
 

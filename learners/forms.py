@@ -184,3 +184,12 @@ class AnswerForm(forms.Form):
                 "to answer it."
             )
         return super().clean()
+
+
+class PreviewAnswerForm(AnswerForm):
+    """A teacher's answer in the preview of an exercise: the same answer field, checked the same way, without
+    what ties an answer to a learner's recommendation, as nothing is recorded."""
+
+    idempotency_key = None
+    recommendation = None
+    exercise = None

@@ -94,6 +94,12 @@ def enroll_class(course: Course, usernames: list[str]) -> ClassEnrollment:
 
 
 ALREADY_ANSWERED = "This exercise was already answered."
+SET_ASIDE = "Your teacher has set this exercise aside: it is not practised now."
+OUTDATED = (
+    "This recommendation is out of date: you have answered in this course since it was made. Answer the "
+    "one the engine offers now (GET …/next/)."
+)
+OUTDATED_FOR_LEARNER = "This exercise is out of date: you answered another since it was shown."
 
 
 def response_problem(exercise: Exercise, response: Any) -> str | None:
@@ -129,6 +135,18 @@ def is_answered(recommendation: Recommendation) -> bool:
     return recommendation.attempts.exists()
 
 
+def answered_since(recommendation: Recommendation) -> bool:
+    """Whether the learner has answered in the course since the recommendation was made: it is then out of
+    date, chosen from a history that has changed (and the learner may since have been shown its answer).
+    Every answer comes back with a newer recommendation made after it (``after_attempt``)."""
+    return Recommendation.objects.filter(
+        learner_id=recommendation.learner_id,
+        course_id=recommendation.course_id,
+        pk__gt=recommendation.pk,
+        after_attempt__isnull=False,
+    ).exists()
+
+
 @dataclass(frozen=True)
 class AttemptResult:
     attempt: Attempt
@@ -136,12 +154,22 @@ class AttemptResult:
     next: Recommendation | None
 
 
-def _fingerprint(course: Course, exercise_key: str, response: Any, recommendation_id: int | None) -> str:
+def _fingerprint(
+    course: Course,
+    exercise_key: str,
+    response: Any,
+    recommendation_id: int | None,
+    hints_used: int,
+    duration_ms: int | None,
+) -> str:
+    """The request, every field of it: a retry under the same key must send the same."""
     body = {
         "course": course.slug,
         "exercise": exercise_key,
         "response": response,
         "recommendation": recommendation_id,
+        "hints_used": hints_used,
+        "duration_ms": duration_ms,
     }
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -167,6 +195,22 @@ def _answered_lately(learner: Learner, course: Course, exercise: Exercise) -> bo
     return exercise.pk in latest.values_list("exercise_id", flat=True)[:REPEAT_GAP]
 
 
+def marked_attempt(exercise: Exercise, response: Any, hints_used: int, **fields: Any) -> Attempt:
+    """An attempt at the exercise, marked as every answer is (right or wrong against its answer now, which
+    the attempt keeps, with at most its hints used), not stored: ``record_attempt`` stores it with the
+    learner and the other ``fields``; a teacher's preview only shows it. ``response`` is one that
+    ``response_problem`` accepts."""
+    return Attempt(
+        course=exercise.course,
+        exercise=exercise,
+        response=response,
+        correct=exercise.is_correct(response),
+        expected_answer=exercise.answer,
+        hints_used=min(hints_used, len(exercise.hints)),
+        **fields,
+    )
+
+
 def record_attempt(
     learner: Learner,
     course: Course,
@@ -184,24 +228,27 @@ def record_attempt(
 
     The same key with the same request returns the stored attempt without a second row; the same key with
     a different request raises IdempotencyConflict. A learner not enrolled in the course is refused with
-    NotEnrolled (a 403, as for the next exercise). A recommendation is answered once: a second answer to
-    it, under another key, is refused (``AttemptRefused`` on "recommendation"), as is a response that
-    cannot be checked (``response_problem``). With a recommendation, the exercise must be the one
-    recommended or one of its alternatives; without one, any practisable exercise but those a teacher set
-    aside and, through the API, those among the learner's last REPEAT_GAP answers (``AttemptRefused`` on
-    "exercise"): a client choosing its own exercises could otherwise send the answer it was just shown
-    again and again, each right answer counting towards mastery (the pages always answer a
-    recommendation, and the engine never offers an exercise so soon). The database's unique constraint on
-    (learner, key) settles two concurrent requests with one key: the loser reads the winner's row. The
-    progress read model is refreshed, and the learner's model state adapted, by tasks enqueued when the
-    transaction commits.
+    NotEnrolled (a 403, as for the next exercise). A recommendation is answered once, and only until the
+    learner answers in the course otherwise: a second answer to it, under another key, is refused, as is an
+    answer to one made before the learner's latest answer (``answered_since``) (``AttemptRefused`` on
+    "recommendation"); so is a response that cannot be checked (``response_problem``). An exercise a
+    teacher set aside is refused, with a recommendation made before it was or without one. With a
+    recommendation, the exercise must be the one recommended or one of its alternatives; without one, any
+    practisable exercise but, through the API, those among the learner's last REPEAT_GAP answers
+    (``AttemptRefused`` on "exercise"): a client choosing its own exercises could otherwise send the answer
+    it was just shown again and again, each right answer counting towards mastery (the pages always answer
+    a recommendation, and the engine never offers an exercise so soon). The database's unique constraint on
+    (learner, key) settles two concurrent requests with one key: the loser reads the winner's row, and a
+    retry gets the stored result, with the ``next`` recommendation made then (out of date once the learner
+    has answered since). The progress read model is refreshed, and the learner's model state adapted, by
+    tasks enqueued when the transaction commits.
 
     ``at`` (default: the clock) is when the attempt happened: it stamps the attempt and is the ``now`` of
     the next choice. Only Python callers such as the simulator set it; the API and the pages do not, so
     clients cannot backdate attempts. It is not part of the request's fingerprint: a retry later is the
     same request.
     """
-    fingerprint = _fingerprint(course, exercise_key, response, recommendation_id)
+    fingerprint = _fingerprint(course, exercise_key, response, recommendation_id, hints_used, duration_ms)
     if idempotency_key and (replay := _replay(learner, idempotency_key, fingerprint)):
         return replay
     if not learner.is_enrolled_in(course):
@@ -229,10 +276,12 @@ def record_attempt(
                 f"'{exercise_key}' was not offered with this recommendation: answer the recommended exercise "
                 "or one of its alternatives.",
             )
-    elif _set_aside(learner, exercise):
-        # Answered on the learner's own initiative (the engine never offers an excluded exercise).
-        raise AttemptRefused("exercise", "Your teacher has set this exercise aside: it is not practised now.")
-    elif source == Attempt.Source.API and _answered_lately(learner, course, exercise):
+    if _set_aside(learner, exercise):
+        # Answered on the learner's own initiative, or from a recommendation made before the teacher set it
+        # aside (the engine never offers an excluded exercise).
+        raise AttemptRefused("exercise", SET_ASIDE)
+    free_choice = recommendation is None and source == Attempt.Source.API
+    if free_choice and _answered_lately(learner, course, exercise):
         raise AttemptRefused(
             "exercise",
             f"You answered '{exercise_key}' in your last {REPEAT_GAP} answers here and saw its answer: "
@@ -249,14 +298,13 @@ def record_attempt(
                     if idempotency_key and (replay := _replay(learner, idempotency_key, fingerprint)):
                         return replay
                     raise AttemptRefused("recommendation", ALREADY_ANSWERED)
-            attempt = Attempt.objects.create(
+                if answered_since(recommendation):
+                    raise AttemptRefused("recommendation", OUTDATED, OUTDATED_FOR_LEARNER)
+            attempt = marked_attempt(
+                exercise,
+                response,
+                hints_used,
                 learner=learner,
-                course=course,
-                exercise=exercise,
-                response=response,
-                correct=exercise.is_correct(response),
-                expected_answer=exercise.answer,
-                hints_used=min(hints_used, len(exercise.hints)),
                 duration_ms=duration_ms,
                 created_at=timezone.now() if at is None else at,
                 source=source,
@@ -264,6 +312,7 @@ def record_attempt(
                 request_fingerprint=fingerprint,
                 recommendation_id=recommendation_id,
             )
+            attempt.save(force_insert=True)
             if recommendation is not None and recommendation.exercise_id != exercise.pk:
                 # The learner took another exercise than the one recommended: log their choice.
                 Recommendation.objects.filter(pk=recommendation.pk, learner_choice__isnull=True).update(

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from courses.api import visible_courses
@@ -19,6 +19,7 @@ from courses.models import Course, Exercise, topological_order
 from learners.accounts import CannotErase, account_data, erase_account
 from learners.forms import AnswerForm, DeleteAccountForm, SignupForm
 from learners.models import Attempt, Enrollment, Learner, NotEnrolled
+from learners.practice import asks_for_hint, exercise_context, hints_to_show
 from learners.progress import attempt_totals, course_progress, mastery_tally
 from learners.serializers import AccountDataSerializer, alternatives_of, feedback_for
 from learners.services import (
@@ -113,17 +114,22 @@ def _render_exercise(
     hints_shown: int,
 ) -> HttpResponse:
     mastered, skill_total = mastery_tally(course_progress(learner, course))
+    recommended = exercise.pk == recommendation.exercise_id
+    practice_url = reverse("learners:practice", args=[course.slug])
+    reopen = {"recommendation": recommendation.pk} | ({} if recommended else {"exercise": exercise.key})
     context = {
         "course": course,
         "mastered_every_skill": skill_total > 0 and mastered == skill_total,
         "recommendation": recommendation,
-        "exercise": exercise,
-        "recommended": exercise.pk == recommendation.exercise_id,
-        "alternatives": alternatives_of(recommendation) if exercise.pk == recommendation.exercise_id else [],
-        "form": form,
-        "hints": exercise.hints_html[:hints_shown],
-        "more_hints": hints_shown < len(exercise.hints),
-        "next_hint_count": hints_shown + 1,
+        "recommended": recommended,
+        "alternatives": alternatives_of(recommendation) if recommended else [],
+        **exercise_context(
+            exercise,
+            form,
+            hints_shown,
+            answer_url=practice_url,
+            reopen_url=f"{practice_url}?{urlencode(reopen)}",
+        ),
     }
     return render(request, "learners/practice.html", context, status=400 if form.errors else 200)
 
@@ -140,13 +146,6 @@ def _unanswered_form(
         "response": response,
     }
     return AnswerForm(exercise=exercise, initial=initial)
-
-
-def _shown_hints(raw: str | None, available: int) -> int:
-    try:
-        return max(0, min(int(raw or 0), available))
-    except ValueError:
-        return 0
 
 
 def _answered_already(request: HttpRequest, course: Course) -> HttpResponse:
@@ -199,8 +198,8 @@ def _answer(request: HttpRequest, course: Course, learner: Learner) -> HttpRespo
         course=course,
     )
     exercise = _chosen_exercise(recommendation, request.POST.get("exercise"))
-    hints_shown = _shown_hints(request.POST.get("hints_used"), len(exercise.hints))
-    if request.POST.get("action") == "hint":
+    hints_shown = hints_to_show(request, exercise)
+    if asks_for_hint(request):
         return _another_hint(request, course, learner, recommendation, exercise, hints_shown)
     form = AnswerForm(request.POST, exercise=exercise)
     if not form.is_valid():
@@ -237,11 +236,10 @@ def _another_hint(
     exercise: Exercise,
     hints_shown: int,
 ) -> HttpResponse:
-    """The same exercise with one more hint, and what the learner had typed or chosen still in the field:
-    nothing is checked or recorded."""
+    """The same exercise with one more hint (counted in ``hints_shown``), and what the learner had typed or
+    chosen still in the field: nothing is checked or recorded."""
     if is_answered(recommendation):
         return _answered_already(request, course)
-    hints_shown = min(hints_shown + 1, len(exercise.hints))
     form = _unanswered_form(recommendation, exercise, hints_shown, response=request.POST.get("response"))
     return _render_exercise(request, course, learner, recommendation, exercise, form, hints_shown)
 

@@ -9,6 +9,8 @@ from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 
 from courses.admin import TeacherScopedAdmin
+from courses.teachers import taught_slugs
+from metamodel.histories import summary_seen
 from metamodel.models import LearnerState, ModelVersion, Recommendation, TrainingRun
 from metamodel.training import (
     IN_PROGRESS,
@@ -119,6 +121,12 @@ class ModelVersionAdmin(ReadOnlyAdmin):
     ]
     readonly_fields = ["quality", "artifact_check", "trained_on"]
 
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):
+        version = super().get_object(request, object_id, from_field)
+        if version is not None and version.training_run is not None:
+            show_taught_only(version.training_run, request)
+        return version
+
     def has_delete_permission(self, request: HttpRequest, obj: ModelVersion | None = None) -> bool:
         """The active version is never deleted (activate another first): learners are served by it."""
         if obj is not None and obj.status == ModelVersion.Status.ACTIVE:
@@ -196,6 +204,12 @@ SOURCE_WORDS = {
 }
 
 
+def show_taught_only(run: TrainingRun, request: HttpRequest) -> None:
+    """Cut the run's data summary, as shown (never saved: these pages edit nothing), to the courses the
+    user teaches, as the API does."""
+    run.data_summary = summary_seen(run.data_summary, taught_slugs(request.user))
+
+
 def trained_on(summary: dict) -> str:
     """A training run's data in words, course by course: "fractions: 3,600 attempts by 60 learners (all
     simulated)". Its held-out learners are drawn from the same data, so a model trained on the demo's
@@ -229,6 +243,12 @@ class TrainingRunAdmin(ReadOnlyAdmin):
     list_select_related = ["requested_by"]
     change_list_template = "admin/metamodel/trainingrun/change_list.html"
     readonly_fields = ["trained_on"]
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):
+        run = super().get_object(request, object_id, from_field)
+        if run is not None:
+            show_taught_only(run, request)
+        return run
 
     @admin.display(description="trained on")
     def trained_on(self, run: TrainingRun) -> str:

@@ -1,12 +1,15 @@
 """The model's state over the API: training runs (start one: staff with the permission) and versions
 (activate one: staff with the change permission)."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from courses.teachers import taught_slugs
+from metamodel.histories import summary_seen
 from metamodel.models import ModelVersion, TrainingRun
 from metamodel.training import (
     BrokerUnreachable,
@@ -54,6 +57,10 @@ class TrainingRunSerializer(serializers.ModelSerializer):
         help_text="The version it trained (promoted or rejected); null while queued or running, and for a "
         "failed or skipped run.",
     )
+    data_summary = serializers.SerializerMethodField(
+        help_text="What it learned from in the courses you teach (every course, for a superuser), per course "
+        "slug: attempts, learners, and attempts by where they came from (web, api, import, simulation)."
+    )
 
     class Meta:
         model = TrainingRun
@@ -62,6 +69,10 @@ class TrainingRunSerializer(serializers.ModelSerializer):
             "result", "model_version", "created_at", "started_at", "finished_at",
         ]  # fmt: skip
         read_only_fields = [f for f in fields if f != "seed"]
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_data_summary(self, run: TrainingRun) -> dict:
+        return summary_seen(run.data_summary, self.context["courses_taught"])
 
 
 class ModelVersionSerializer(serializers.ModelSerializer):
@@ -92,6 +103,12 @@ class TrainingRunViewSet(
     serializer_class = TrainingRunSerializer
     permission_classes = [CanSeeOrStartTraining]
     filterset_fields = ["status", "outcome", "trigger"]
+
+    def get_serializer_context(self) -> dict:
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):  # drf-spectacular builds the schema anonymously
+            context["courses_taught"] = taught_slugs(self.request.user)  # read once for a page of runs
+        return context
 
     @extend_schema(
         description="Queue a meta-training run on the training workers.",

@@ -7,7 +7,7 @@ positions, which keep their position (``log_timestamp``).
 """
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -176,6 +176,12 @@ def data_summary(logs: list[tuple[str, list[AttemptRecord]]]) -> dict[str, dict]
         }
         for slug, records in logs
     }
+
+
+def summary_seen(summary: dict[str, dict], courses: Collection[str] | None) -> dict[str, dict]:
+    """The part of a run's :func:`data_summary` about the courses of these slugs, those a teacher teaches
+    (None: all of it, for a superuser): what other teachers' courses hold, published or not, is theirs."""
+    return summary if courses is None else {slug: data for slug, data in summary.items() if slug in courses}
 
 
 def exercise_texts() -> dict[str, str]:

@@ -4,6 +4,7 @@ import logging
 import random
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 
 from django.db import transaction
@@ -16,7 +17,7 @@ from metamodel.histories import CourseGraph, History, course_graph, learner_hist
 from metamodel.ml.artifact import ArtifactError
 from metamodel.ml.trained import LearnerParams, TrainedModel
 from metamodel.models import LearnerState, ModelVersion, Recommendation
-from metamodel.policy import Steering, choose_by_rule, decide, mastered_by_model
+from metamodel.policy import REPEAT_GAP, Steering, choose_by_rule, decide, mastered_by_model
 from metamodel.training import active_version, load_version
 
 # The engine looks at this many of the learner's latest attempts in the course: enough for the mastery
@@ -203,6 +204,30 @@ def steering_for(learner: Learner, graph: CourseGraph) -> tuple[Steering, dateti
     return steering, _latest_reset(active)
 
 
+def _shown_before_reset(
+    learner: Learner, graph: CourseGraph, steering: Steering, reset_at: datetime | None, since_reset: int
+) -> frozenset[int]:
+    """The exercises whose answer the learner saw just before their reset, held back while their skills have
+    other exercises: a reset clears what the engine believes the learner knows, not which answers they were
+    just shown. The history the policy reads starts at the reset, so its rule against meeting again soon an
+    exercise answered wrong in the last REPEAT_GAP attempts, or the one just answered
+    (``metamodel.policy.decide``), would not see those made before it: here they are, while fewer than
+    REPEAT_GAP attempts (``since_reset``) were made after it."""
+    if reset_at is None or since_reset >= REPEAT_GAP:
+        return frozenset()
+    before = list(
+        Attempt.objects.filter(learner=learner, course=graph.course, created_at__lte=reset_at)
+        .order_by("-created_at", "-id")
+        .values_list("exercise_id", "correct")[: REPEAT_GAP - since_reset]
+    )
+    shown = {exercise_id for exercise_id, correct in before if not correct}
+    if before and not since_reset:
+        shown.add(before[0][0])  # the exercise just answered
+    others = [e for e in graph.exercises if e.id not in steering.excluded and e.id not in shown]
+    covered = {skill_id for e in others for skill_id in e.skill_ids}
+    return frozenset(e.id for e in graph.exercises if e.id in shown and set(e.skill_ids) <= covered)
+
+
 def recommend_next(
     learner: Learner, course: Course, after_attempt: Attempt | None = None, *, now: datetime | None = None
 ) -> Recommendation:
@@ -210,8 +235,10 @@ def recommend_next(
 
     With an active model version, ``metamodel.policy.decide`` chooses from the adapted model's predictions;
     without one (or with an unusable artifact), the fallback rule ``choose_by_rule`` does. Both obey the
-    teachers' overrides. The stored Recommendation carries the scored candidates, the probability of the
-    choice and the model version. Raises NothingToPractise when the course has no practisable exercise.
+    teachers' overrides, and after a reset hold back the exercises whose answer the learner was shown just
+    before it (``_shown_before_reset``). The stored Recommendation carries the scored candidates, the
+    probability of the choice and the model version. Raises NothingToPractise when the course has no
+    practisable exercise.
 
     ``now`` (default: the clock) is the moment the model predicts for and the policy measures time since
     practice from; the simulator passes its simulated time. The course and the learner's history are
@@ -221,6 +248,8 @@ def recommend_next(
     graph = course_graph(course)
     steering, reset_at = steering_for(learner, graph)
     history = learner_history(learner.pk, graph, HISTORY_LIMIT, reset_at)
+    if held_back := _shown_before_reset(learner, graph, steering, reset_at, len(history.past)):
+        steering = replace(steering, excluded=steering.excluded | held_back)
     version = active_version()
     predictions: dict[int, float] = {}
     if version is not None:

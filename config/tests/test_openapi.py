@@ -22,6 +22,18 @@ def test_the_schema_is_valid_and_documents_every_endpoint(db):
     } <= set(paths)  # fmt: skip
 
 
+def test_every_lists_page_parameters_are_documented_from_one(db):
+    paths = schemathesis.openapi.from_wsgi("/api/schema/", application).raw_schema["paths"]
+    paging = [
+        parameter["schema"]
+        for operations in paths.values()
+        for operation in operations.values()
+        for parameter in operation.get("parameters", [])
+        if parameter["name"] in ("page", "page_size")
+    ]
+    assert paging and all(schema["minimum"] == 1 for schema in paging)
+
+
 def test_starting_a_training_run_is_documented_as_accepted_or_refused(db):
     paths = schemathesis.openapi.from_wsgi("/api/schema/", application).raw_schema["paths"]
     responses = paths["/api/v1/training-runs/"]["post"]["responses"]

@@ -3,6 +3,7 @@ else reads or changes it."""
 
 import pytest
 
+from config.tests.test_api_contract import assert_as_documented
 from conftest import client_for, right_answer
 from courses.models import Course
 from courses.teachers import make_teacher
@@ -58,6 +59,13 @@ def test_bad_lists_are_field_errors(course, teacher):
     assert empty.status_code == 400 and "usernames" in empty.json()
     many = api.post(CLASS, {"usernames": [f"u{n}" for n in range(1001)]}, format="json")
     assert many.status_code == 400 and "usernames" in many.json()
+    # An item's error says which item, in the documented shape: {field: [messages]}.
+    path = "/api/v1/courses/{slug}/class/"
+    blank = assert_as_documented(api.post(CLASS, {"usernames": ["sam", ""]}, format="json"), path, "POST")
+    assert blank == {"usernames": ["item 2: This field may not be blank."]}
+    number = assert_as_documented(api.post(CLASS, {"usernames": [0, "sam"]}, format="json"), path, "POST")
+    assert number == {"usernames": ["item 1: Not a valid string."]}
+    assert not Enrollment.objects.exists()
 
 
 def test_students_and_other_teachers_may_not_read_or_enroll_the_class(course, student, other_teacher):

@@ -7,6 +7,7 @@ import yaml
 
 from config.tests.test_api_contract import assert_as_documented
 from conftest import client_for
+from courses.models import Course
 from courses.services import export_course, import_course
 from courses.teachers import make_teacher
 
@@ -56,3 +57,14 @@ def test_the_api_exports_the_course_for_its_teachers_only(course, teacher, stude
     assert assert_as_documented(response, "/api/v1/courses/{slug}/export/", "GET") == export_course(course)
     assert import_course(response.json()).exercises_updated == []
     assert client_for(student).get(EXPORT).status_code == 403
+
+
+def test_a_drafts_export_says_so_and_imported_under_another_slug_makes_a_draft(course, teacher, student):
+    assert "published" not in client_for(teacher).get(EXPORT).json()  # a re-import keeps what it has
+    Course.objects.filter(pk=course.pk).update(published=False)
+    document = client_for(teacher).get(EXPORT).json()
+    assert document["published"] is False
+    copy = client_for(teacher).post("/api/v1/courses/import/", {**document, "slug": "copy"}, format="json")
+    assert copy.status_code == 201 and copy.json()["published"] is False
+    assert client_for(student).get("/api/v1/courses/copy/").status_code == 404
+    assert client_for(teacher).get("/api/v1/courses/copy/").json()["published"] is False

@@ -49,6 +49,10 @@ def test_excluded_exercises_are_never_recommended_and_ending_lifts_it(enrolled, 
 
 def test_a_teacher_may_say_why_an_override_is_lifted_and_too_long_a_reason_lifts_nothing(enrolled, teacher):
     created = override(teacher, kind="exclude_exercise", exercise="count-1", reason="typo").json()
+    not_text = client_for(teacher).post(
+        f"/api/v1/overrides/{created['id']}/end/", {"reason": 0}, format="json"
+    )
+    assert not_text.status_code == 400 and not_text.json() == {"reason": ["Not a valid string."]}
     end = f"/api/v1/overrides/{created['id']}/end/"
     refused = client_for(teacher).post(end, {"reason": "x" * 501}, content_type="application/json")
     assert refused.status_code == 400 and list(refused.json()) == ["reason"]
@@ -89,6 +93,32 @@ def test_resetting_a_learner_drops_their_adapted_state(enrolled, teacher):
     assert LearnerState.objects.get().attempts_seen == 0  # attempts before the reset no longer count
 
 
+def test_an_exercise_already_excluded_is_not_excluded_twice(enrolled, teacher, course):
+    first = override(teacher, kind="exclude_exercise", exercise="count-1", reason="typo").json()
+    again = override(teacher, kind="exclude_exercise", exercise="count-1", reason="still a typo")
+    twice = (
+        f"Already excluded for the whole course by override #{first['id']}, which is in force: nothing added."
+    )
+    assert again.status_code == 400
+    assert again.json() == {"exercise": [twice]}
+    assert Override.objects.count() == 1
+    # The admin says the same.
+    make_teacher(teacher)
+    client = Client()
+    client.force_login(teacher)
+    form = admin_form(course, kind="exclude_exercise", exercise="count-1")
+    assert client.post("/admin/courses/override/add/", form).context["adminform"].form.errors == {
+        "exercise": [twice]
+    }
+    # For one learner it is another scope; once the first is ended, the exercise may be excluded again.
+    assert (
+        override(teacher, kind="exclude_exercise", exercise="count-1", learner="sam", reason="x").status_code
+        == 201
+    )
+    client_for(teacher).post(f"/api/v1/overrides/{first['id']}/end/")
+    assert override(teacher, kind="exclude_exercise", exercise="count-1", reason="typo").status_code == 201
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -106,6 +136,8 @@ def test_resetting_a_learner_drops_their_adapted_state(enrolled, teacher):
         ({"kind": "exclude_exercise", "exercise": "add-1", "skill": "addition", "reason": "x"}, "skill"),
         ({"kind": "pin_skill", "skill": "addition", "exercise": "add-1", "reason": "x"}, "exercise"),
         ({"kind": "pin_skill", "skill": "addition", "reason": "x" * 200_000}, "reason"),
+        ({"kind": "pin_skill", "skill": "addition", "reason": 7}, "reason"),
+        ({"kind": "exclude_exercise", "exercise": 1, "reason": "x"}, "exercise"),
     ],
 )
 def test_bad_overrides_get_field_errors_and_store_nothing(teacher, course, body, field):
@@ -190,10 +222,15 @@ def test_the_admin_refuses_the_same_overrides_with_the_same_messages(
     assert not Override.objects.exists()
 
 
-def test_only_the_courses_teachers_steer_it(course, other_teacher, api):
+def test_only_the_courses_teachers_steer_it_and_others_courses_are_answered_as_no_course(
+    course, other_teacher, api
+):
     response = override(other_teacher, kind="pin_skill", skill="addition", reason="x")
-    assert response.status_code == 400
-    assert response.json()["course"] == ["You do not teach this course."]
+    missing = override(other_teacher, course="nope", kind="pin_skill", skill="addition", reason="x")
+    assert response.status_code == missing.status_code == 400
+    # Whether the course exists or another teacher's, the answer is the same: it names no course of theirs.
+    assert response.json() == {"course": ["No course 'arithmetic' that you teach."]}
+    assert missing.json() == {"course": ["No course 'nope' that you teach."]}
     body = {"course": "arithmetic", "kind": "pin_skill", "skill": "addition", "reason": "x"}
     assert api.post("/api/v1/overrides/", body, format="json").status_code == 403
     assert not Override.objects.exists()

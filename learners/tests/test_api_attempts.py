@@ -2,7 +2,7 @@ import pytest
 from django.utils import timezone
 
 from conftest import answer_via_api as answer
-from conftest import client_for
+from conftest import client_for, right_answer
 from learners.models import Attempt
 
 pytestmark = pytest.mark.django_db
@@ -234,3 +234,53 @@ def test_an_answer_is_recorded_and_reported_when_the_task_broker_is_down(
     assert response.json()["correct"] is True
     assert Attempt.objects.count() == 1
     assert "the task broker is unreachable" in caplog.text
+
+
+def test_a_retry_must_send_every_field_of_the_answer_the_same(enrolled):
+    assert answer(enrolled, "add-1", "5", "same").status_code == 201
+    for changed in ({"hints_used": 1}, {"duration_ms": 1200}):
+        response = answer(enrolled, "add-1", "5", "same", **changed)
+        assert response.status_code == 422
+        assert response.json() == {"Idempotency-Key": ["This key was already used for a different request."]}
+    assert Attempt.objects.get().hints_used == 0
+
+
+def test_an_exercise_set_aside_after_it_was_recommended_is_refused_as_without_a_recommendation(
+    enrolled, teacher
+):
+    offered = enrolled.get("/api/v1/courses/arithmetic/next/").json()
+    assert offered["key"] == "count-1"
+    exclusion = {"course": "arithmetic", "kind": "exclude_exercise", "exercise": "count-1", "reason": "typo"}
+    assert client_for(teacher).post("/api/v1/overrides/", exclusion, format="json").status_code == 201
+    recommended = answer(enrolled, "count-1", "3", "k1", recommendation=offered["recommendation"])
+    chosen = answer(enrolled, "count-1", "3", "k2")
+    assert recommended.status_code == chosen.status_code == 400
+    assert (
+        recommended.json()
+        == chosen.json()
+        == {"exercise": ["Your teacher has set this exercise aside: it is not practised now."]}
+    )
+    assert not Attempt.objects.exists()
+
+
+def test_a_recommendation_is_out_of_date_once_the_learner_has_answered_since(enrolled, course):
+    offered = enrolled.get("/api/v1/courses/arithmetic/next/").json()
+    assert offered["key"] == "count-1"
+    # Answered on the learner's own initiative, wrong: the answer, 3, is shown.
+    shown = answer(enrolled, "count-1", "4", "k1").json()
+    assert shown["feedback"]["correct_answer"] == 3
+    late = answer(enrolled, "count-1", "3", "k2", recommendation=offered["recommendation"])
+    assert late.status_code == 400
+    assert late.json() == {
+        "recommendation": [
+            "This recommendation is out of date: you have answered in this course since it was made. Answer "
+            "the one the engine offers now (GET …/next/)."
+        ]
+    }
+    assert [attempt.correct for attempt in Attempt.objects.all()] == [False]
+    # The one that came back with the answer is current; a retry of the answer returns it again.
+    current = shown["next"]
+    assert answer(enrolled, "count-1", "4", "k1").json()["next"] == current
+    key = current["key"]
+    taken = answer(enrolled, key, right_answer(course, key), "k3", recommendation=current["recommendation"])
+    assert taken.status_code == 201

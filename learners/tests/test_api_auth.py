@@ -1,6 +1,9 @@
 import pytest
 from django.test import override_settings
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from config.tests.test_api_contract import assert_as_documented
 
 pytestmark = pytest.mark.django_db
 
@@ -32,12 +35,13 @@ def test_registration_can_be_switched_off():
     assert "closed" in response.json()["detail"]
 
 
-def test_it_exchanges_credentials_for_the_token(student):
+def test_it_exchanges_credentials_for_the_token_and_names_the_account_as_registration_does(student):
     response = APIClient().post(
         "/api/v1/auth/token/", {"username": "sam", "password": "a-long-test-password"}
     )
     assert response.status_code == 200
-    assert response.json()["token"]
+    body = assert_as_documented(response, "/api/v1/auth/token/", "POST")
+    assert body == {"token": Token.objects.get(user=student).key, "username": "sam"}
     bad = APIClient().post("/api/v1/auth/token/", {"username": "sam", "password": "wrong"})
     assert bad.status_code == 400
     assert "non_field_errors" in bad.json()

@@ -112,3 +112,29 @@ def test_progress_requires_enrollment_like_next(api, course):
     following = api.get("/api/v1/courses/arithmetic/next/")
     assert (progress.status_code, following.status_code) == (403, 403)
     assert progress.json() == following.json() == {"detail": "Enroll in this course first."}
+
+
+def test_the_catalogues_filter_narrows_the_list_never_a_course_named_by_its_slug(api, course, teacher):
+    assert api.get("/api/v1/courses/?language=fr").json()["results"] == []
+    assert api.post("/api/v1/courses/arithmetic/enroll/?language=fr").status_code == 201
+    for action in ("", "next/", "progress/"):
+        assert api.get(f"/api/v1/courses/arithmetic/{action}?language=fr").status_code == 200
+    for action in ("export/", "class/"):
+        assert client_for(teacher).get(f"/api/v1/courses/arithmetic/{action}?language=fr").status_code == 200
+    paths = api.get("/api/schema/?format=json").json()["paths"]
+    filtered = {
+        f"{method.upper()} {path}"
+        for path, operations in paths.items()
+        if path.startswith("/api/v1/courses/")
+        for method, operation in operations.items()
+        if any(parameter["name"] == "language" for parameter in operation.get("parameters", []))
+    }
+    assert filtered == {"GET /api/v1/courses/"}
+
+
+def test_teachers_see_which_of_their_courses_are_drafts(api, course, teacher):
+    CourseFactory(slug="draft", published=False).teachers.add(teacher)
+    listed = client_for(teacher).get("/api/v1/courses/").json()["results"]
+    assert {c["slug"]: c["published"] for c in listed} == {"arithmetic": True, "draft": False}
+    assert client_for(teacher).get("/api/v1/courses/draft/").json()["published"] is False
+    assert api.get("/api/v1/courses/arithmetic/").json()["published"] is True

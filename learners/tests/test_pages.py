@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from courses.models import Course, Exercise
+from courses.models import Course, Exercise, Override
 from courses.tests.factories import CourseFactory
 from learners.models import Attempt, Enrollment
 from learners.services import enroll, learner_for
@@ -390,6 +390,20 @@ def test_answering_an_exercise_withdrawn_meanwhile_moves_on(client, enrolled, co
         "kept. Here is another exercise." in page
     )
     assert shown["exercise"].key not in page.split("Here is another exercise.")[0]  # no internal key
+
+
+def test_answering_an_exercise_set_aside_meanwhile_moves_on(client, enrolled, course):
+    shown = shown_form(client, course)
+    Override.objects.create(course=course, kind="exclude_exercise", exercise=shown["exercise"], reason="typo")
+    response = answer(client, course, shown, "3")
+    assert response.url == practice_url(course)
+    assert not Attempt.objects.exists()
+    page = client.get(response.url)
+    assert (
+        "Your teacher has set this exercise aside: it is not practised now. Here is another exercise."
+        in page.content.decode()
+    )
+    assert page.context["exercise"] != shown["exercise"]
 
 
 def test_submitting_the_same_form_twice_records_one_attempt(client, enrolled, course):

@@ -257,3 +257,20 @@ def test_a_teachers_pin_makes_a_new_decision_though_nothing_was_answered(enrolle
     assert client_for(teacher).post("/api/v1/overrides/", pin, format="json").status_code == 201
     pinned = enrolled.get("/api/v1/courses/arithmetic/next/").json()
     assert pinned["key"] == other.key and pinned["recommendation"] != open_one["recommendation"]
+
+
+@pytest.mark.parametrize("with_model", [False, True])
+def test_after_a_reset_the_exercise_whose_answer_was_just_shown_is_not_served_again(
+    enrolled, course, teacher, with_model
+):
+    if with_model:
+        train_on_simulated_learners()
+    shown = answer_via_api(enrolled, "count-1", "4", "k1").json()  # wrong: its worked answer is shown
+    assert shown["feedback"]["correct_answer"] == 3
+    reset = {"course": "arithmetic", "kind": "reset_state", "learner": "sam", "reason": "new start"}
+    assert client_for(teacher).post("/api/v1/overrides/", reset, format="json").status_code == 201
+    after = enrolled.get("/api/v1/courses/arithmetic/next/").json()
+    # The reset starts the engine's belief afresh (counting is where a new learner starts) but not its memory
+    # of the answer just shown: another counting exercise, while there is one.
+    assert after["skills"] == ["counting"] and after["key"] != "count-1"
+    assert "count-1" not in [alternative["key"] for alternative in after["alternatives"]]

@@ -7,7 +7,7 @@ from django.test import Client
 
 from conftest import client_for, train_on_simulated_learners
 from courses.teachers import make_teacher
-from courses.tests.factories import UserFactory
+from courses.tests.factories import CourseFactory, UserFactory
 from learners.services import enroll, learner_for, record_attempt
 from metamodel.models import ModelVersion, TrainingRun
 from metamodel.services import recommend_next
@@ -103,6 +103,30 @@ def test_teachers_and_the_api_see_what_a_model_learned_from(course, teacher, stu
         assert trained_on in client.get(page).content.decode()
     run_read = client_for(teacher).get(f"/api/v1/training-runs/{run.pk}/").json()
     assert run_read["data_summary"] == run.data_summary
+
+
+def test_teachers_read_what_a_run_learned_from_in_the_courses_they_teach_only(
+    course, teacher, other_teacher, admin_user
+):
+    CourseFactory(slug="draft", published=False).teachers.add(other_teacher)
+    figures = {"attempts": 30, "learners": 1, "sources": {"web": 30}}
+    run = TrainingRun.objects.create(
+        status="succeeded", data_summary={"arithmetic": figures, "draft": figures, "gone": figures}
+    )
+    for user in (teacher, other_teacher):
+        make_teacher(user)
+    seen = {
+        user: client_for(user).get("/api/v1/training-runs/").json()["results"][0]["data_summary"]
+        for user in (teacher, other_teacher, admin_user)
+    }
+    assert seen == {
+        teacher: {"arithmetic": figures},
+        other_teacher: {"draft": figures},
+        admin_user: run.data_summary,
+    }
+    assert client_for(teacher).get(f"/api/v1/training-runs/{run.pk}/").json()["data_summary"] == seen[teacher]
+    page = admin_client(teacher).get(f"/admin/metamodel/trainingrun/{run.pk}/change/").content.decode()
+    assert "arithmetic: 30 attempts" in page and "draft:" not in page and "gone:" not in page
 
 
 def admin_client(user) -> Client:
