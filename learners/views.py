@@ -24,8 +24,10 @@ from learners.progress import attempt_totals, course_progress, mastery_tally
 from learners.serializers import AccountDataSerializer, alternatives_of, feedback_for
 from learners.services import (
     ALREADY_ANSWERED,
+    OUTDATED_FOR_LEARNER,
     AttemptRefused,
     IdempotencyConflict,
+    answered_since,
     enroll,
     is_answered,
     learner_for,
@@ -148,9 +150,19 @@ def _unanswered_form(
     return AnswerForm(exercise=exercise, initial=initial)
 
 
-def _answered_already(request: HttpRequest, course: Course) -> HttpResponse:
-    # Back or reload after the result page showed the correct answer: that one is done.
-    messages.info(request, f"{ALREADY_ANSWERED} Here is another exercise.")
+def _done_with(recommendation: Recommendation) -> str | None:
+    """Why the recommendation can no longer be answered, for the learner, or None while it can: answered
+    already (back or reload after the result page showed the correct answer), or out of date, the learner
+    having answered another since (in a second tab, say)."""
+    if is_answered(recommendation):
+        return ALREADY_ANSWERED
+    if answered_since(recommendation):
+        return OUTDATED_FOR_LEARNER
+    return None
+
+
+def _moved_on(request: HttpRequest, course: Course, why: str) -> HttpResponse:
+    messages.info(request, f"{why} Here is another exercise.")
     return redirect("learners:practice", slug=course.slug)
 
 
@@ -175,8 +187,8 @@ def practice(request: HttpRequest, slug: str) -> HttpResponse:
             learner=learner,
             course=course,
         )
-        if is_answered(recommendation):
-            return _answered_already(request, course)
+        if why := _done_with(recommendation):
+            return _moved_on(request, course, why)
     else:
         try:
             recommendation = next_exercise(learner, course)
@@ -238,8 +250,8 @@ def _another_hint(
 ) -> HttpResponse:
     """The same exercise with one more hint (counted in ``hints_shown``), and what the learner had typed or
     chosen still in the field: nothing is checked or recorded."""
-    if is_answered(recommendation):
-        return _answered_already(request, course)
+    if why := _done_with(recommendation):
+        return _moved_on(request, course, why)
     form = _unanswered_form(recommendation, exercise, hints_shown, response=request.POST.get("response"))
     return _render_exercise(request, course, learner, recommendation, exercise, form, hints_shown)
 

@@ -425,6 +425,25 @@ def test_the_same_form_with_another_answer_is_not_recorded_again(client, enrolle
     assert b"already answered from this page" in client.get(response.url).content
 
 
+@pytest.mark.parametrize("how", ["reopened", "hint"])
+def test_an_exercise_left_open_in_another_tab_moves_on_once_one_is_answered(client, enrolled, course, how):
+    left_open = shown_form(client, course, recommendation=recommend(enrolled, course, "count-2").pk)
+    answer(client, course, shown_form(client, course), "3")  # in the other tab
+    if how == "reopened":
+        response = client.get(practice_url(course), {"recommendation": left_open["recommendation"]})
+    else:
+        response = answer(client, course, left_open, "", action="hint")
+    assert response.status_code == 302
+    assert response.url == practice_url(course)
+    page = client.get(response.url)
+    assert (
+        "This exercise is out of date: you answered another since it was shown. Here is another exercise."
+        in page.content.decode()
+    )
+    assert page.context["recommendation"].pk != left_open["recommendation"]
+    assert Attempt.objects.count() == 1
+
+
 def test_show_a_hint_reveals_hints_one_at_a_time_on_the_same_exercise(client, enrolled, course):
     exercise = course.exercises.get(key="count-1")
     exercise.hints = ["Point at each dot.", "Say a number for each one."]
