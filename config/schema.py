@@ -42,6 +42,15 @@ CREATED_LOCATION = OpenApiParameter(
     description="The URL of what was created.",
 )
 
+# Where the state of what a 202 queued can be followed.
+ACCEPTED_LOCATION = OpenApiParameter(
+    "Location",
+    OpenApiTypes.URI,
+    OpenApiParameter.HEADER,
+    response=[202],
+    description="The URL where what was queued can be followed.",
+)
+
 
 def _ref(component: str) -> dict:
     return {"$ref": f"#/components/schemas/{component}"}

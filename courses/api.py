@@ -197,14 +197,22 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
         where = reverse("course-detail", args=[summary.course.slug], request=request)
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": where})
 
-    @extend_schema(request=None, responses={200: CourseSerializer, 201: CourseSerializer})
+    @extend_schema(
+        request=None,
+        responses={200: CourseSerializer, 201: CourseSerializer},
+        parameters=[CREATED_LOCATION],
+        description="Enroll in the course: 201 the first time (its `Location` is the course), 200 after.",
+    )
     @action(detail=True, methods=["post"])
     def enroll(self, request: Request, slug: str) -> Response:
         course = self.get_object()
         _, created = enroll(learner_for(request.user), course)
         context = {**self.get_serializer_context(), "enrolled_course_ids": {course.pk}}
         body = CourseSerializer(course, context=context).data
-        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        if not created:
+            return Response(body, status=status.HTTP_200_OK)
+        where = reverse("course-detail", args=[course.slug], request=request)
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": where})
 
     @extend_schema(responses={200: NextExerciseSerializer})
     @action(detail=True, methods=["get"])

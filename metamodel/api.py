@@ -7,7 +7,9 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
+from config.schema import ACCEPTED_LOCATION
 from courses.teachers import taught_slugs
 from metamodel.histories import summary_seen
 from metamodel.models import ModelVersion, TrainingRun
@@ -111,7 +113,9 @@ class TrainingRunViewSet(
         return context
 
     @extend_schema(
-        description="Queue a meta-training run on the training workers.",
+        description="Queue a meta-training run on the training workers; the 202's `Location` is the run, to "
+        "follow its status.",
+        parameters=[ACCEPTED_LOCATION],
         responses={
             202: OpenApiResponse(
                 TrainingRunSerializer,
@@ -132,7 +136,9 @@ class TrainingRunViewSet(
             return refusal(busy, busy.run, status.HTTP_409_CONFLICT)
         except BrokerUnreachable as error:
             return refusal(error, error.run, status.HTTP_503_SERVICE_UNAVAILABLE)
-        return Response(self.get_serializer(run).data, status=status.HTTP_202_ACCEPTED)
+        where = reverse("training-run-detail", args=[run.pk], request=request)
+        body = self.get_serializer(run).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": where})
 
 
 class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):

@@ -34,8 +34,13 @@ def test_an_unknown_course_is_a_json_404(api, course):
 
 
 def test_enrolling_twice_is_harmless(api, course):
-    assert api.post("/api/v1/courses/arithmetic/enroll/").status_code == 201
-    assert api.post("/api/v1/courses/arithmetic/enroll/").status_code == 200
+    first = api.post("/api/v1/courses/arithmetic/enroll/")
+    assert first.status_code == 201
+    assert first["Location"] == "http://testserver/api/v1/courses/arithmetic"
+    assert api.get(first["Location"]).json()["enrolled"] is True
+    again = api.post("/api/v1/courses/arithmetic/enroll/")
+    assert again.status_code == 200
+    assert "Location" not in again
 
 
 def test_next_requires_enrollment_then_gives_an_exercise_with_reasons(api, course):

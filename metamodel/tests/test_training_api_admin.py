@@ -31,7 +31,8 @@ def test_staff_start_a_run_over_the_api_and_follow_it_to_promotion(
         response = api.post("/api/v1/training-runs/", {"seed": 3}, format="json")
     assert response.status_code == 202
     assert response.json()["status"] == "queued"
-    run = api.get(f"/api/v1/training-runs/{response.json()['id']}/").json()
+    assert response["Location"] == f"http://testserver/api/v1/training-runs/{response.json()['id']}"
+    run = api.get(response["Location"]).json()
     assert (run["status"], run["outcome"], run["seed"]) == ("succeeded", "promoted", 3)
     version = api.get(f"/api/v1/model-versions/{run['model_version']}/").json()
     assert version["status"] == "active" and version["metrics"]["auc"] > 0.5
