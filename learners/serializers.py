@@ -49,6 +49,8 @@ class AlternativeSerializer(serializers.Serializer):
 
     key = serializers.CharField()
     type = serializers.ChoiceField(choices=Exercise.Type.choices)
+    case_sensitive = serializers.BooleanField(help_text=CASE_HELP)
+    skills = serializers.ListField(child=serializers.CharField())
     prompt = serializers.CharField()
     prompt_html = serializers.CharField()
     choices = serializers.ListField(child=serializers.CharField())
@@ -87,11 +89,14 @@ def alternatives_of(recommendation: Recommendation) -> list[dict]:
     """The three best candidates after the recommended exercise, as the learner may pick them instead."""
     predicted = {c["exercise"]: c.get("predicted_correct") for c in recommendation.candidates}
     keys = recommendation.alternative_keys()
-    exercises = {e.key: e for e in recommendation.course.exercises.practisable().filter(key__in=keys)}
+    offered = recommendation.course.exercises.practisable().filter(key__in=keys).prefetch_related("skills")
+    exercises = {e.key: e for e in offered}
     return [
         {
             "key": key,
             "type": exercises[key].type,
+            "case_sensitive": exercises[key].case_sensitive,
+            "skills": [skill.key for skill in exercises[key].skills.all()],
             "prompt": exercises[key].prompt,
             "prompt_html": exercises[key].prompt_html,
             "choices": exercises[key].choices,

@@ -37,6 +37,14 @@ def test_an_exercise_not_offered_with_the_recommendation_is_refused(enrolled, co
         ]
     }
     assert not Attempt.objects.filter(learner__user=student).exists()
+    # Each alternative says what the recommended exercise says about itself, but for why it was chosen.
+    for alternative in offered["alternatives"]:
+        exercise = course.exercises.get(key=alternative["key"])
+        assert alternative["case_sensitive"] == exercise.case_sensitive
+        assert alternative["skills"] == [skill.key for skill in exercise.skills.all()]
+    assert set(offered) - set(offered["alternatives"][0]) == {
+        "recommendation", "course", "reasons", "policy", "propensity", "alternatives"
+    }  # fmt: skip
     # One of the alternatives is taken, and logged as the learner's choice.
     chosen = alternatives[-1]
     taken = answer_via_api(
