@@ -33,23 +33,15 @@ ERRORS = {
 UNSUPPORTED_MEDIA_TYPE = ("The body is in a media type this operation does not read.", "Error")
 
 
-# Where what a 201 created can be read.
-CREATED_LOCATION = OpenApiParameter(
-    "Location",
-    OpenApiTypes.URI,
-    OpenApiParameter.HEADER,
-    response=[201],
-    description="The URL of what was created.",
-)
+def _location(status: int, description: str) -> OpenApiParameter:
+    return OpenApiParameter(
+        "Location", OpenApiTypes.URI, OpenApiParameter.HEADER, response=[status], description=description
+    )
 
-# Where the state of what a 202 queued can be followed.
-ACCEPTED_LOCATION = OpenApiParameter(
-    "Location",
-    OpenApiTypes.URI,
-    OpenApiParameter.HEADER,
-    response=[202],
-    description="The URL where what was queued can be followed.",
-)
+
+# Where what a 201 created can be read, and where the state of what a 202 queued can be followed.
+CREATED_LOCATION = _location(201, "The URL of what was created.")
+ACCEPTED_LOCATION = _location(202, "The URL where what was queued can be followed.")
 
 
 def _ref(component: str) -> dict:
