@@ -94,12 +94,19 @@ class History:
 
 
 def learner_history(
-    learner_id: int, graph: CourseGraph, limit: int, since: datetime | None = None
+    learner_id: int,
+    graph: CourseGraph,
+    limit: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> History:
-    """The learner's latest ``limit`` attempts in the course (after ``since``), in one query."""
+    """The learner's latest ``limit`` attempts in the course (after ``since``, up to ``until``), in one
+    query."""
     attempts = Attempt.objects.filter(learner_id=learner_id, course=graph.course)
     if since is not None:
         attempts = attempts.filter(created_at__gt=since)
+    if until is not None:
+        attempts = attempts.filter(created_at__lte=until)
     rows = list(
         attempts.order_by("-created_at", "-id").values_list(
             "pk",

@@ -163,13 +163,11 @@ class Choice:
 class _Trace:
     outcomes: dict[int, list[bool]] = field(default_factory=dict)
     last_position: dict[int, int] = field(default_factory=dict)
-    last_seen_exercise: dict[int, int] = field(default_factory=dict)
 
     @classmethod
     def of(cls, history: Sequence[PastAttempt]) -> "_Trace":
         trace = cls()
         for position, attempt in enumerate(history):
-            trace.last_seen_exercise[attempt.exercise_id] = position
             for skill_id in attempt.skill_ids:
                 trace.outcomes.setdefault(skill_id, []).append(attempt.correct)
                 trace.last_position[skill_id] = position
@@ -195,13 +193,20 @@ def _steered_pool(exercises: Sequence[CandidateExercise], steering: Steering) ->
     return pool
 
 
+def _seen(shown: Sequence[PastAttempt], history: Sequence[PastAttempt]) -> list[PastAttempt]:
+    """The latest REPEAT_GAP answers the learner was shown, ``shown`` before ``history``."""
+    return [*shown[-REPEAT_GAP:], *history[-REPEAT_GAP:]][-REPEAT_GAP:]
+
+
 def choose_by_rule(
     skills_in_order: Sequence[SkillNode],
     exercises: Sequence[CandidateExercise],
     history: Sequence[PastAttempt],
     steering: Steering = Steering(),
+    shown: Sequence[PastAttempt] = (),
 ) -> Choice | None:
-    """The fallback mastery rule of this module's docstring; None when there is nothing to practise."""
+    """The fallback mastery rule of this module's docstring; None when there is nothing to practise.
+    ``shown``: as in :func:`decide`; an exercise answered there counts as seen."""
     if steering.pinned_exercise is not None:
         return _pinned(steering.pinned_exercise, steering)
     by_skill = _by_skill(_steered_pool(exercises, steering))
@@ -228,14 +233,16 @@ def choose_by_rule(
     else:
         target = min(practisable, key=lambda s: trace.last_position.get(s.id, -1))
         reasons = [f"review: every skill is mastered; {target.name} was practised longest ago"]
-    last_exercise = history[-1].exercise_id if history else None
+    seen = _seen(shown, history)
+    last_exercise = seen[-1].exercise_id if seen else None
     # The exercise just answered is never offered again at once, not even among the alternatives.
     offered = [e for e in by_skill[target.id] if e.id != last_exercise] or by_skill[target.id]
+    seen_at = {attempt.exercise_id: position for position, attempt in enumerate([*shown, *history])}
     ordered = sorted(
         offered,
         key=lambda e: (
-            e.id in trace.last_seen_exercise,
-            trace.last_seen_exercise.get(e.id, -1),
+            e.id in seen_at,
+            seen_at.get(e.id, -1),
             e.difficulty,
             e.id,
         ),
@@ -573,8 +580,14 @@ def decide(
     now: float,
     steering: Steering = Steering(),
     rng: random.Random | None = None,
+    shown: Sequence[PastAttempt] = (),
 ) -> Choice | None:
-    """The model-driven policy of this module's docstring; None when there is nothing to practise."""
+    """The model-driven policy of this module's docstring; None when there is nothing to practise.
+
+    ``shown``: the attempts just before ``history`` that it no longer counts (a teacher reset the learner
+    since). They are no evidence of what the learner knows now, but their answers were shown, so the rules
+    against meeting an exercise again soon (step 5: the exercise just answered, those answered wrong in the
+    last REPEAT_GAP attempts) read them until ``history`` holds REPEAT_GAP attempts of its own."""
     if steering.pinned_exercise is not None:
         choice = _pinned(steering.pinned_exercise, steering)
         predicted = predictions.get(steering.pinned_exercise)
@@ -634,7 +647,8 @@ def decide(
     def gain(sid: int) -> float:
         return assessed.learnable[sid] * (1 + UNLOCK_WEIGHT * opens[sid])
 
-    last_exercise = history[-1].exercise_id if history else None
+    seen = _seen(shown, history)
+    last_exercise = seen[-1].exercise_id if seen else None
     answered_at = {attempt.exercise_id: position for position, attempt in enumerate(history)}
 
     def repeat_penalty(exercise_id: int) -> float:
@@ -658,7 +672,7 @@ def decide(
         )
         scored.append((score, exercise.id, max(aims, key=gain)))
     # Within a skill, an exercise answered wrong a few steps ago (its worked answer shown) gives way.
-    recent = {attempt.exercise_id for attempt in history[-REPEAT_GAP:] if not attempt.correct}
+    recent = {attempt.exercise_id for attempt in seen if not attempt.correct}
     fresh = {sid for _, eid, sid in scored if eid not in recent}
     scored = [(score, eid, sid) for score, eid, sid in scored if eid not in recent or sid not in fresh]
     if not scored:  # only the exercise just answered, or only exercises with an unready partner, are left

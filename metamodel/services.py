@@ -4,7 +4,6 @@ import logging
 import random
 import re
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import datetime
 
 from django.db import transaction
@@ -17,7 +16,7 @@ from metamodel.histories import CourseGraph, History, course_graph, learner_hist
 from metamodel.ml.artifact import ArtifactError
 from metamodel.ml.trained import LearnerParams, TrainedModel
 from metamodel.models import LearnerState, ModelVersion, Recommendation
-from metamodel.policy import REPEAT_GAP, Steering, choose_by_rule, decide, mastered_by_model
+from metamodel.policy import REPEAT_GAP, PastAttempt, Steering, choose_by_rule, decide, mastered_by_model
 from metamodel.training import active_version, load_version
 
 # The engine looks at this many of the learner's latest attempts in the course: enough for the mastery
@@ -205,27 +204,15 @@ def steering_for(learner: Learner, graph: CourseGraph) -> tuple[Steering, dateti
 
 
 def _shown_before_reset(
-    learner: Learner, graph: CourseGraph, steering: Steering, reset_at: datetime | None, since_reset: int
-) -> frozenset[int]:
-    """The exercises whose answer the learner saw just before their reset, held back while their skills have
-    other exercises: a reset clears what the engine believes the learner knows, not which answers they were
-    just shown. The history the policy reads starts at the reset, so its rule against meeting again soon an
-    exercise answered wrong in the last REPEAT_GAP attempts, or the one just answered
-    (``metamodel.policy.decide``), would not see those made before it: here they are, while fewer than
-    REPEAT_GAP attempts (``since_reset``) were made after it."""
+    learner: Learner, graph: CourseGraph, reset_at: datetime | None, since_reset: int
+) -> list[PastAttempt]:
+    """The attempts just before the learner's reset that the policy's rules against repeats still read
+    (``shown`` of ``metamodel.policy.decide``), while fewer than REPEAT_GAP attempts (``since_reset``) were
+    made after it: a reset clears what the engine believes the learner knows, not which answers they were
+    just shown."""
     if reset_at is None or since_reset >= REPEAT_GAP:
-        return frozenset()
-    before = list(
-        Attempt.objects.filter(learner=learner, course=graph.course, created_at__lte=reset_at)
-        .order_by("-created_at", "-id")
-        .values_list("exercise_id", "correct")[: REPEAT_GAP - since_reset]
-    )
-    shown = {exercise_id for exercise_id, correct in before if not correct}
-    if before and not since_reset:
-        shown.add(before[0][0])  # the exercise just answered
-    others = [e for e in graph.exercises if e.id not in steering.excluded and e.id not in shown]
-    covered = {skill_id for e in others for skill_id in e.skill_ids}
-    return frozenset(e.id for e in graph.exercises if e.id in shown and set(e.skill_ids) <= covered)
+        return []
+    return learner_history(learner.pk, graph, REPEAT_GAP - since_reset, until=reset_at).past
 
 
 def recommend_next(
@@ -235,8 +222,8 @@ def recommend_next(
 
     With an active model version, ``metamodel.policy.decide`` chooses from the adapted model's predictions;
     without one (or with an unusable artifact), the fallback rule ``choose_by_rule`` does. Both obey the
-    teachers' overrides, and after a reset hold back the exercises whose answer the learner was shown just
-    before it (``_shown_before_reset``). The stored Recommendation carries the scored candidates, the
+    teachers' overrides, and after a reset keep from the learner the exercises whose answer they were just
+    shown before it (``_shown_before_reset``). The stored Recommendation carries the scored candidates, the
     probability of the choice and the model version. Raises NothingToPractise when the course has no
     practisable exercise.
 
@@ -248,8 +235,7 @@ def recommend_next(
     graph = course_graph(course)
     steering, reset_at = steering_for(learner, graph)
     history = learner_history(learner.pk, graph, HISTORY_LIMIT, reset_at)
-    if held_back := _shown_before_reset(learner, graph, steering, reset_at, len(history.past)):
-        steering = replace(steering, excluded=steering.excluded | held_back)
+    shown = _shown_before_reset(learner, graph, reset_at, len(history.past))
     version = active_version()
     predictions: dict[int, float] = {}
     if version is not None:
@@ -261,10 +247,10 @@ def recommend_next(
         # Seeded by the learner's state: asking twice without answering gives the same exercise.
         rng = random.Random(f"{learner.pk}:{course.pk}:{len(history.past)}")
         choice = decide(
-            graph.skills, graph.exercises, history.past, predictions, now.timestamp(), steering, rng
+            graph.skills, graph.exercises, history.past, predictions, now.timestamp(), steering, rng, shown
         )
     else:
-        choice = choose_by_rule(graph.skills, graph.exercises, history.past, steering)
+        choice = choose_by_rule(graph.skills, graph.exercises, history.past, steering, shown)
     if choice is None:
         raise NothingToPractise(course.slug)
     keys = graph.keys

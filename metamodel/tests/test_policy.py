@@ -358,6 +358,29 @@ def test_an_exercise_answered_wrong_a_few_steps_ago_is_not_served_again_while_an
     assert decide([COUNTING], exercises, right, predictions, 0.0, rng=random.Random(0)).exercise_id == 10
 
 
+def test_answers_shown_before_a_reset_keep_their_exercises_back_until_the_learner_has_answered_enough():
+    exercises = [CandidateExercise(10 + i, (1,), 0.0) for i in range(3)]
+    predictions = {10: 0.72, 11: 0.72, 12: 0.5}
+    # Before the reset: 10 answered wrong (its worked answer shown), then 11, the last answer. The history
+    # the engine counts is empty, yet neither comes back at once, with the model or by the rule.
+    shown = [PastAttempt(10, (1,), False), PastAttempt(11, (1,), True)]
+    with_model = {
+        decide([COUNTING], exercises, [], predictions, 0.0, rng=random.Random(seed), shown=shown).exercise_id
+        for seed in range(50)
+    }
+    assert with_model == {12}
+    by_rule = choose_by_rule([COUNTING], exercises, [], shown=shown)
+    assert by_rule.exercise_id == 12 and 11 not in by_rule.alternatives
+    # What was shown is no evidence of knowledge: the rule still calls Counting new to the learner.
+    assert by_rule.reasons == ["next skill: Counting (you have not practised it yet)"]
+    # Once REPEAT_GAP answers have been counted since, what came before the reset no longer holds 10 back.
+    since = [PastAttempt(11 + i % 2, (1,), True) for i in range(REPEAT_GAP)]
+    assert (
+        decide([COUNTING], exercises, since, predictions, 0.0, rng=random.Random(0), shown=shown).exercise_id
+        == 10
+    )
+
+
 def test_a_skill_mastered_two_weeks_ago_stays_mastered_until_an_answer_at_its_review_says_otherwise():
     weeks_ago = practised(1, 3, at=NOW - 14 * DAY)
     preds = predicted(0.7, 0.6, 0.5)
