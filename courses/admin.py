@@ -22,7 +22,7 @@ from django.utils.text import Truncator, capfirst
 
 from courses.documents import CourseDocumentError, parse_course_bytes, parse_course_text
 from courses.forms import EndOverridesForm, EnrollClassForm, ExerciseAdminForm, SkillAdminForm
-from courses.mastery import class_mastery, mastery_rows
+from courses.mastery import class_mastery, learner_report, mastery_rows
 from courses.models import Course, Exercise, Override, Skill, count_per_row
 from courses.services import (
     ImportSummary,
@@ -34,7 +34,7 @@ from courses.services import (
     import_refusal,
 )
 from learners.forms import PreviewAnswerForm
-from learners.models import Attempt
+from learners.models import Attempt, Learner
 from learners.practice import asks_for_hint, exercise_context, hints_to_show
 from learners.serializers import feedback_for
 from learners.services import enroll_class, marked_attempt
@@ -222,6 +222,11 @@ class CourseAdmin(TeacherScopedAdmin):
             path("<int:pk>/mastery/", view, name="courses_course_mastery"),
             path("<int:pk>/mastery.csv", csv_view, name="courses_course_mastery_csv"),
             path(
+                "<int:pk>/learners/<int:learner_pk>/",
+                self.admin_site.admin_view(self.learner_view),
+                name="courses_course_learner",
+            ),
+            path(
                 "<int:pk>/export.yaml",
                 self.admin_site.admin_view(self.export_view),
                 name="courses_course_export",
@@ -289,6 +294,23 @@ class CourseAdmin(TeacherScopedAdmin):
             **class_mastery(course, request.GET.get("page")),
         }
         return TemplateResponse(request, "admin/courses/course/mastery.html", context)
+
+    def learner_view(self, request: HttpRequest, pk: int, learner_pk: int) -> HttpResponse:
+        """One learner enrolled in the course, as a teacher follows them (``learner_report``); the class
+        mastery page links each learner here."""
+        course = get_object_or_404(self.get_queryset(request), pk=pk)
+        learners = Learner.objects.select_related("user").filter(enrollments__course=course)
+        learner = get_object_or_404(learners, pk=learner_pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "course": course,
+            "learner": learner,
+            "title": f"{learner} in {course.title}",
+            "mastery_threshold": MASTERY_THRESHOLD,
+            **learner_report(course, learner),
+        }
+        return TemplateResponse(request, "admin/courses/course/learner.html", context)
 
     def enroll_class_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """Enroll a class at once: the students' usernames, pasted; says who was enrolled and who not."""

@@ -21,10 +21,13 @@ from django.db.models.functions import Cast, Round
 
 from courses.models import Course, Skill, count_per_row, topological_order
 from learners.models import Attempt, Learner, SkillProgress
+from learners.progress import attempt_totals, course_progress, mastery_tally
+from metamodel.models import Recommendation
 from metamodel.policy import MASTERY_WINDOW
-from metamodel.services import resets_in_force
+from metamodel.services import active_overrides, reset_since, resets_in_force
 
 LEARNERS_PER_PAGE = 100  # a page a teacher reads; an imported log enrols thousands
+RECENT_ANSWERS = 20  # the answers a teacher reads on one learner's page
 
 # A learner is stuck on a skill they have not mastered when they have answered it often and mostly wrong of
 # late. Eight answers: without a trained model about three right in a row master a skill, so a learner who
@@ -192,3 +195,47 @@ def mastery_rows(course: Course) -> Iterator[list[str]]:
             _spreadsheet_safe(" ".join(stuck.skill.key for stuck in learner.stuck_on)),
             *("" if s.pk not in states else "mastered" if states[s.pk] else "practised" for s in skills),
         ]
+
+
+def learner_report(course: Course, learner: Learner) -> dict:
+    """One learner enrolled in the course, as a teacher follows them. The figures the learner's own progress
+    page shows (totals and skills, counted from a teacher's reset, ``since``), with the skills they are
+    stuck on (``STUCK``); the overrides in force for them, their own and the course's; the exercise the
+    engine offers them now with its reasons (``offered``, None when their latest recommendation is
+    answered); and their latest RECENT_ANSWERS answers, newest first, those before the reset too, each with
+    the recommendation it answered, if any (the exercise the engine chose, and why, whether the learner took
+    it or one of the alternatives). Raises NotEnrolled for a learner not enrolled in the course."""
+    reports = course_progress(learner, course)
+    since = reset_since(learner, course)
+    answered, right = attempt_totals(learner, course, since)
+    mastered, skill_total = mastery_tally(reports)
+    stuck = stuck_progress(course, course.practisable_skill_ids()).filter(learner=learner)
+    answers = (
+        Attempt.objects.filter(learner=learner, course=course)
+        .select_related("exercise", "recommendation__exercise")
+        .order_by("-created_at", "-pk")[:RECENT_ANSWERS]
+    )
+    latest = (
+        Recommendation.objects.filter(learner=learner, course=course)
+        .select_related("exercise")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    overrides = active_overrides(learner, course).select_related("skill", "exercise", "created_by")
+    return {
+        "reports": reports,
+        "stuck": set(stuck.values_list("skill__key", flat=True)),
+        "since": since,
+        "answered": answered,
+        "right": right,
+        "share_right": right / answered if answered else None,
+        "mastered": mastered,
+        "skill_total": skill_total,
+        "window": MASTERY_WINDOW,
+        "stuck_rule": STUCK_RULE,
+        "answers": answers,
+        # Every answer is followed by a new recommendation, so the latest one is answered or still on offer.
+        "offered": latest if latest is not None and not latest.attempts.exists() else None,
+        # The learner's own first: they come before the course's (``metamodel.services.steering_for``).
+        "overrides": overrides.order_by(F("learner").asc(nulls_last=True), "-created_at", "-pk"),
+    }

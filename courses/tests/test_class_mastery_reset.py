@@ -44,7 +44,7 @@ def teachers_row(teacher, course, name: str) -> str:
     client = Client()
     client.force_login(teacher)
     page = client.get(f"/admin/courses/course/{course.pk}/mastery/").content.decode()
-    return re.search(rf'<tr><th scope="row">{name}\b.*?</tr>', page, re.DOTALL).group(0)
+    return re.search(rf'<tr><th scope="row">(?:<a [^>]*>)?{name}\b.*?</tr>', page, re.DOTALL).group(0)
 
 
 def cells(row: str) -> list[str]:

@@ -69,7 +69,7 @@ def mastery_page(client: Client, course) -> str:
 
 def learners_row(page: str, name: str) -> list[str]:
     """The cells after the learner's name: skills mastered, answers, needs help with, last answer."""
-    row = re.search(rf'<tr><th scope="row">{name}\b.*?</tr>', page, re.DOTALL).group(0)
+    row = re.search(rf'<tr><th scope="row">(?:<a [^>]*>)?{name}\b.*?</tr>', page, re.DOTALL).group(0)
     return [cell.strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.DOTALL)]
 
 
