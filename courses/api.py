@@ -19,11 +19,12 @@ from rest_framework.reverse import reverse
 from config.filters import StrictBooleanFilter
 from config.schema import CREATED_LOCATION, error_response, field_errors_response
 from courses.documents import CourseDocumentError, parse_course_bytes
-from courses.mastery import learner_rows
+from courses.mastery import learner_report, learner_rows
 from courses.models import Course, Override
 from courses.serializers import (
     ClassEnrollmentSerializer,
     ClassEnrollSerializer,
+    ClassLearnerDetailSerializer,
     ClassLearnerSerializer,
     CourseDetailSerializer,
     CourseDocumentSerializer,
@@ -43,7 +44,7 @@ from courses.services import (
     import_refusal,
 )
 from courses.teachers import teaches
-from learners.models import Enrollment
+from learners.models import Enrollment, Learner, named
 from learners.progress import course_progress
 from learners.serializers import NextExerciseSerializer, ProgressSerializer
 from learners.services import NotEnrolled, enroll, enroll_class, learner_for, next_exercise
@@ -267,6 +268,25 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
             return Response(ClassEnrollmentSerializer(done).data)
         page = self.paginate_queryset(learner_rows(course, course.practisable_skill_ids()))
         return self.get_paginated_response(ClassLearnerSerializer(page, many=True).data)
+
+    @extend_schema(
+        responses={
+            200: ClassLearnerDetailSerializer,
+            404: error_response("No such course, or no such learner enrolled in it."),
+        },
+        description="The course's teachers: one enrolled learner, as their page in the teacher dashboard "
+        "shows them: their figures and skills since their latest reset (as their own progress shows them), "
+        "the skills they are stuck on, what the engine offers them now and why, and the overrides in force "
+        "for them. Their answers: `GET /api/v1/attempts/?course=…&learner=…`.",
+    )
+    @action(detail=True, methods=["get"], url_path=r"class/(?P<learner>[^/]+)")
+    def class_learner(self, request: Request, slug: str, learner: str) -> Response:
+        course = self._taught_course("see its class")
+        enrolled = Learner.objects.select_related("user").filter(named(learner), enrollments__course=course)
+        if (found := enrolled.first()) is None:
+            raise NotFound(f"No learner '{learner}' enrolled in this course.")
+        report = learner_report(course, found)
+        return Response(ClassLearnerDetailSerializer({"learner": found, **report}).data)
 
     @extend_schema(responses={200: ProgressSerializer})
     @action(detail=True, methods=["get"])

@@ -60,11 +60,21 @@ def stuck_progress(course: Course, practisable: set[int]) -> QuerySet[SkillProgr
     return SkillProgress.objects.filter(STUCK, course=course, skill_id__in=practisable)
 
 
+def stuck_on(course: Course, practisable: set[int]) -> QuerySet[SkillProgress]:
+    """The ``stuck_progress`` rows as a teacher reads them: in skill key order, each with its skill and
+    ``recent_right``, how many of the latest ``MASTERY_WINDOW`` answers on it were right."""
+    return (
+        stuck_progress(course, practisable)
+        .select_related("skill")
+        .annotate(recent_right=Cast(Round(F("recent_accuracy") * MASTERY_WINDOW), IntegerField()))
+        .order_by("skill__key")
+    )
+
+
 def learner_rows(course: Course, practisable: set[int]) -> QuerySet[Learner]:
     """Every learner enrolled, weakest first, with skills ``mastered``, ``answers`` and when they last
     answered (``last_answer_at``, None when they have not) since ``reset_at``, and ``stuck_on``: their
-    ``stuck_progress`` rows in skill key order, each with its skill and ``recent_right`` (how many of the
-    latest ``MASTERY_WINDOW`` answers on it were right), fetched for all the learners read in one query."""
+    :func:`stuck_on` rows, fetched for all the learners read in one query."""
     # After a reset only the later attempts count (``learners.progress.counted_attempts``). Two subqueries,
     # not one with "no reset, or later than it": that one would look the reset up again for every attempt.
     attempts = Attempt.objects.filter(course=course)
@@ -78,17 +88,10 @@ def learner_rows(course: Course, practisable: set[int]) -> QuerySet[Learner]:
     def latest(rows: QuerySet[Attempt]) -> Subquery:
         return Subquery(rows.filter(learner=OuterRef("pk")).order_by("-created_at").values("created_at")[:1])
 
-    stuck_on = (
-        stuck_progress(course, practisable)
-        .select_related("skill")
-        .annotate(recent_right=Cast(Round(F("recent_accuracy") * MASTERY_WINDOW), IntegerField()))
-        .order_by("skill__key")
-    )
-
     return (
         Learner.objects.filter(enrollments__course=course)
         .select_related("user")
-        .prefetch_related(Prefetch("skill_progress", stuck_on, to_attr="stuck_on"))
+        .prefetch_related(Prefetch("skill_progress", stuck_on(course, practisable), to_attr="stuck_on"))
         .annotate(reset_at=latest_reset(course))
         .annotate(
             mastered=count_per_row(
@@ -200,16 +203,17 @@ def mastery_rows(course: Course) -> Iterator[list[str]]:
 def learner_report(course: Course, learner: Learner) -> dict:
     """One learner enrolled in the course, as a teacher follows them. The figures the learner's own progress
     page shows (totals and skills, counted from a teacher's reset, ``since``), with the skills they are
-    stuck on (``STUCK``); the overrides in force for them, their own and the course's; the exercise the
-    engine offers them now with its reasons (``offered``, None when their latest recommendation is
-    answered); and their latest RECENT_ANSWERS answers, newest first, those before the reset too, each with
-    the recommendation it answered, if any (the exercise the engine chose, and why, whether the learner took
-    it or one of the alternatives). Raises NotEnrolled for a learner not enrolled in the course."""
+    stuck on (``stuck_on``, and their keys, ``stuck``); the overrides in force for them, their own and the
+    course's; the exercise the engine offers them now with its reasons (``offered``, None when their latest
+    recommendation is answered); and their latest RECENT_ANSWERS answers, newest first, those before the
+    reset too, each with the recommendation it answered, if any (the exercise the engine chose, and why,
+    whether the learner took it or one of the alternatives). Raises NotEnrolled for a learner not enrolled in
+    the course."""
     reports = course_progress(learner, course)
     since = reset_since(learner, course)
     answered, right = attempt_totals(learner, course, since)
     mastered, skill_total = mastery_tally(reports)
-    stuck = stuck_progress(course, course.practisable_skill_ids()).filter(learner=learner)
+    stuck = list(stuck_on(course, course.practisable_skill_ids()).filter(learner=learner))
     answers = (
         Attempt.objects.filter(learner=learner, course=course)
         .select_related("exercise", "recommendation__exercise")
@@ -224,7 +228,8 @@ def learner_report(course: Course, learner: Learner) -> dict:
     overrides = active_overrides(learner, course).select_related("skill", "exercise", "created_by")
     return {
         "reports": reports,
-        "stuck": set(stuck.values_list("skill__key", flat=True)),
+        "stuck_on": stuck,
+        "stuck": {row.skill.key for row in stuck},
         "since": since,
         "answered": answered,
         "right": right,

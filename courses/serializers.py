@@ -8,6 +8,7 @@ from config.fields import StrictCharField
 from courses.mastery import STUCK_RULE
 from courses.models import CASE_HELP, FRACTION_HELP, Course, Exercise, Override, Skill
 from learners.models import Learner
+from learners.serializers import SkillProgressSerializer
 from metamodel.policy import MASTERY_WINDOW
 
 
@@ -296,6 +297,46 @@ class ClassLearnerSerializer(serializers.Serializer):
     stuck_on = StuckSkillSerializer(
         many=True, help_text=f"The skills they are stuck on, in key order: {STUCK_RULE}. Empty if none."
     )
+
+
+class OfferedSerializer(serializers.Serializer):
+    """The exercise the engine offers a learner now: their latest recommendation, not answered yet."""
+
+    recommendation = serializers.IntegerField(source="pk", help_text="The recommendation's id.")
+    exercise = serializers.CharField(source="exercise.key")
+    reasons = serializers.ListField(child=serializers.CharField(), help_text="As the learner reads them.")
+    predicted_correct = serializers.FloatField(allow_null=True, help_text="Null when the rule chose it.")
+    created_at = serializers.DateTimeField()
+
+
+class ClassLearnerDetailSerializer(serializers.Serializer):
+    """One learner of a course's class, as their page in the teacher dashboard shows them."""
+
+    learner = serializers.CharField(
+        source="learner.__str__",
+        help_text="A username, or imported:<external id> for a learner imported from a log.",
+    )
+    reset_at = serializers.DateTimeField(
+        source="since",
+        allow_null=True,
+        help_text="When a teacher last reset them: what follows counts since.",
+    )
+    answers = serializers.IntegerField(source="answered", help_text="Attempts in the course.")
+    answers_right = serializers.IntegerField(source="right")
+    skills_mastered = serializers.IntegerField(
+        source="mastered", help_text="Of the course's practisable skills."
+    )
+    skill_total = serializers.IntegerField(help_text="The course's practisable skills.")
+    skills = SkillProgressSerializer(
+        source="reports", many=True, help_text="Every skill of the course, in prerequisite order."
+    )
+    stuck_on = StuckSkillSerializer(
+        many=True, help_text=f"The skills they are stuck on, in key order: {STUCK_RULE}. Empty if none."
+    )
+    offered = OfferedSerializer(
+        allow_null=True, help_text="What the engine offers them now; null when their latest one is answered."
+    )
+    overrides = OverrideSerializer(many=True, help_text="In force for them: their own, then the course's.")
 
 
 class ClassEnrollSerializer(serializers.Serializer):

@@ -24,7 +24,7 @@ from config.schema import CREATED_LOCATION, error_response, field_errors_respons
 from config.throttles import AccountThrottle, AddressThrottle
 from courses.api import visible_courses
 from learners.accounts import CannotErase, account_data, erase_account
-from learners.models import Attempt
+from learners.models import IMPORTED, Attempt, named
 from learners.serializers import (
     AccountDataSerializer,
     AccountDeleteSerializer,
@@ -156,9 +156,6 @@ class AccountDeleteView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-IMPORTED = "imported:"  # how an imported learner (no account) is named in an attempt's `learner`
-
-
 class AttemptFilter(django_filters.FilterSet):
     course = django_filters.CharFilter(field_name="course__slug")
     exercise = django_filters.CharFilter(field_name="exercise__key")
@@ -184,9 +181,7 @@ class AttemptFilter(django_filters.FilterSet):
         return queryset.order_by(value, "id" if value == "created_at" else "-id")
 
     def filter_learner(self, queryset: QuerySet[Attempt], name: str, value: str) -> QuerySet[Attempt]:
-        # No username contains ":" and every external id does (<course>:<id>): one value names one learner.
-        imported = Q(learner__user__isnull=True, learner__external_id=value.removeprefix(IMPORTED))
-        return queryset.filter(Q(learner__user__username=value) | imported)
+        return queryset.filter(named(value, through="learner__"))
 
     def filter_since(self, queryset: QuerySet[Attempt], name: str, value: datetime) -> QuerySet[Attempt]:
         # ISO 8601 allows offsets PostgreSQL refuses (beyond ±15:59); the same instant in UTC is fine, where

@@ -11,6 +11,19 @@ if TYPE_CHECKING:
     from courses.models import Course
 
 
+# How a learner imported from a log (no account) is named: ``imported:<external id>`` (Learner.__str__).
+IMPORTED = "imported:"
+
+
+def named(name: str, through: str = "") -> Q:
+    """The learner ``name`` names, as ``Learner.__str__`` writes it: a username, or ``imported:<external id>``
+    (or the external id alone) for a learner imported from a log; ``through``, the lookup's path to the
+    learner (``"learner__"`` from an attempt). No username contains ":" and every external id does
+    (``<course>:<id>``): one name names one learner."""
+    imported = {f"{through}user__isnull": True, f"{through}external_id": name.removeprefix(IMPORTED)}
+    return Q(**{f"{through}user__username": name}) | Q(**imported)
+
+
 class Learner(models.Model):
     """One per user; learners imported from historical logs have an external id and no user account."""
 
@@ -30,7 +43,7 @@ class Learner(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.user.get_username() if self.user_id else f"imported:{self.external_id}"
+        return self.user.get_username() if self.user_id else f"{IMPORTED}{self.external_id}"
 
     def is_enrolled_in(self, course: "Course") -> bool:
         return self.enrollments.filter(course=course).exists()
