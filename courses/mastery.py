@@ -21,10 +21,11 @@ from django.db.models.functions import Cast, Round
 
 from courses.models import Course, Skill, count_per_row, topological_order
 from learners.models import Attempt, Learner, SkillProgress
-from learners.progress import attempt_totals, course_progress, mastery_tally
+from learners.progress import progress_summary
+from metamodel.histories import course_graph
 from metamodel.models import Recommendation
 from metamodel.policy import MASTERY_WINDOW
-from metamodel.services import active_overrides, reset_since, resets_in_force
+from metamodel.services import active_overrides, engine_states, resets_in_force
 
 LEARNERS_PER_PAGE = 100  # a page a teacher reads; an imported log enrols thousands
 RECENT_ANSWERS = 20  # the answers a teacher reads on one learner's page
@@ -202,17 +203,20 @@ def mastery_rows(course: Course) -> Iterator[list[str]]:
 
 def learner_report(course: Course, learner: Learner) -> dict:
     """One learner enrolled in the course, as a teacher follows them. The figures the learner's own progress
-    page shows (totals and skills, counted from a teacher's reset, ``since``), with the skills they are
+    page shows (totals and skills, counted from a teacher's reset, ``since``), each skill with the engine's
+    state of it now where a model is active (``skills``: P(known), mastered, due for review; ``estimated``
+    says whether there is one), with the skills they are
     stuck on (``stuck_on``, and their keys, ``stuck``); the overrides in force for them, their own and the
     course's; the exercise the engine offers them now with its reasons (``offered``, None when their latest
     recommendation is answered); and their latest RECENT_ANSWERS answers, newest first, those before the
     reset too, each with the recommendation it answered, if any (the exercise the engine chose, and why,
     whether the learner took it or one of the alternatives). Raises NotEnrolled for a learner not enrolled in
     the course."""
-    reports = course_progress(learner, course)
-    since = reset_since(learner, course)
-    answered, right = attempt_totals(learner, course, since)
-    mastered, skill_total = mastery_tally(reports)
+    summary = progress_summary(learner, course)
+    reports, since = summary["reports"], summary["since"]
+    states = engine_states(learner, course_graph(course), since)
+    keys = dict(course.skills.values_list("pk", "key"))
+    estimates = {keys[sid]: state for sid, state in (states or {}).items()}
     stuck = list(stuck_on(course, course.practisable_skill_ids()).filter(learner=learner))
     answers = (
         Attempt.objects.filter(learner=learner, course=course)
@@ -227,16 +231,12 @@ def learner_report(course: Course, learner: Learner) -> dict:
     )
     overrides = active_overrides(learner, course).select_related("skill", "exercise", "created_by")
     return {
-        "reports": reports,
+        **summary,
+        # Each skill beside the engine's estimate of it now (None where it reads the answers alone).
+        "skills": [(report, estimates.get(report.skill_key)) for report in reports],
+        "estimated": states is not None,
         "stuck_on": stuck,
         "stuck": {row.skill.key for row in stuck},
-        "since": since,
-        "answered": answered,
-        "right": right,
-        "share_right": right / answered if answered else None,
-        "mastered": mastered,
-        "skill_total": skill_total,
-        "window": MASTERY_WINDOW,
         "stuck_rule": STUCK_RULE,
         "answers": answers,
         # Every answer is followed by a new recommendation, so the latest one is answered or still on offer.

@@ -86,6 +86,27 @@ def course_progress(learner: Learner, course: Course) -> list[SkillReport]:
     return reports
 
 
+def progress_summary(learner: Learner, course: Course) -> dict:
+    """What the learner's progress page shows, and their page in the teacher dashboard: each skill
+    (``reports``, :func:`course_progress`), exercises ``answered`` and ``right`` (``share_right``), skills
+    ``mastered`` of ``skill_total``, all counted from the teacher's latest reset (``since``), and the
+    ``window`` recent accuracy is read over. Raises NotEnrolled as :func:`course_progress` does."""
+    reports = course_progress(learner, course)
+    since = reset_since(learner, course)
+    answered, right = attempt_totals(learner, course, since)
+    mastered, skill_total = mastery_tally(reports)
+    return {
+        "reports": reports,
+        "since": since,
+        "answered": answered,
+        "right": right,
+        "share_right": right / answered if answered else None,
+        "mastered": mastered,
+        "skill_total": skill_total,
+        "window": MASTERY_WINDOW,
+    }
+
+
 def rebuild_skill_progress(learner_id: int, course_id: int) -> int:
     """Recompute the learner's per-skill read model in a course from the attempt log; returns skills touched.
 

@@ -20,7 +20,7 @@ from learners.accounts import CannotErase, account_data, erase_account
 from learners.forms import AnswerForm, DeleteAccountForm, SignupForm
 from learners.models import Attempt, Enrollment, Learner, NotEnrolled
 from learners.practice import asks_for_hint, exercise_context, hints_to_show
-from learners.progress import attempt_totals, course_progress, mastery_tally
+from learners.progress import course_progress, mastery_tally, progress_summary
 from learners.serializers import AccountDataSerializer, alternatives_of, feedback_for
 from learners.services import (
     ALREADY_ANSWERED,
@@ -36,8 +36,8 @@ from learners.services import (
     register_student,
 )
 from metamodel.models import Recommendation
-from metamodel.policy import MASTERY_THRESHOLD, MASTERY_WINDOW
-from metamodel.services import NothingToPractise, reset_since
+from metamodel.policy import MASTERY_THRESHOLD
+from metamodel.services import NothingToPractise
 
 
 def _course_for(request: HttpRequest, slug: str) -> Course:
@@ -283,24 +283,10 @@ def progress(request: HttpRequest, slug: str) -> HttpResponse:
     course = _course_for(request, slug)
     learner = learner_for(request.user)
     try:
-        reports = course_progress(learner, course)
+        summary = progress_summary(learner, course)
     except NotEnrolled:
         return _enroll_first(request, course)
-    since = reset_since(learner, course)
-    answered, right = attempt_totals(learner, course, since)
-    mastered, skill_total = mastery_tally(reports)
-    context = {
-        "course": course,
-        "reports": reports,
-        "since": since,
-        "answered": answered,
-        "right": right,
-        "share_right": right / answered if answered else None,
-        "mastered": mastered,
-        "skill_total": skill_total,
-        "window": MASTERY_WINDOW,
-        "mastery_threshold": MASTERY_THRESHOLD,
-    }
+    context = {"course": course, **summary, "mastery_threshold": MASTERY_THRESHOLD}
     return render(request, "learners/progress.html", context)
 
 

@@ -553,6 +553,38 @@ def _prerequisites_among(
     return {sid: [p for p in listed.get(sid, ()) if p in by_skill and p != sid] for sid in by_skill}
 
 
+@dataclass(frozen=True)
+class SkillState:
+    """A skill as :func:`decide` reads it at a moment: P(known), whether it counts as mastered (taken as
+    known, or due for review), and whether it is due for review (mastered once, faded since by time
+    alone, not shown forgotten by an answer)."""
+
+    known: float
+    mastered: bool
+    review: bool
+
+
+def skill_states(
+    skills: Sequence[SkillNode],
+    exercises: Sequence[CandidateExercise],
+    history: Sequence[PastAttempt],
+    predictions: dict[int, float],
+    now: float,
+) -> dict[int, SkillState]:
+    """Each practisable skill's state at ``now`` as :func:`decide` reads it (step 2 of the module's
+    docstring), for the pages that show what the engine believes."""
+    by_skill = _by_skill([e for e in exercises if e.id in predictions])
+    if not by_skill:
+        return {}
+    assessed = _assess(by_skill, _prerequisites_among(skills, by_skill), history, predictions, now)
+    return {
+        sid: SkillState(
+            assessed.known[sid], sid in assessed.mastered | assessed.reviews, sid in assessed.reviews
+        )
+        for sid in by_skill
+    }
+
+
 def mastered_by_model(
     skills: Sequence[SkillNode],
     exercises: Sequence[CandidateExercise],
@@ -565,11 +597,8 @@ def mastered_by_model(
     forgotten by an answer). The learner's progress page and the class mastery show these, and the "ready:
     prerequisites mastered" reasons agree with them: a week away does not unmaster a skill, a wrong answer
     at its review does."""
-    by_skill = _by_skill([e for e in exercises if e.id in predictions])
-    if not by_skill:
-        return set()
-    assessed = _assess(by_skill, _prerequisites_among(skills, by_skill), history, predictions, now)
-    return assessed.mastered | assessed.reviews
+    states = skill_states(skills, exercises, history, predictions, now)
+    return {sid for sid, state in states.items() if state.mastered}
 
 
 def decide(

@@ -16,7 +16,15 @@ from metamodel.histories import CourseGraph, History, course_graph, learner_hist
 from metamodel.ml.artifact import ArtifactError
 from metamodel.ml.trained import LearnerParams, TrainedModel
 from metamodel.models import LearnerState, ModelVersion, Recommendation
-from metamodel.policy import REPEAT_GAP, PastAttempt, Steering, choose_by_rule, decide, mastered_by_model
+from metamodel.policy import (
+    REPEAT_GAP,
+    PastAttempt,
+    SkillState,
+    Steering,
+    choose_by_rule,
+    decide,
+    skill_states,
+)
 from metamodel.training import active_version, load_version
 
 # The engine looks at this many of the learner's latest attempts in the course: enough for the mastery
@@ -106,13 +114,14 @@ def predict_exercises(
     return dict(zip((e.id for e in graph.exercises), (float(x) for x in p), strict=True))
 
 
-def mastered_skills(
+def engine_states(
     learner: Learner, graph: CourseGraph, since: datetime | None, now: datetime | None = None
-) -> set[int] | None:
-    """The skills the engine takes as mastered at ``now``, exactly as :func:`recommend_next` would: from
-    the model's predictions and the answers after ``since`` (the learner's last reset). None where the
-    engine reads mastery from the answers alone (``mastered_by_answers``): without an active model
-    version, with an unusable artifact, or in a course with nothing to practise."""
+) -> dict[int, SkillState] | None:
+    """Each practisable skill's state at ``now`` (``metamodel.policy.skill_states``: P(known), mastered, due
+    for review), exactly as :func:`recommend_next` would read it: from the model's predictions and the
+    answers after ``since`` (the learner's last reset). None where the engine reads mastery from the
+    answers alone (``mastered_by_answers``): without an active model version, with an unusable artifact,
+    or in a course with nothing to practise."""
     version = active_version()
     if version is None or not graph.exercises:
         return None
@@ -122,7 +131,16 @@ def mastered_skills(
         predictions = predict_exercises(learner.pk, graph, history, version, now)
     except ArtifactError:
         return None
-    return mastered_by_model(graph.skills, graph.exercises, history.past, predictions, now.timestamp())
+    return skill_states(graph.skills, graph.exercises, history.past, predictions, now.timestamp())
+
+
+def mastered_skills(
+    learner: Learner, graph: CourseGraph, since: datetime | None, now: datetime | None = None
+) -> set[int] | None:
+    """The skills the engine takes as mastered at ``now`` (:func:`engine_states`); None where it reads
+    mastery from the answers alone."""
+    states = engine_states(learner, graph, since, now)
+    return None if states is None else {sid for sid, state in states.items() if state.mastered}
 
 
 def _latest_reset(overrides: Iterable[Override]) -> datetime | None:

@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 from django.test import Client
 
-from conftest import answer_via_api, queries_for, right_answer
+from conftest import answer_via_api, queries_for, right_answer, train_on_simulated_learners
 from courses.models import Override
 from courses.services import add_override, end_override
 from courses.teachers import make_teacher
@@ -192,3 +192,25 @@ def test_the_page_costs_the_same_queries_for_two_answers_as_for_twenty(
     many, page = queries_for(teacher_client, url)
     assert many == few
     assert len(rows(section(html.unescape(page), "answers-heading"))) == 20
+
+
+def test_each_skill_shows_the_engines_estimate_once_a_model_is_active(
+    enrolled, course, student, teacher_client, django_capture_on_commit_callbacks
+):
+    learner = learner_for(student)
+    with django_capture_on_commit_callbacks(execute=True):
+        for n, key in enumerate(["count-1", "count-2", "count-3"]):
+            answer_via_api(enrolled, key, right_answer(course, key), f"k{n}")
+    # Without a model the engine reads mastery from the answers alone, and says it has no estimate.
+    page = page_of(teacher_client, course, learner)
+    assert "No model is active" in section(page, "skills-heading")
+    train_on_simulated_learners()
+    page = page_of(teacher_client, course, learner)
+    estimates = {
+        re.search(r"\[(\w+)\]", row).group(1): re.search(r"(\d+) % known", row)
+        for row in rows(section(page, "skills-heading"))
+    }
+    known = {key: int(match.group(1)) for key, match in estimates.items()}
+    # Three right answers in a row on counting: the engine takes it as known, more than the skills after it.
+    assert known["counting"] >= 85 and known["counting"] > known["addition"]
+    assert "No model is active" not in section(page, "skills-heading")
