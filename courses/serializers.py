@@ -309,6 +309,21 @@ class OfferedSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class SkillEstimateSerializer(serializers.Serializer):
+    """The engine's estimate of one skill of a learner now, as it reads it when choosing their next
+    exercise."""
+
+    skill = serializers.CharField(help_text="The skill's key.")
+    known = serializers.FloatField(
+        help_text="How likely the engine takes the learner to know it now, 0 to 1."
+    )
+    due_for_review = serializers.BooleanField(
+        source="review",
+        help_text="Mastered once and, after a day or more away, likely forgotten: the engine brings it back "
+        "(it still counts as mastered until an answer there says otherwise).",
+    )
+
+
 class ClassLearnerDetailSerializer(serializers.Serializer):
     """One learner of a course's class, as their page in the teacher dashboard shows them."""
 
@@ -332,6 +347,12 @@ class ClassLearnerDetailSerializer(serializers.Serializer):
     )
     stuck_on = StuckSkillSerializer(
         many=True, help_text=f"The skills they are stuck on, in key order: {STUCK_RULE}. Empty if none."
+    )
+    estimates = SkillEstimateSerializer(
+        many=True,
+        allow_null=True,
+        help_text="The engine's estimate of each practisable skill now, in prerequisite order; null where no "
+        "model is active (mastery is then read from the answers alone).",
     )
     offered = OfferedSerializer(
         allow_null=True, help_text="What the engine offers them now; null when their latest one is answered."

@@ -4,7 +4,7 @@ figures and skills, what the engine offers them now and why, the overrides in fo
 import pytest
 
 from config.tests.test_api_contract import assert_as_documented
-from conftest import answer_via_api, client_for, right_answer
+from conftest import answer_via_api, client_for, right_answer, train_on_simulated_learners
 from courses.models import Override
 from courses.services import add_override
 from courses.teachers import make_teacher
@@ -48,6 +48,7 @@ def test_a_teacher_reads_one_learner_as_their_page_shows_them(
     assert {s["skill"] for s in body["skills"] if s["attempts"]} == answered_skills
     assert [s["skill"] for s in body["skills"]] == ["counting", "addition", "multiplication"]
     assert body["skill_total"] == 3 and body["stuck_on"] == []
+    assert body["estimates"] is None  # no model is active: mastery is read from the answers alone
     # What the learner was offered after their answer, with the reasons they read.
     assert body["offered"]["recommendation"] == offered["recommendation"]
     assert body["offered"]["exercise"] == offered["key"]
@@ -91,3 +92,19 @@ def test_only_an_enrolled_learner_and_only_for_the_courses_teachers(
     assert refused.status_code == 403
     assert refused.json() == {"detail": "Only the course's teachers may see its class."}
     assert api.get("/api/v1/courses/arithmetic/class/sam/").status_code == 403  # sam themself
+
+
+def test_with_a_model_each_skill_has_the_engines_estimate(
+    api, course, student, teacher_api, django_capture_on_commit_callbacks
+):
+    api.post("/api/v1/courses/arithmetic/enroll/")
+    with django_capture_on_commit_callbacks(execute=True):
+        for n, key in enumerate(["count-1", "count-2", "count-3"]):
+            assert answer_via_api(api, key, right_answer(course, key), f"k{n}").status_code == 201
+    train_on_simulated_learners()
+    response = teacher_api.get("/api/v1/courses/arithmetic/class/sam/")
+    estimates = {e["skill"]: e for e in assert_as_documented(response, PATH, "GET")["estimates"]}
+    assert list(estimates) == ["counting", "addition", "multiplication"]
+    # Three right answers in a row on counting, just now: known, and not due for review.
+    assert estimates["counting"]["known"] >= 0.85 and not estimates["counting"]["due_for_review"]
+    assert estimates["addition"]["known"] < estimates["counting"]["known"]
