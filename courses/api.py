@@ -267,7 +267,8 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
             done = enroll_class(course, serializer.validated_data["usernames"])
             return Response(ClassEnrollmentSerializer(done).data)
         page = self.paginate_queryset(learner_rows(course, course.practisable_skill_ids()))
-        return self.get_paginated_response(ClassLearnerSerializer(page, many=True).data)
+        context = {"course": course, "request": request}
+        return self.get_paginated_response(ClassLearnerSerializer(page, many=True, context=context).data)
 
     @extend_schema(
         responses={

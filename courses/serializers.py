@@ -3,6 +3,7 @@
 from django.db.models import CharField, QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.reverse import reverse
 
 from config.fields import StrictCharField
 from courses.mastery import STUCK_RULE
@@ -297,6 +298,13 @@ class ClassLearnerSerializer(serializers.Serializer):
     stuck_on = StuckSkillSerializer(
         many=True, help_text=f"The skills they are stuck on, in key order: {STUCK_RULE}. Empty if none."
     )
+    url = serializers.SerializerMethodField(
+        help_text="Where to read this learner in full: their skills, what the engine offers them, overrides."
+    )
+
+    def get_url(self, learner: Learner) -> str:
+        kwargs = {"slug": self.context["course"].slug, "learner": str(learner)}
+        return reverse("course-class-learner", kwargs=kwargs, request=self.context.get("request"))
 
 
 class OfferedSerializer(serializers.Serializer):

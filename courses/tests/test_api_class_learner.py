@@ -72,7 +72,9 @@ def test_an_imported_learner_is_named_as_the_class_list_names_them(course, teach
     enroll(imported, course)
     listed = teacher_api.get("/api/v1/courses/arithmetic/class/").json()["results"]
     assert [row["learner"] for row in listed] == ["imported:arithmetic:7"]
-    body = teacher_api.get("/api/v1/courses/arithmetic/class/imported:arithmetic:7/").json()
+    # The class list says where to read each learner in full.
+    assert listed[0]["url"] == "http://testserver/api/v1/courses/arithmetic/class/imported:arithmetic:7"
+    body = teacher_api.get(listed[0]["url"]).json()
     assert body["learner"] == "imported:arithmetic:7" and body["answers"] == 0 and body["offered"] is None
 
 
