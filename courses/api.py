@@ -126,6 +126,9 @@ def _document_of(request: Request) -> Any:
 
 class CourseViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
+    # A slug's characters (Django's slug converter, as the pages route): any other path, one with a NUL
+    # character that PostgreSQL cannot compare, say, is the API's JSON 404 rather than a failed query.
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
     filterset_fields = ["language"]
 
     def get_queryset(self) -> QuerySet[Course]:
@@ -280,7 +283,7 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
         "the skills they are stuck on, what the engine offers them now and why, and the overrides in force "
         "for them. Their answers: `GET /api/v1/attempts/?course=…&learner=…`.",
     )
-    @action(detail=True, methods=["get"], url_path=r"class/(?P<learner>[^/]+)")
+    @action(detail=True, methods=["get"], url_path=r"class/(?P<learner>[^/\x00]+)")
     def class_learner(self, request: Request, slug: str, learner: str) -> Response:
         course = self._taught_course("see its class")
         enrolled = Learner.objects.select_related("user").filter(named(learner), enrollments__course=course)

@@ -110,3 +110,16 @@ def test_with_a_model_each_skill_has_the_engines_estimate(
     # Three right answers in a row on counting, just now: known, and not due for review.
     assert estimates["counting"]["known"] >= 0.85 and not estimates["counting"]["due_for_review"]
     assert estimates["addition"]["known"] < estimates["counting"]["known"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/courses/arithmetic/class/sa%00m/",
+        "/api/v1/courses/arith%00metic/",
+        "/api/v1/courses/a%00/next/",
+    ],
+)
+def test_a_nul_character_in_the_path_is_a_404_not_a_failed_query(teacher_api, path):
+    response = teacher_api.get(path)
+    assert response.status_code == 404 and "detail" in response.json()
