@@ -1,5 +1,6 @@
 """Learner actions: sign-up, enrolment, recording an attempt, reading progress."""
 
+import enum
 import hashlib
 import json
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from config.queueing import enqueue_on_commit
@@ -129,22 +131,35 @@ def response_problem(exercise: Exercise, response: Any) -> str | None:
     return None
 
 
-def is_answered(recommendation: Recommendation) -> bool:
-    """Whether the recommendation already has its answer: it is then closed, since the learner has seen
-    the correct answer, and the learner moves on to a fresh recommendation."""
-    return recommendation.attempts.exists()
+class Closed(enum.Enum):
+    """Why a recommendation can no longer be answered (:func:`closed`)."""
+
+    # It has its answer: the learner has seen the correct answer, and moves on to a fresh recommendation.
+    ANSWERED = enum.auto()
+    # The learner has answered in the course since it was made: it was chosen from a history that has
+    # changed, and the learner may since have been shown its answer.
+    OUTDATED = enum.auto()
 
 
-def answered_since(recommendation: Recommendation) -> bool:
-    """Whether the learner has answered in the course since the recommendation was made: it is then out of
-    date, chosen from a history that has changed (and the learner may since have been shown its answer).
-    Every answer comes back with a newer recommendation made after it (``after_attempt``)."""
-    return Recommendation.objects.filter(
-        learner_id=recommendation.learner_id,
-        course_id=recommendation.course_id,
-        pk__gt=recommendation.pk,
+def closed(recommendation: Recommendation) -> Closed | None:
+    """Why the recommendation can no longer be answered, or None while it can, in one query. Every answer
+    comes back with a newer recommendation made after it (``after_attempt``), so a newer one of those says
+    the learner has answered since."""
+    newer = Recommendation.objects.filter(
+        learner_id=OuterRef("learner_id"),
+        course_id=OuterRef("course_id"),
+        pk__gt=OuterRef("pk"),
         after_attempt__isnull=False,
-    ).exists()
+    )
+    answered, outdated = (
+        Recommendation.objects.filter(pk=recommendation.pk)
+        .annotate(
+            answered=Exists(Attempt.objects.filter(recommendation=OuterRef("pk"))), outdated=Exists(newer)
+        )
+        .values_list("answered", "outdated")
+        .get()
+    )
+    return Closed.ANSWERED if answered else Closed.OUTDATED if outdated else None
 
 
 @dataclass(frozen=True)
@@ -230,7 +245,7 @@ def record_attempt(
     a different request raises IdempotencyConflict. A learner not enrolled in the course is refused with
     NotEnrolled (a 403, as for the next exercise). A recommendation is answered once, and only until the
     learner answers in the course otherwise: a second answer to it, under another key, is refused, as is an
-    answer to one made before the learner's latest answer (``answered_since``) (``AttemptRefused`` on
+    answer to one made before the learner's latest answer (``closed``) (``AttemptRefused`` on
     "recommendation"); so is a response that cannot be checked (``response_problem``). An exercise a
     teacher set aside is refused, with a recommendation made before it was or without one. With a
     recommendation, the exercise must be the one recommended or one of its alternatives; without one, any
@@ -293,12 +308,13 @@ def record_attempt(
                 # Locked so that of two answers sent at once under different keys, the second waits here
                 # and then finds the recommendation answered.
                 Recommendation.objects.select_for_update().get(pk=recommendation.pk)
-                if is_answered(recommendation):
+                why = closed(recommendation)
+                if why is Closed.ANSWERED:
                     # A retry of the request that answered it, sent concurrently, gets that answer back.
                     if idempotency_key and (replay := _replay(learner, idempotency_key, fingerprint)):
                         return replay
                     raise AttemptRefused("recommendation", ALREADY_ANSWERED)
-                if answered_since(recommendation):
+                if why is Closed.OUTDATED:
                     raise AttemptRefused("recommendation", OUTDATED, OUTDATED_FOR_LEARNER)
             attempt = marked_attempt(
                 exercise,

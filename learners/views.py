@@ -26,10 +26,10 @@ from learners.services import (
     ALREADY_ANSWERED,
     OUTDATED_FOR_LEARNER,
     AttemptRefused,
+    Closed,
     IdempotencyConflict,
-    answered_since,
+    closed,
     enroll,
-    is_answered,
     learner_for,
     next_exercise,
     record_attempt,
@@ -154,11 +154,9 @@ def _done_with(recommendation: Recommendation) -> str | None:
     """Why the recommendation can no longer be answered, for the learner, or None while it can: answered
     already (back or reload after the result page showed the correct answer), or out of date, the learner
     having answered another since (in a second tab, say)."""
-    if is_answered(recommendation):
-        return ALREADY_ANSWERED
-    if answered_since(recommendation):
-        return OUTDATED_FOR_LEARNER
-    return None
+    return {Closed.ANSWERED: ALREADY_ANSWERED, Closed.OUTDATED: OUTDATED_FOR_LEARNER}.get(
+        closed(recommendation)
+    )
 
 
 def _moved_on(request: HttpRequest, course: Course, why: str) -> HttpResponse:
