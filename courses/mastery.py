@@ -204,8 +204,8 @@ def mastery_rows(course: Course) -> Iterator[list[str]]:
 def learner_report(course: Course, learner: Learner) -> dict:
     """One learner enrolled in the course, as a teacher follows them. The figures the learner's own progress
     page shows (totals and skills, counted from a teacher's reset, ``since``), each skill with the engine's
-    state of it now where a model is active (``skills``: P(known), mastered, due for review; ``estimated``
-    says whether there is one; ``estimates`` lists them, None without one), with the skills they are
+    state of it now where a model is active (``skills``: P(known), mastered, due for review; ``estimates``
+    lists them, None without one), with the skills they are
     stuck on (``stuck_on``, and their keys, ``stuck``); the overrides in force for them, their own and the
     course's; the exercise the engine offers them now with its reasons (``offered``, None when their latest
     recommendation is answered); and their latest RECENT_ANSWERS answers, newest first, those before the
@@ -234,7 +234,6 @@ def learner_report(course: Course, learner: Learner) -> dict:
         **summary,
         # Each skill beside the engine's estimate of it now (None where it reads the answers alone).
         "skills": [(report, estimates.get(report.skill_key)) for report in reports],
-        "estimated": states is not None,
         "estimates": None
         if states is None
         else [
