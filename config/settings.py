@@ -8,6 +8,7 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -159,7 +160,16 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_COOKIE_AGE", int(timedelta(hours=12).total_seconds()))
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+# The school's time zone (an IANA name such as Europe/Paris): the dashboard's times and dates, the CSV's, and
+# the day boundaries of the admin's date filters ("Today", "Past 7 days") are in it. Times are stored in UTC.
+TIME_ZONE = env_str("DJANGO_TIME_ZONE") or "UTC"
+try:
+    ZoneInfo(TIME_ZONE)
+except (ZoneInfoNotFoundError, ValueError):
+    raise ImproperlyConfigured(
+        f"DJANGO_TIME_ZONE is {TIME_ZONE!r}, which is not a known time zone: give a name of the IANA time "
+        "zone database, e.g. Europe/Paris or America/New_York"
+    ) from None
 USE_I18N = True
 USE_TZ = True
 

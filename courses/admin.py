@@ -4,6 +4,7 @@ import csv
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -329,14 +330,19 @@ class CourseAdmin(TeacherScopedAdmin):
             "title": f"Enroll a class: {course.title}",
             "form": form,
             "done": done,
+            # Where a name is no one's, the students sign up themselves, where they may.
+            "signup_url": request.build_absolute_uri(reverse("learners:signup"))
+            if settings.REGISTRATION_OPEN
+            else None,
         }
         status = 400 if form.errors else 200
         return TemplateResponse(request, "admin/courses/course/enroll_class.html", context, status=status)
 
     def mastery_csv_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        """Every learner's mastery, skill by skill, as a spreadsheet (CSV) to take into a gradebook."""
+        """Every learner's mastery, skill by skill, as a spreadsheet (CSV) to take into a markbook."""
         course = get_object_or_404(self.get_queryset(request), pk=pk)
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        # The byte order mark tells Excel the file is UTF-8: without it, accented names come out garbled.
+        response = HttpResponse("\ufeff", content_type="text/csv; charset=utf-8")
         filename = f"class-mastery-{course.slug}-{timezone.localdate():%Y-%m-%d}.csv"
         response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
         csv.writer(response).writerows(mastery_rows(course))
@@ -586,6 +592,8 @@ class OverrideAdmin(TeacherScopedAdmin):
             "opts": self.model._meta,
             "title": "End overrides",
             "overrides": overrides,
+            # A reset ended brings back the answers before it: the teacher is told whose, before ending it.
+            "resets": [o for o in overrides if o.kind == Override.Kind.RESET_STATE],
             "form": form,
             "selected": helpers.ACTION_CHECKBOX_NAME,
         }

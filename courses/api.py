@@ -218,7 +218,15 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
         where = reverse("course-detail", args=[course.slug], request=request)
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": where})
 
-    @extend_schema(responses={200: NextExerciseSerializer})
+    @extend_schema(
+        responses={
+            200: NextExerciseSerializer,
+            403: error_response("Not enrolled in the course: enroll first"),
+            404: error_response(
+                "No such course, or nothing in it to practise (no exercise, or all set aside)"
+            ),
+        }
+    )
     @action(detail=True, methods=["get"])
     def next(self, request: Request, slug: str) -> Response:
         course = self.get_object()
@@ -357,7 +365,8 @@ class OverrideViewSet(
     @action(detail=True, methods=["post"])
     def end(self, request: Request, pk: str) -> Response:
         """Lift the override, optionally saying why; it stays on record with when, who and why. Lifting one
-        already lifted changes nothing."""
+        already lifted changes nothing. Lifting a reset undoes it: the learner's answers before it count
+        again, for their progress and for the engine."""
         override = self.get_object()
         why = OverrideEndSerializer(data=request.data)
         why.is_valid(raise_exception=True)

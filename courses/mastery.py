@@ -1,6 +1,8 @@
 """The teacher's view of a class: how far the learners enrolled in a course have come, skill by skill."""
 
+from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import datetime
 
 from django.core.paginator import Paginator
 from django.db.models import (
@@ -18,10 +20,12 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Round
+from django.utils import timezone
 
 from courses.models import Course, Skill, count_per_row, topological_order
 from learners.models import Attempt, Learner, SkillProgress
 from learners.progress import progress_summary
+from learners.services import closed
 from metamodel.histories import course_graph
 from metamodel.models import Recommendation
 from metamodel.policy import MASTERY_WINDOW
@@ -72,19 +76,28 @@ def stuck_on(course: Course, practisable: set[int]) -> QuerySet[SkillProgress]:
     )
 
 
+def since_reset(attempts: QuerySet[Attempt], figure: Callable[[QuerySet[Attempt]], Expression]) -> Case:
+    """``figure`` of the outer query's learner's ``attempts`` since their ``reset_at`` (all of them when
+    they were never reset): after a reset only the later attempts count
+    (``learners.progress.counted_attempts``)."""
+    # Two subqueries, not one with "no reset, or later than it": that one would look the reset up again for
+    # every attempt.
+    return Case(
+        When(reset_at__isnull=True, then=figure(attempts)),
+        default=figure(attempts.filter(created_at__gt=OuterRef("reset_at"))),
+    )
+
+
+def count_of(attempts: QuerySet[Attempt]) -> Expression:
+    """How many of ``attempts`` are the outer query's learner's."""
+    return count_per_row(attempts, "learner")
+
+
 def learner_rows(course: Course, practisable: set[int]) -> QuerySet[Learner]:
     """Every learner enrolled, weakest first, with skills ``mastered``, ``answers`` and when they last
     answered (``last_answer_at``, None when they have not) since ``reset_at``, and ``stuck_on``: their
     :func:`stuck_on` rows, fetched for all the learners read in one query."""
-    # After a reset only the later attempts count (``learners.progress.counted_attempts``). Two subqueries,
-    # not one with "no reset, or later than it": that one would look the reset up again for every attempt.
     attempts = Attempt.objects.filter(course=course)
-
-    def since_reset(figure: Callable[[QuerySet[Attempt]], Expression]) -> Case:
-        return Case(
-            When(reset_at__isnull=True, then=figure(attempts)),
-            default=figure(attempts.filter(created_at__gt=OuterRef("reset_at"))),
-        )
 
     def latest(rows: QuerySet[Attempt]) -> Subquery:
         return Subquery(rows.filter(learner=OuterRef("pk")).order_by("-created_at").values("created_at")[:1])
@@ -99,8 +112,8 @@ def learner_rows(course: Course, practisable: set[int]) -> QuerySet[Learner]:
                 SkillProgress.objects.filter(course=course, mastered=True, skill_id__in=practisable),
                 "learner",
             ),
-            answers=since_reset(lambda rows: count_per_row(rows, "learner")),
-            last_answer_at=since_reset(latest),
+            answers=since_reset(attempts, count_of),
+            last_answer_at=since_reset(attempts, latest),
         )
         .order_by("mastered", "answers", "user__username", "external_id", "pk")
     )
@@ -172,31 +185,59 @@ def _spreadsheet_safe(text: str) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
 
 
+def skill_headings(skills: list[Skill]) -> dict[int, str]:
+    """A spreadsheet's heading for each skill, by pk: its name, and its key too, "Name (key)", where two of
+    the ``skills`` share the name (capitals aside), so that no two columns read the same; never a formula."""
+    names = Counter(skill.name.casefold() for skill in skills)
+    return {
+        skill.pk: _spreadsheet_safe(
+            skill.name if names[skill.name.casefold()] == 1 else f"{skill.name} ({skill.key})"
+        )
+        for skill in skills
+    }
+
+
+def _spreadsheet_time(moment: datetime | None) -> str:
+    """A time as a spreadsheet reads it, in the platform's time zone, to the minute: "2026-12-02 17:53"."""
+    return "" if moment is None else f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+
+
+def _share_right(right: int, answers: int) -> str:
+    """The share of the answers that were right, in whole percent; empty with no answers."""
+    return str(round(100 * right / answers)) if answers else ""
+
+
 def mastery_rows(course: Course) -> Iterator[list[str]]:
-    """The class mastery of every enrolled learner as spreadsheet rows, header first: per learner, skills
-    mastered, answers, the last answer's time and the keys of the skills they are stuck on (since a reset,
-    as on the page), then one column per practisable skill, in prerequisite order: "mastered", "practised"
-    (not mastered yet) or empty (not practised)."""
+    """The class mastery of every enrolled learner as spreadsheet rows, a header first, then the learners in
+    the order of a class register (by name, capitals aside): per learner, when a teacher last reset them,
+    skills mastered, answers, the percentage of them right, the last answer's time and the skills they are
+    stuck on (all since the reset, as on the page), then one column per practisable skill, in prerequisite
+    order, headed by its name (:func:`skill_headings`): "mastered", "practised" (not mastered yet) or empty
+    (not practised). Times are local (``TIME_ZONE``), to the minute."""
     practisable = course.practisable_skill_ids()
     skills = [skill for skill in _skills_in_order(course) if skill.pk in practisable]
+    headings = skill_headings(skills)
     progress: dict[int, dict[int, bool]] = {}
     for learner_id, skill_id, mastered in SkillProgress.objects.filter(
         course=course, skill_id__in=practisable, learner__enrollments__course=course
     ).values_list("learner_id", "skill_id", "mastered"):
         progress.setdefault(learner_id, {})[skill_id] = mastered
     yield [
-        "learner", "reset", f"skills mastered (of {len(skills)})", "answers", "last answer", "stuck on",
-        *(s.key for s in skills),
+        "learner", "reset", f"skills mastered (of {len(skills)})", "answers", "answers right (%)",
+        "last answer", "stuck on", *headings.values(),
     ]  # fmt: skip
-    for learner in learner_rows(course, practisable):
+    right = since_reset(Attempt.objects.filter(course=course, correct=True), count_of)
+    learners = learner_rows(course, practisable).annotate(right=right)
+    for learner in sorted(learners, key=lambda learner: str(learner).casefold()):
         states = progress.get(learner.pk, {})
         yield [
             _spreadsheet_safe(str(learner)),
-            learner.reset_at.isoformat() if learner.reset_at else "",
+            _spreadsheet_time(learner.reset_at),
             str(learner.mastered),
             str(learner.answers),
-            learner.last_answer_at.isoformat() if learner.last_answer_at else "",
-            _spreadsheet_safe(" ".join(stuck.skill.key for stuck in learner.stuck_on)),
+            _share_right(learner.right, learner.answers),
+            _spreadsheet_time(learner.last_answer_at),
+            _spreadsheet_safe("; ".join(headings[stuck.skill_id] for stuck in learner.stuck_on)),
             *("" if s.pk not in states else "mastered" if states[s.pk] else "practised" for s in skills),
         ]
 
@@ -210,7 +251,8 @@ def learner_report(course: Course, learner: Learner) -> dict:
     course's; the exercise the engine offers them now with its reasons (``offered``, None when their latest
     recommendation is answered); and their latest RECENT_ANSWERS answers, newest first, those before the
     reset too, each with the recommendation it answered, if any (the exercise the engine chose, and why,
-    whether the learner took it or one of the alternatives). Raises NotEnrolled for a learner not enrolled in
+    whether the learner took it or one of the alternatives), and how many they gave in all
+    (``answered_ever``). Raises NotEnrolled for a learner not enrolled in
     the course."""
     summary = progress_summary(learner, course)
     reports, since = summary["reports"], summary["since"]
@@ -218,11 +260,10 @@ def learner_report(course: Course, learner: Learner) -> dict:
     keys = dict(course.skills.values_list("pk", "key"))
     estimates = {keys[sid]: state for sid, state in (states or {}).items()}
     stuck = list(stuck_on(course, course.practisable_skill_ids()).filter(learner=learner))
-    answers = (
-        Attempt.objects.filter(learner=learner, course=course)
-        .select_related("exercise", "recommendation__exercise")
-        .order_by("-created_at", "-pk")[:RECENT_ANSWERS]
-    )
+    everything = Attempt.objects.filter(learner=learner, course=course)
+    answers = everything.select_related("exercise", "recommendation__exercise").order_by(
+        "-created_at", "-pk"
+    )[:RECENT_ANSWERS]
     latest = (
         Recommendation.objects.filter(learner=learner, course=course)
         .select_related("exercise")
@@ -245,8 +286,11 @@ def learner_report(course: Course, learner: Learner) -> dict:
         "stuck": {row.skill.key for row in stuck},
         "stuck_rule": STUCK_RULE,
         "answers": answers,
-        # Every answer is followed by a new recommendation, so the latest one is answered or still on offer.
-        "offered": latest if latest is not None and not latest.attempts.exists() else None,
+        # All their answers in the course, before a reset too: the page links to them past the latest.
+        "answered_ever": everything.count(),
+        # Every answer is followed by a new recommendation, so the latest one is still on offer unless it is
+        # answered, or a teacher has steered since (a reset, a pin: the engine chooses afresh next time).
+        "offered": latest if latest is not None and closed(latest) is None else None,
         # The learner's own first: they come before the course's (``metamodel.services.steering_for``).
         "overrides": overrides.order_by(F("learner").asc(nulls_last=True), "-created_at", "-pk"),
     }

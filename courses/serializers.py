@@ -363,7 +363,9 @@ class ClassLearnerDetailSerializer(serializers.Serializer):
         "model is active (mastery is then read from the answers alone).",
     )
     offered = OfferedSerializer(
-        allow_null=True, help_text="What the engine offers them now; null when their latest one is answered."
+        allow_null=True,
+        help_text="What the engine offers them now; null when their latest one is answered, or a teacher has "
+        "steered since it was made (the engine then chooses afresh when they next practise).",
     )
     overrides = OverrideSerializer(many=True, help_text="In force for them: their own, then the course's.")
 

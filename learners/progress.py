@@ -122,19 +122,20 @@ def rebuild_skill_progress(learner_id: int, course_id: int) -> int:
     outcomes: dict[int, list[bool]] = {}
     last_time: dict[int, datetime] = {}
     history: list[PastAttempt] = []
-    last_id = 0
+    last_id, answered_at = 0, None
     attempts = counted_attempts(learner_id, course_id, since)
     for pk, exercise_id, correct, created_at in attempts.order_by("created_at", "id").values_list(
         "pk", "exercise_id", "correct", "created_at"
     ):
-        last_id = max(last_id, pk)
+        last_id, answered_at = max(last_id, pk), created_at
         skill_ids = graph.skill_ids.get(exercise_id, ())
         history.append(PastAttempt(exercise_id, skill_ids, correct, created_at.timestamp()))
         for skill_id in skill_ids:
             outcomes.setdefault(skill_id, []).append(correct)
             last_time[skill_id] = created_at
-    # What the engine acts on: its "ready: prerequisites mastered" reasons name what this page shows.
-    mastered = mastered_skills(learner, graph, since)
+    # What the engine acts on: its "ready: prerequisites mastered" reasons name what this page shows. Read
+    # as of the latest answer, so that time alone changes nothing, and a late rebuild gives the same rows.
+    mastered = mastered_skills(learner, graph, since, now=answered_at)
     if mastered is None:
         mastered = mastered_by_answers(history)
     rows = [

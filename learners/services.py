@@ -10,7 +10,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from config.queueing import enqueue_on_commit
@@ -74,18 +75,29 @@ class ClassEnrollment:
 
 @transaction.atomic
 def enroll_class(course: Course, usernames: list[str]) -> ClassEnrollment:
-    """Enroll the student accounts of these usernames (exact, as they sign in) in the course, all in one
-    transaction. A name of no account and one of a staff account are reported alike, as no student's: the
-    report tells a teacher nothing about who the staff are."""
+    """Enroll the student accounts of these usernames in the course, all in one transaction, each reported
+    by the username it signs in with. A name matches its account exactly, or else whatever its capitals
+    (``Carys.P`` for ``carys.p``) when one account alone matches it so. A name of no account and one of a
+    staff account are reported alike, as no student's: the report tells a teacher nothing about who the
+    staff are."""
     names = list(dict.fromkeys(usernames))  # each once, in the order given
-    students = get_user_model().objects.filter(username__in=names, is_staff=False, is_superuser=False)
-    users = {user.username: user for user in students}
+    students = (
+        get_user_model()
+        .objects.annotate(lowered=Lower("username"))
+        .filter(lowered__in={name.lower() for name in names}, is_staff=False, is_superuser=False)
+    )
+    exact = {user.username: user for user in students}
+    folded: dict[str, list] = {}
+    for user in exact.values():
+        folded.setdefault(user.lowered, []).append(user)
     enrolled, already, unknown = [], [], []
     for name in names:
-        if (user := users.get(name)) is None:
+        matches = folded.get(name.lower(), [])
+        user = exact.get(name) or (matches[0] if len(matches) == 1 else None)
+        if user is None:
             unknown.append(name)
-        else:
-            (enrolled if enroll(learner_for(user), course)[1] else already).append(name)
+        elif user.username not in enrolled + already:
+            (enrolled if enroll(learner_for(user), course)[1] else already).append(user.username)
     warnings = []
     if not course.published:
         warnings.append(
@@ -102,6 +114,7 @@ OUTDATED = (
     "one the engine offers now (GET …/next/)."
 )
 OUTDATED_FOR_LEARNER = "This exercise is out of date: you answered another since it was shown."
+STEERED_FOR_LEARNER = "Your teacher has changed what you practise here since this exercise was chosen."
 
 
 def response_problem(exercise: Exercise, response: Any) -> str | None:
@@ -139,27 +152,43 @@ class Closed(enum.Enum):
     # The learner has answered in the course since it was made: it was chosen from a history that has
     # changed, and the learner may since have been shown its answer.
     OUTDATED = enum.auto()
+    # A teacher has made or lifted an override for the learner or the whole course since it was made (a
+    # reset, a pin, an exclusion, a band): the engine would choose afresh. It may still be answered, since
+    # the learner may be working on it; it is no longer what is offered next.
+    STEERED = enum.auto()
 
 
 def closed(recommendation: Recommendation) -> Closed | None:
-    """Why the recommendation can no longer be answered, or None while it can, in one query. Every answer
+    """Why the recommendation is no longer the one on offer, or None while it is, in one query. Every answer
     comes back with a newer recommendation made after it (``after_attempt``), so a newer one of those says
-    the learner has answered since."""
+    the learner has answered since; an override of the course, the learner's or everyone's, made or lifted
+    after it says a teacher has steered since."""
     newer = Recommendation.objects.filter(
         learner_id=OuterRef("learner_id"),
         course_id=OuterRef("course_id"),
         pk__gt=OuterRef("pk"),
         after_attempt__isnull=False,
     )
-    answered, outdated = (
+    steered = Override.objects.filter(
+        Q(learner__isnull=True) | Q(learner_id=OuterRef("learner_id")),
+        Q(created_at__gt=OuterRef("created_at")) | Q(ended_at__gt=OuterRef("created_at")),
+        course_id=OuterRef("course_id"),
+    )
+    answered, outdated, steered_since = (
         Recommendation.objects.filter(pk=recommendation.pk)
         .annotate(
-            answered=Exists(Attempt.objects.filter(recommendation=OuterRef("pk"))), outdated=Exists(newer)
+            answered=Exists(Attempt.objects.filter(recommendation=OuterRef("pk"))),
+            outdated=Exists(newer),
+            steered=Exists(steered),
         )
-        .values_list("answered", "outdated")
+        .values_list("answered", "outdated", "steered")
         .get()
     )
-    return Closed.ANSWERED if answered else Closed.OUTDATED if outdated else None
+    if answered:
+        return Closed.ANSWERED
+    if outdated:
+        return Closed.OUTDATED
+    return Closed.STEERED if steered_since else None
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from learners.serializers import AccountDataSerializer, alternatives_of, feedbac
 from learners.services import (
     ALREADY_ANSWERED,
     OUTDATED_FOR_LEARNER,
+    STEERED_FOR_LEARNER,
     AttemptRefused,
     Closed,
     IdempotencyConflict,
@@ -150,13 +151,20 @@ def _unanswered_form(
     return AnswerForm(exercise=exercise, initial=initial)
 
 
-def _done_with(recommendation: Recommendation) -> str | None:
-    """Why the recommendation can no longer be answered, for the learner, or None while it can: answered
-    already (back or reload after the result page showed the correct answer), or out of date, the learner
-    having answered another since (in a second tab, say)."""
-    return {Closed.ANSWERED: ALREADY_ANSWERED, Closed.OUTDATED: OUTDATED_FOR_LEARNER}.get(
-        closed(recommendation)
-    )
+def _done_with(recommendation: Recommendation, *, on_screen: bool = False) -> str | None:
+    """Why the recommendation is no longer the one to show, for the learner, or None while it is: answered
+    already (back or reload after the result page showed the correct answer), out of date, the learner
+    having answered another since (in a second tab, say), or steered, a teacher having changed what they
+    practise since it was chosen (a reset, a pin). One ``on_screen``, which the learner is working on (they
+    ask for a hint), stays theirs to finish when a teacher has steered since: their answer is taken."""
+    why = closed(recommendation)
+    if why is Closed.STEERED and on_screen:
+        return None
+    return {
+        Closed.ANSWERED: ALREADY_ANSWERED,
+        Closed.OUTDATED: OUTDATED_FOR_LEARNER,
+        Closed.STEERED: STEERED_FOR_LEARNER,
+    }.get(why)
 
 
 def _moved_on(request: HttpRequest, course: Course, why: str) -> HttpResponse:
@@ -248,7 +256,7 @@ def _another_hint(
 ) -> HttpResponse:
     """The same exercise with one more hint (counted in ``hints_shown``), and what the learner had typed or
     chosen still in the field: nothing is checked or recorded."""
-    if why := _done_with(recommendation):
+    if why := _done_with(recommendation, on_screen=True):
         return _moved_on(request, course, why)
     form = _unanswered_form(recommendation, exercise, hints_shown, response=request.POST.get("response"))
     return _render_exercise(request, course, learner, recommendation, exercise, form, hints_shown)

@@ -161,7 +161,9 @@ class ModelVersionAdmin(ReadOnlyAdmin):
 
     @admin.display(description="trained on")
     def trained_on(self, version: ModelVersion) -> str:
-        return trained_on(version.training_run.data_summary if version.training_run else {})
+        return (
+            trained_on(version.training_run) if version.training_run else "— (its training run was deleted)"
+        )
 
     @admin.display(description="on learners it was not trained on")
     def quality(self, version: ModelVersion) -> str:
@@ -206,16 +208,30 @@ SOURCE_WORDS = {
 
 def show_taught_only(run: TrainingRun, request: HttpRequest) -> None:
     """Cut the run's data summary, as shown (never saved: these pages edit nothing), to the courses the
-    user teaches, as the API does."""
-    run.data_summary = summary_seen(run.data_summary, taught_slugs(request.user))
+    user teaches, as the API does; ``run.others_only`` says whether it recorded only other courses' data."""
+    seen = summary_seen(run.data_summary, taught_slugs(request.user))
+    run.others_only = bool(run.data_summary) and not seen
+    run.data_summary = seen
 
 
-def trained_on(summary: dict) -> str:
+def trained_on(run: TrainingRun) -> str:
+    """What a training run learned from, as :func:`show_taught_only` left it, in words; when that is
+    nothing, why."""
+    if run.data_summary:
+        return summary_words(run.data_summary)
+    if run.others_only:
+        return "none of your courses (it learned from other courses' answers only)"
+    if run.attempts_used:
+        return "— (not recorded by runs of an earlier version of the platform)"
+    if run.status in IN_PROGRESS:
+        return "— (not known yet: the run has not read its data)"
+    return "— (no answers: the run read none)"
+
+
+def summary_words(summary: dict) -> str:
     """A training run's data in words, course by course: "fractions: 3,600 attempts by 60 learners (all
     simulated)". Its held-out learners are drawn from the same data, so a model trained on the demo's
     simulated learners says so beside its figures."""
-    if not summary:
-        return "— (not recorded by runs of an earlier version of the platform)"
     parts = []
     for slug, data in summary.items():
         sources = sorted(data["sources"].items())
@@ -252,7 +268,7 @@ class TrainingRunAdmin(ReadOnlyAdmin):
 
     @admin.display(description="trained on")
     def trained_on(self, run: TrainingRun) -> str:
-        return trained_on(run.data_summary)
+        return trained_on(run)
 
     def get_urls(self):
         start = self.admin_site.admin_view(self.start_view)

@@ -192,6 +192,14 @@ def test_the_page_costs_the_same_queries_for_two_answers_as_for_twenty(
     many, page = queries_for(teacher_client, url)
     assert many == few
     assert len(rows(section(html.unescape(page), "answers-heading"))) == 20
+    assert 'id="all-answers"' not in page  # all of them are on the page
+
+    # Past the latest 20, the page links to all of them, in the dashboard's list of answers.
+    answer_through_the_engine(2, 20)
+    page = page_of(teacher_client, course, learner)
+    link = re.search(r'<a id="all-answers" href="([^"]+)">all 22 of their answers in this course</a>', page)
+    listing = teacher_client.get(link.group(1))
+    assert listing.status_code == 200 and listing.context["cl"].result_count == 22
 
 
 def test_each_skill_shows_the_engines_estimate_once_a_model_is_active(

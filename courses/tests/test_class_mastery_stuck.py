@@ -143,16 +143,20 @@ def test_the_csv_has_each_learners_last_answer_and_the_skills_they_are_stuck_on(
     teacher_client, course, learners
 ):
     response = teacher_client.get(f"/admin/courses/course/{course.pk}/mastery.csv")
-    header, *rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert header[3:6] == ["answers", "last answer", "stuck on"]
-    by_name = {row[0]: row[3:6] for row in rows}
+    header, *rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert header[3:7] == ["answers", "answers right (%)", "last answer", "stuck on"]
+    by_name = {row[0]: [row[3], *row[5:7]] for row in rows}
     assert by_name == {
-        name: [str(Attempt.objects.filter(learner=learner).count()), last_answer(learner).isoformat(), stuck]
+        name: [
+            str(Attempt.objects.filter(learner=learner).count()),
+            f"{timezone.localtime(last_answer(learner)):%Y-%m-%d %H:%M}",
+            stuck,
+        ]
         for name, learner, stuck in [
-            ("sam", learners["sam"], "counting"),
+            ("sam", learners["sam"], "Counting"),
             ("olga", learners["olga"], ""),
             ("pat", learners["pat"], ""),
-            ("ivan", learners["ivan"], "addition"),
+            ("ivan", learners["ivan"], "Addition"),
         ]
     }
 

@@ -30,7 +30,10 @@ def test_a_pasted_class_is_enrolled_and_the_report_names_every_case(course, teac
     assert "30 enrolled now" in text and "pupil0, pupil1, pupil2" in text
     assert "Already enrolled: sam." in text
     # A staff account is no student's, and named like any unknown name: nothing tells who the staff are.
-    assert f"create their accounts first): nobody-here, {other_teacher.username}." in text
+    assert (
+        "check the spelling, or ask them to sign up first at http://testserver/signup/): "
+        f"nobody-here, {other_teacher.username}."
+    ) in text
     enrolled = set(Enrollment.objects.filter(course=course).values_list("learner__user__username", flat=True))
     assert enrolled == {"sam", *(p.username for p in pupils)}
     # Sent again, nothing changes, and it says so.
@@ -53,3 +56,29 @@ def test_another_teachers_course_cannot_be_enrolled_in(course, other_teacher, st
     url = f"/admin/courses/course/{course.pk}/enroll/"
     assert signed_in(other_teacher).post(url, {"usernames": "sam"}).status_code == 404
     assert not Enrollment.objects.exists()
+
+
+def test_a_name_typed_with_other_capitals_finds_its_account_when_only_one_matches(course, teacher):
+    make_teacher(teacher)
+    UserFactory(username="carys.p")
+    UserFactory(username="Alex"), UserFactory(username="alex")
+    page = signed_in(teacher).post(
+        f"/admin/courses/course/{course.pk}/enroll/", {"usernames": "Carys.P ALEX"}
+    )
+    text = page.content.decode()
+    assert "1 enrolled now</strong>: carys.p." in text
+    # Two accounts differ only in capitals: which one is meant cannot be told, so neither is enrolled.
+    assert "sign up first at http://testserver/signup/): ALEX." in text
+    enrolled = Enrollment.objects.filter(course=course).values_list("learner__user__username", flat=True)
+    assert list(enrolled) == ["carys.p"]
+
+
+def test_the_api_enrolls_whatever_the_capitals_and_names_the_account(course, teacher):
+    UserFactory(username="carys.p")
+    client = signed_in(teacher)
+    body = client.post(
+        "/api/v1/courses/arithmetic/class/",
+        {"usernames": ["Carys.P", "carys.p"]},
+        content_type="application/json",
+    ).json()
+    assert body["enrolled"] == ["carys.p"] and body["already"] == []

@@ -8,6 +8,7 @@ from courses.models import Exercise, Override
 from courses.services import add_override
 from courses.teachers import make_teacher
 from courses.tests.factories import ExerciseFactory
+from learners.services import enroll, learner_for
 from metamodel.models import LearnerState, Recommendation
 
 pytestmark = pytest.mark.django_db
@@ -319,3 +320,31 @@ def test_ending_overrides_in_the_admin_asks_why_and_too_long_a_reason_ends_none(
     done = client.post("/admin/courses/override/", {**selected, "end": "End them", "reason": "fixed"})
     assert done.status_code == 302
     assert set(Override.objects.values_list("ended_reason", "ended_by")) == {("fixed", teacher.pk)}
+
+
+def test_ending_a_reset_in_the_admin_warns_that_the_answers_before_it_count_again(
+    client, course, teacher, student
+):
+    make_teacher(teacher)
+    learner = learner_for(student)
+    enroll(learner, course)
+    reset = add_override(
+        Override(course=course, learner=learner, kind="reset_state", reason="new term"), teacher
+    )
+    band = add_override(
+        Override(course=course, kind="target_band", band_low=0.5, band_high=0.7, reason="hard week"), teacher
+    )
+    client.force_login(teacher)
+    asked = client.post(
+        "/admin/courses/override/", {"action": "end_overrides", "_selected_action": [reset.pk, band.pk]}
+    )
+    warning = " ".join(asked.content.decode().split('id="reset-warning">')[1].split("</p>")[0].split())
+    assert warning == (
+        f"Ending a reset undoes it: the answers sam gave before {reset.created_at:%-d %B %Y, %H:%M} count "
+        "again, for their progress, the class mastery and the engine's next choices. To start them afresh "
+        "later, keep the reset in force, or add a new one."
+    )
+    only_band = client.post(
+        "/admin/courses/override/", {"action": "end_overrides", "_selected_action": [band.pk]}
+    )
+    assert 'id="reset-warning"' not in only_band.content.decode()

@@ -1,11 +1,15 @@
 """The progress pages show mastery as the engine judges it: when a model is promoted or activated, every
 enrolled learner's progress is rebuilt with it, instead of keeping what an earlier model (or none) said."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from conftest import answer_via_api, right_answer, train_on_simulated_learners
-from learners.models import SkillProgress
-from learners.services import enroll, learner_for
+from learners.models import Attempt, SkillProgress
+from learners.progress import rebuild_skill_progress
+from learners.services import enroll, learner_for, record_attempt
 from metamodel.histories import course_graph
 from metamodel.models import TrainingRun
 from metamodel.services import mastered_skills, reset_since
@@ -54,3 +58,29 @@ def test_a_promoted_or_activated_model_rebuilds_the_progress_pages(
     for callback in activated:
         callback()
     assert shown(learner) == engine_view(learner, course)
+
+
+def test_the_mastery_shown_is_the_engines_at_the_latest_answer_whatever_the_time_since(
+    course, student, django_capture_on_commit_callbacks
+):
+    """The engine's own view moves with time alone (forgetting, and reviews that count a faded skill as
+    mastered after a day away); the progress pages show it as of the learner's latest answer, the view the
+    engine chose their next exercise from, so that a rebuild days later (a model promoted) shows the same."""
+    train_on_simulated_learners()
+    learner = learner_for(student)
+    enroll(learner, course)
+    start = timezone.now() - timedelta(days=3)
+    keys = ["count-1", "count-2", "count-3", "add-1", "add-2", "mul-1"]
+    for n, key in enumerate(keys):
+        with django_capture_on_commit_callbacks(execute=True):
+            record_attempt(
+                learner, course, key, right_answer(course, key), source=Attempt.Source.API,
+                at=start + timedelta(minutes=n),
+            )  # fmt: skip
+    graph = course_graph(course)
+    at_the_answer = mastered_skills(learner, graph, None, now=start + timedelta(minutes=len(keys) - 1))
+    # Three days on, the engine takes multiplication, shown by one right answer, as no longer mastered.
+    assert mastered_skills(learner, graph, None) < at_the_answer
+    assert shown(learner) == at_the_answer
+    rebuild_skill_progress(learner.pk, course.pk)  # late, as after a promotion: the same rows
+    assert shown(learner) == at_the_answer

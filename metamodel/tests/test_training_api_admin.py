@@ -1,5 +1,8 @@
 """Starting a training run: staff with the permission, through the API or the dashboard's button."""
 
+import html
+import re
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -128,6 +131,26 @@ def test_teachers_read_what_a_run_learned_from_in_the_courses_they_teach_only(
     assert client_for(teacher).get(f"/api/v1/training-runs/{run.pk}/").json()["data_summary"] == seen[teacher]
     page = admin_client(teacher).get(f"/admin/metamodel/trainingrun/{run.pk}/change/").content.decode()
     assert "arithmetic: 30 attempts" in page and "draft:" not in page and "gone:" not in page
+
+
+def test_a_run_says_why_it_shows_no_data_truly(course, teacher, other_teacher, admin_user):
+    """A run that read only another teacher's course says so to this teacher; only a run that recorded
+    nothing of what it read is said to be of an earlier version of the platform."""
+    CourseFactory(slug="draft").teachers.add(other_teacher)
+    make_teacher(teacher)
+    figures = {"attempts": 30, "learners": 2, "sources": {"web": 30}}
+    others = TrainingRun.objects.create(status="succeeded", attempts_used=30, data_summary={"draft": figures})
+    earlier = TrainingRun.objects.create(status="succeeded", attempts_used=1200)
+    queued = TrainingRun.objects.create(status="queued")
+
+    def trained_on(user, run) -> str:
+        page = admin_client(user).get(f"/admin/metamodel/trainingrun/{run.pk}/change/").content.decode()
+        return html.unescape(re.search(r'Trained on:</label>\s*<div class="readonly">(.*?)</div>', page)[1])
+
+    assert trained_on(teacher, others) == "none of your courses (it learned from other courses' answers only)"
+    assert trained_on(admin_user, others) == "draft: 30 attempts by 2 learners (all on the site)"
+    assert trained_on(teacher, earlier) == "— (not recorded by runs of an earlier version of the platform)"
+    assert trained_on(teacher, queued) == "— (not known yet: the run has not read its data)"
 
 
 def admin_client(user) -> Client:
