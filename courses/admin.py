@@ -38,7 +38,7 @@ from learners.forms import PreviewAnswerForm
 from learners.models import Attempt, Learner
 from learners.practice import asks_for_hint, exercise_context, hints_to_show
 from learners.serializers import feedback_for
-from learners.services import enroll_class, marked_attempt
+from learners.services import enroll_class, marked_attempt, remark_attempts, remarking
 from metamodel.policy import MASTERY_THRESHOLD
 
 
@@ -434,7 +434,7 @@ class ExerciseAdmin(TeacherScopedAdmin):
     search_fields = ["key", "prompt", "skills__key"]
     filter_horizontal = ["skills"]
     list_editable = ["active"]
-    actions = ["deactivate", "activate"]
+    actions = ["deactivate", "activate", "remark"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super().get_queryset(request).select_related("course").prefetch_related("skills")
@@ -495,9 +495,41 @@ class ExerciseAdmin(TeacherScopedAdmin):
                 request,
                 f"You changed the answer of {obj.key}, which was answered {answered} "
                 f"time{pluralize(answered)} before: those attempts keep the result they were given, and "
-                "their result pages now say that the answer was changed after they were made.",
+                "their result pages now say that the answer was changed after they were made. To mark them "
+                "again against the new answer, select the exercise in the list and choose “Re-mark past "
+                "answers”.",
                 messages.WARNING,
             )
+
+    @admin.action(
+        description="Re-mark past answers against the exercises as they are now", permissions=["change"]
+    )
+    def remark(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
+        """Show what marking the selected exercises' past answers again would change, then do it."""
+        exercises = list(queryset)
+        if "remark" not in request.POST:
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": "Re-mark past answers",
+                "remarkings": remarking(exercises),
+                "selected": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/courses/exercise/remark.html", context)
+        done = remark_attempts(exercises)
+        for change in done:
+            self.log_change(
+                request,
+                change.exercise,
+                f"Re-marked its past answers: {change.now_right} now right, {change.now_wrong} now wrong.",
+            )
+        right, wrong = sum(c.now_right for c in done), sum(c.now_wrong for c in done)
+        self.message_user(
+            request,
+            f"Past answers re-marked: {right} now right, {wrong} now wrong. The learners' progress and the "
+            "engine follow.",
+        )
+        return None
 
     @admin.action(description="Deactivate the selected exercises (attempts are kept)")
     def deactivate(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -3,6 +3,7 @@
 import enum
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,11 +15,11 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from config.queueing import enqueue_on_commit
+from config.queueing import enqueue_all_on_commit, enqueue_on_commit
 from courses.models import NUMBER_HELP, Course, Exercise, Override, read_fraction, read_number
 from learners.models import Attempt, Enrollment, Learner, NotEnrolled
 from learners.tasks import update_skill_progress
-from metamodel.models import Recommendation
+from metamodel.models import LearnerState, Recommendation
 from metamodel.policy import REPEAT_GAP
 from metamodel.services import NothingToPractise, active_overrides, recommend_next
 from metamodel.tasks import adapt_learner
@@ -253,6 +254,61 @@ def marked_attempt(exercise: Exercise, response: Any, hints_used: int, **fields:
         hints_used=min(hints_used, len(exercise.hints)),
         **fields,
     )
+
+
+@dataclass(frozen=True)
+class Remarking:
+    """What marking an exercise's past answers against the exercise as it is now changes: answers marked
+    wrong that are right now, and answers marked right that are wrong now."""
+
+    exercise: Exercise
+    now_right: int
+    now_wrong: int
+
+
+def _marked_now(exercise: Exercise, response: Any) -> bool:
+    """Whether the response is right against the exercise as it is now; one it can no longer read (a type
+    or choices changed since) is wrong."""
+    return response_problem(exercise, response) is None and exercise.is_correct(response)
+
+
+def _remarked(exercise: Exercise) -> tuple[list[Attempt], Remarking]:
+    """The exercise's answered attempts whose mark or answer key differs from what it gives now, marked
+    anew (not saved), and what that changes. Imported attempts keep the mark of their log: they carry no
+    response to check."""
+    stale, right, wrong = [], 0, 0
+    for attempt in exercise.attempts.exclude(source=Attempt.Source.IMPORT).order_by("pk"):
+        correct = _marked_now(exercise, attempt.response)
+        if correct != attempt.correct or attempt.expected_answer != exercise.answer:
+            right += correct and not attempt.correct
+            wrong += attempt.correct and not correct
+            attempt.correct, attempt.expected_answer = correct, exercise.answer
+            stale.append(attempt)
+    return stale, Remarking(exercise, right, wrong)
+
+
+def remarking(exercises: Sequence[Exercise]) -> list[Remarking]:
+    """What :func:`remark_attempts` would change, changing nothing."""
+    return [_remarked(exercise)[1] for exercise in exercises]
+
+
+def remark_attempts(exercises: Sequence[Exercise]) -> list[Remarking]:
+    """Mark the past answers to these exercises again, against each exercise as it is now (its answer,
+    tolerance, choices, capitals), after a teacher corrected it; all or nothing. Each re-marked attempt keeps
+    the answer it is now marked against, so its result page shows that answer. The progress of every learner
+    concerned is rebuilt and their adapted model dropped, to be adapted again from the corrected answers."""
+    with transaction.atomic():
+        done, touched = [], set()
+        for exercise in exercises:
+            stale, changes = _remarked(exercise)
+            Attempt.objects.bulk_update(stale, ["correct", "expected_answer"])
+            touched |= {(attempt.learner_id, attempt.course_id) for attempt in stale}
+            done.append(changes)
+        for learner_id, course_id in touched:
+            LearnerState.objects.filter(learner_id=learner_id, course_id=course_id).delete()
+        enqueue_all_on_commit(update_skill_progress, sorted(touched))
+        enqueue_all_on_commit(adapt_learner, sorted(touched))
+    return done
 
 
 def record_attempt(

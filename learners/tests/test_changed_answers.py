@@ -1,10 +1,17 @@
 """A teacher corrects an exercise's answer after learners answered it: their attempts keep the result
-they were given, and their result pages say that the answer changed instead of contradicting it."""
+they were given, and their result pages say that the answer changed instead of contradicting it, until the
+teacher has them marked again against the corrected answer."""
+
+import re
 
 import pytest
+from django.contrib.admin.models import LogEntry
+from django.test import Client
 from django.urls import reverse
 
 from conftest import client_for
+from courses.teachers import make_teacher
+from learners.models import Attempt, SkillProgress
 from learners.services import enroll, learner_for, record_attempt
 
 pytestmark = pytest.mark.django_db
@@ -47,3 +54,44 @@ def test_a_retried_api_answer_says_the_answer_changed(student, course, answered_
     replay = api.post("/api/v1/attempts/", body, format="json", HTTP_IDEMPOTENCY_KEY="k1").json()
     assert replay["correct"] is True
     assert (replay["feedback"]["answer_changed"], replay["feedback"]["correct_answer"]) == (True, None)
+
+
+def test_a_teacher_re_marks_past_answers_against_the_corrected_answer(
+    client, course, student, other_student, teacher, answered_then_changed, django_capture_on_commit_callbacks
+):
+    """count-2's answer was 7 and became 4: sam's 7 (right then) and olga's 4 (wrong then) are marked again,
+    their results and progress follow, and an imported answer keeps the mark of its log."""
+    olga = learner_for(other_student)
+    enroll(olga, course)
+    course.exercises.filter(key="count-2").update(answer="7")
+    wrong_then = record_attempt(olga, course, "count-2", "4", source="api", idempotency_key="k2").attempt
+    course.exercises.filter(key="count-2").update(answer="4")
+    imported = Attempt.objects.create(
+        learner=olga, course=course, exercise=wrong_then.exercise, response=None, correct=True,
+        created_at=wrong_then.created_at, source=Attempt.Source.IMPORT,
+    )  # fmt: skip
+    make_teacher(teacher)
+    dashboard = Client()
+    dashboard.force_login(teacher)
+    selected = {"action": "remark", "_selected_action": [wrong_then.exercise_id]}
+    asked = dashboard.post("/admin/courses/exercise/", selected)
+    rows = re.findall(
+        r"<tr><th scope=\"row\">(.*?)</th><td>(\d+)</td><td>(\d+)</td></tr>", asked.content.decode()
+    )
+    assert rows == [("arithmetic/count-2", "1", "1")]
+    assert not Attempt.objects.filter(correct=True, source="api").exists()  # asking changed nothing
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = dashboard.post("/admin/courses/exercise/", {**selected, "remark": "Re-mark them"}, follow=True)
+    assert "Past answers re-marked: 1 now right, 1 now wrong." in done.content.decode()
+    marks = dict(Attempt.objects.values_list("pk", "correct"))
+    assert marks == {answered_then_changed.pk: False, wrong_then.pk: True, imported.pk: True}
+    html = client.get(
+        reverse("learners:attempt", args=[course.slug, answered_then_changed.pk])
+    ).content.decode()
+    assert "Not quite." in html and '<dd class="correct-answer">4</dd>' in html
+    assert "was changed after you answered" not in html
+    progress = SkillProgress.objects.get(learner=olga, skill__key="counting")
+    assert (progress.attempts, progress.correct) == (2, 2)
+    history = LogEntry.objects.get(object_id=str(wrong_then.exercise_id)).get_change_message()
+    assert history == "Re-marked its past answers: 1 now right, 1 now wrong."
