@@ -284,17 +284,23 @@ class CourseAdmin(TeacherScopedAdmin):
 
     def mastery_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """Per skill, how many of the course's learners practised it and mastered it; per learner, a row, a
-        page of them at a time (``?page=``)."""
+        page of them at a time (``?page=``), in the order a teacher chose (``?order=``), those whose name
+        contains ``?q=`` and who have not mastered the skill ``?skill=`` names: a 404, saying so, where the
+        course has no such skill to practise."""
         course = get_object_or_404(self.get_queryset(request), pk=pk)
+        query = request.GET
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "course": course,
             "title": f"Class mastery: {course.title}",
             "mastery_threshold": MASTERY_THRESHOLD,
-            **class_mastery(course, request.GET.get("page")),
+            **class_mastery(
+                course, query.get("page"), query.get("order"), query.get("q", ""), query.get("skill")
+            ),
         }
-        return TemplateResponse(request, "admin/courses/course/mastery.html", context)
+        status = 404 if context["unknown_skill"] else 200
+        return TemplateResponse(request, "admin/courses/course/mastery.html", context, status=status)
 
     def learner_view(self, request: HttpRequest, pk: int, learner_pk: int) -> HttpResponse:
         """One learner enrolled in the course, as a teacher follows them (``learner_report``); the class
@@ -582,17 +588,27 @@ class OverrideAdmin(TeacherScopedAdmin):
     actions = ["end_overrides"]
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
-        if not request.user.is_superuser:
-            if db_field.name == "skill":
-                kwargs["queryset"] = Skill.objects.filter(course__teachers=request.user)
-            elif db_field.name == "exercise":
-                kwargs["queryset"] = Exercise.objects.filter(course__teachers=request.user, imported=False)
+        if db_field.name in ("skill", "exercise"):
+            kwargs["queryset"] = self._choices_of(db_field.related_model, request)
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.name in ("skill", "exercise"):  # each choice's label names its course
             field.queryset = field.queryset.select_related("course")
         if db_field.name == "exercise":
             field.label_from_instance = exercise_label
         return field
+
+    @staticmethod
+    def _choices_of(model: type[Skill] | type[Exercise], request: HttpRequest) -> QuerySet:
+        """The skills or exercises a teacher may name: those of the courses they teach (all for a superuser),
+        of the one course the form is for when it says (opened from a class or a learner, ``?course=``, or
+        sent), rather than every course's."""
+        choices = model.objects.all()
+        if not request.user.is_superuser:
+            choices = choices.filter(course__teachers=request.user)
+            if model is Exercise:
+                choices = choices.filter(imported=False)
+        course = request.POST.get("course") or request.GET.get("course", "")
+        return choices.filter(course_id=course) if course.isdecimal() else choices
 
     def has_change_permission(self, request: HttpRequest, obj: Override | None = None) -> bool:
         return False if obj is not None else super().has_change_permission(request, obj)

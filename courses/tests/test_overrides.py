@@ -7,7 +7,7 @@ from conftest import answer_via_api, client_for, right_answer, train_on_simulate
 from courses.models import Exercise, Override
 from courses.services import add_override
 from courses.teachers import make_teacher
-from courses.tests.factories import ExerciseFactory
+from courses.tests.factories import CourseFactory, ExerciseFactory, SkillFactory
 from learners.services import enroll, learner_for
 from metamodel.models import LearnerState, Recommendation
 
@@ -301,6 +301,19 @@ def test_a_skill_without_an_exercise_to_practise_cannot_be_pinned(teacher, cours
 def test_the_admin_lists_exercises_to_pin_by_key_and_prompt(admin_client, course):
     page = admin_client.get("/admin/courses/override/add/").content.decode()
     assert "arithmetic/add-1 · 2 + 3 = ?</option>" in page
+
+
+def test_the_form_opened_for_one_course_offers_only_its_skills_and_exercises(client, course, teacher):
+    other = CourseFactory(slug="geometry", title="Geometry")
+    other.teachers.add(teacher)
+    SkillFactory(course=other, key="angles")
+    ExerciseFactory(course=other, key="angle-1")
+    make_teacher(teacher)
+    client.force_login(teacher)
+    every = client.get("/admin/courses/override/add/").content.decode()
+    assert "geometry/angle-1" in every and "arithmetic/add-1" in every
+    one = client.get(f"/admin/courses/override/add/?course={course.pk}").content.decode()
+    assert "arithmetic/add-1" in one and "geometry/angle-1" not in one and "angles" not in one
 
 
 def test_ending_overrides_in_the_admin_asks_why_and_too_long_a_reason_ends_none(client, course, teacher):
