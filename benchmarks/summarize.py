@@ -12,6 +12,11 @@ MODELS = ("meta", "ablation", "best-lr", "elo", "bkt")
 BUCKETS = ("1-5", "6-10", "11-20", "21-50", "51+")
 
 
+def fig(value: float | None, digits: int = 4) -> str:
+    """A report's figure as the tables print it; a dash where it is undefined (null: one class only)."""
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
 def load(folder: Path, name: str) -> dict | None:
     path = folder / f"{name}.json"
     return json.loads(path.read_text()) if path.exists() else None
@@ -32,11 +37,12 @@ def main() -> None:
             report = load(folder, f"{data_set}-{model}")
             if report is None:
                 continue
-            buckets = " | ".join(f"{report['auc_by_position'][b]['auc']:.4f}" for b in BUCKETS)
+            buckets = " | ".join(fig(report["auc_by_position"][b]["auc"]) for b in BUCKETS)
             print(
-                f"| {model} | {report['auc']:.4f} | {report['auc_positions_1_10']:.4f} | {buckets} | "
-                f"{report['accuracy']:.4f} | {report['rmse']:.4f} | {report['log_loss']:.4f} | "
-                f"{report['ece']:.4f} | {report['training_seconds']:.0f} | {report['peak_memory_mb']:.0f} |"
+                f"| {model} | {fig(report['auc'])} | {fig(report['auc_positions_1_10'])} | {buckets} | "
+                f"{fig(report['accuracy'])} | {fig(report['rmse'])} | {fig(report['log_loss'])} | "
+                f"{fig(report['ece'])} | {fig(report['training_seconds'], 0)} | "
+                f"{fig(report['peak_memory_mb'], 0)} |"
             )
     print("\n### Replay of an unseen course (the other two data sets as --pretrain)\n")
     print("| data set | model | AUC first 1,000 | AUC whole file | AUC pos. 1-10 | ECE | pretrain s |")
@@ -47,9 +53,9 @@ def main() -> None:
             if report is None:
                 continue
             print(
-                f"| {data_set} | {model} | {report['first_1000']['auc']:.4f} | {report['auc']:.4f} | "
-                f"{report['auc_positions_1_10']:.4f} | {report['ece']:.4f} | "
-                f"{report['training_seconds']:.0f} |"
+                f"| {data_set} | {model} | {fig(report['first_1000']['auc'])} | {fig(report['auc'])} | "
+                f"{fig(report['auc_positions_1_10'])} | {fig(report['ece'])} | "
+                f"{fig(report['training_seconds'], 0)} |"
             )
 
 

@@ -1,5 +1,6 @@
 """Bulk import of historical attempt logs (the canonical CSV of ../shared/datasets/README.md)."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -10,9 +11,17 @@ from django.utils import timezone
 from courses.models import Course, Exercise, Skill
 from learners.models import Attempt, Enrollment, Learner
 from metamodel.histories import UNIX_TIME_FROM
-from metamodel.ml.data import AttemptRecord
+from metamodel.ml.data import AttemptLogError, AttemptRecord
 
 BATCH = 5000
+# The last second a datetime can hold, at the end of the year 9999.
+LATEST_TIME = int(datetime.max.replace(tzinfo=UTC).timestamp())
+# The longest ids the database columns hold, with what is added to them.
+EXERCISE_KEY_LENGTH = Exercise._meta.get_field("key").max_length
+SKILL_KEY_LENGTH = Skill._meta.get_field("key").max_length
+SKILL_NAME_LENGTH = Skill._meta.get_field("name").max_length
+LEARNER_KEY_LENGTH = Learner._meta.get_field("external_id").max_length
+ATTEMPT_KEY_LENGTH = Attempt._meta.get_field("idempotency_key").max_length
 
 
 @dataclass(frozen=True)
@@ -34,6 +43,56 @@ def _ensure(model: type, course: Course, keys: list[str], make: Any) -> dict[str
         {row.key: row for row in model.objects.filter(course=course, key__in=[m.key for m in missing])}
     )
     return existing
+
+
+def learner_key(course_slug: str, learner: str) -> str:
+    """An imported learner's external id: a log's ids mean something only within their course."""
+    return f"{course_slug}:{learner}"
+
+
+def attempt_key(course_slug: str, learner: str, position: int) -> str:
+    """An imported attempt's idempotency key, by its 1-based position in the learner's block."""
+    return f"log:{course_slug}:{learner}:{position}"
+
+
+def positions(records: list[AttemptRecord]) -> Iterator[int]:
+    """Each record's 1-based position within its learner's block."""
+    counts: dict[str, int] = {}
+    for record in records:
+        counts[record.learner] = counts.get(record.learner, 0) + 1
+        yield counts[record.learner]
+
+
+def check_storable(records: list[AttemptRecord], course_slug: str, source: str) -> None:
+    """Raise :class:`AttemptLogError` on the line of ``source`` of the first record that the database
+    cannot store (:func:`storage_problem`), before anything is written."""
+    for record, position in zip(records, positions(records), strict=True):
+        problem = storage_problem(record, course_slug, position)
+        if problem:
+            raise AttemptLogError(source, record.line, problem)
+
+
+def storage_problem(record: AttemptRecord, course_slug: str, position: int) -> str | None:
+    """Why ``record`` cannot be stored, or None: a NUL character in an id (PostgreSQL refuses it), an id
+    longer than its column, or a time in seconds past the year 9999 (milliseconds, say)."""
+    if "\0" in record.learner + record.exercise + "".join(record.skills):
+        return "an id holds a NUL character"
+    for what, key, most in (
+        ("exercise", record.exercise, EXERCISE_KEY_LENGTH),
+        *(("skill", skill, SKILL_KEY_LENGTH) for skill in record.skills),
+    ):
+        if len(key) > most:
+            return f"{what} id {key[:20]!r}... is too long: at most {most} characters"
+    room = min(
+        LEARNER_KEY_LENGTH - len(learner_key(course_slug, record.learner)),
+        ATTEMPT_KEY_LENGTH - len(attempt_key(course_slug, record.learner, position)),
+    )
+    if room < 0:
+        most = len(record.learner) + room
+        return f"learner id {record.learner[:20]!r}... is too long: at most {most} characters"
+    if record.timestamp > LATEST_TIME:
+        return f"timestamp {record.timestamp} is after the year 9999 in seconds (milliseconds?)"
+    return None
 
 
 @transaction.atomic
@@ -58,11 +117,15 @@ def import_attempt_log(
     )  # fmt: skip
     skill_keys = sorted({skill for record in records for skill in record.skills})
     skills = _ensure(
-        Skill, course, skill_keys, lambda key: Skill(course=course, key=key, name=skill_names.get(key) or key)
+        Skill,
+        course,
+        skill_keys,
+        lambda key: Skill(course=course, key=key, name=skill_name(key, skill_names)),
     )
-    exercise_skills: dict[str, tuple[str, ...]] = {}
+    # An exercise exercises every skill any of its attempts lists.
+    exercise_skills: dict[str, dict[str, None]] = {}
     for record in records:
-        exercise_skills.setdefault(record.exercise, record.skills)
+        exercise_skills.setdefault(record.exercise, {}).update(dict.fromkeys(record.skills))
     exercises = _ensure(
         Exercise,
         course,
@@ -76,7 +139,7 @@ def import_attempt_log(
     ]
     Exercise.skills.through.objects.bulk_create(links, batch_size=BATCH, ignore_conflicts=True)
 
-    learner_ids = list(dict.fromkeys(f"{course_slug}:{record.learner}" for record in records))
+    learner_ids = list(dict.fromkeys(learner_key(course_slug, record.learner) for record in records))
     of_course = Learner.objects.filter(external_id__startswith=f"{course_slug}:")
     existing = set(of_course.values_list("external_id", flat=True))
     Learner.objects.bulk_create(
@@ -91,24 +154,28 @@ def import_attempt_log(
 
     now = timezone.now()
     attempts = []
-    position: dict[str, int] = {}
-    for record in records:
-        learner_key = f"{course_slug}:{record.learner}"
-        position[learner_key] = position.get(learner_key, 0) + 1
+    for record, position in zip(records, positions(records), strict=True):
         real_time = record.timestamp >= UNIX_TIME_FROM
         attempts.append(
             Attempt(
-                learner_id=learners[learner_key],
+                learner_id=learners[learner_key(course_slug, record.learner)],
                 course=course,
                 exercise_id=exercises[record.exercise].pk,
                 correct=bool(record.correct),
                 created_at=datetime.fromtimestamp(record.timestamp, tz=UTC) if real_time else now,
                 log_timestamp=record.timestamp,
                 source=source,
-                idempotency_key=f"log:{course_slug}:{record.learner}:{position[learner_key]}",
+                idempotency_key=attempt_key(course_slug, record.learner, position),
             )
         )
     before = Attempt.objects.filter(course=course).count()
     Attempt.objects.bulk_create(attempts, batch_size=BATCH, ignore_conflicts=True)
     added = Attempt.objects.filter(course=course).count() - before
-    return LogImportSummary(course, len(learners), len(exercises), len(skills), added, len(attempts) - added)
+    return LogImportSummary(
+        course, len(learner_ids), len(exercises), len(skills), added, len(attempts) - added
+    )
+
+
+def skill_name(key: str, names: dict[str, str]) -> str:
+    """A skill's name from ``names``, cut to its column, or its id where it has none."""
+    return (names.get(key) or key)[:SKILL_NAME_LENGTH]

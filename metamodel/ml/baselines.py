@@ -117,7 +117,8 @@ class BestLR:
 
     Per-skill count features have one weight per skill, as in the paper. The shared data sets carry
     positions, not times, so the paper's time-window counts are not used. Exercises and skills absent
-    from training contribute nothing (weight 0).
+    from training contribute nothing (weight 0). Training attempts all right (or all wrong) leave
+    nothing to regress: every prediction is then that training success rate.
     """
 
     name = "best-lr"
@@ -127,6 +128,7 @@ class BestLR:
         self.exercise_index: dict[str, int] = {}
         self.skill_index: dict[str, int] = {}
         self.regression = LogisticRegression(C=c, max_iter=1000)
+        self.constant: float | None = None
 
     def _design(self, table: FeatureTable) -> sp.csr_matrix:
         n_ex, n_sk = len(self.exercise_index), len(self.skill_index)
@@ -157,10 +159,16 @@ class BestLR:
         self.skill_index = {
             s: i for i, s in enumerate(dict.fromkeys(s for skills in train.skills for s in skills))
         }
-        self.regression.fit(self._design(train), train.correct)
+        outcomes = np.unique(train.correct)
+        if len(outcomes) == 1:
+            self.constant = float(outcomes[0])
+        else:
+            self.regression.fit(self._design(train), train.correct)
         return self
 
     def predict(self, test: FeatureTable) -> np.ndarray:
+        if self.constant is not None:
+            return np.full(len(test), self.constant)
         return self.regression.predict_proba(self._design(test))[:, 1]
 
 
@@ -191,7 +199,8 @@ class PerSkillBKT:
     and the baseline comes out about 0.01 AUC below independent runs of pyBKT (docs/benchmarks.md).
 
     A multi-skill attempt is one observation of each of its skills; its prediction is the mean of the
-    skills' predictions. Attempts whose skills pyBKT has no model for get the training success rate.
+    skills' predictions. Attempts whose skills pyBKT has no model for get the training success rate (all
+    of them when no training attempt has a skill).
     """
 
     name = "bkt"
@@ -209,8 +218,9 @@ class PerSkillBKT:
         frame = bkt_rows(train.skills, train.task, train.correct, None)
         self.base_rate = float(train.correct.mean())
         self.skills = set(frame["skill_name"])
-        self.model = Model(seed=self.seed, num_fits=self.num_fits, parallel=False)
-        self.model.fit(data=frame, forgets=True)
+        if self.skills:
+            self.model = Model(seed=self.seed, num_fits=self.num_fits, parallel=False)
+            self.model.fit(data=frame, forgets=True)
         return self
 
     def predict(self, test: FeatureTable) -> np.ndarray:

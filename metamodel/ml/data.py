@@ -8,16 +8,20 @@ problem with its 1-based line number (the header is line 1), so that an importer
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 
 HEADER = ("learner", "exercise", "skills", "correct", "timestamp")
 N_FOLDS = 5
+# Timestamps are stored as 64-bit integers (numpy arrays, the database's bigint).
+TIMESTAMP_LIMIT = 2**63
 
 
 class AttemptLogError(ValueError):
@@ -56,9 +60,10 @@ def parse_attempt_log(lines: Iterable[str], source: str) -> list[AttemptRecord]:
     """Parse and validate attempt-log text (an iterable of lines, e.g. an open text file).
 
     ``source`` names the input in error messages. Raises :class:`AttemptLogError` at the first
-    problem: a wrong header, a row without exactly 5 fields, an empty learner or exercise, an empty
-    skill id inside the skills field, ``correct`` other than 0 or 1, a non-integer timestamp, a
-    learner whose block is not contiguous, or a timestamp earlier than the learner's previous one.
+    problem: a wrong header, no attempt after it, a row without exactly 5 fields, an empty learner or
+    exercise, an empty skill id inside the skills field, ``correct`` other than 0 or 1, a non-integer
+    timestamp or one beyond 64 bits, a learner whose block is not contiguous, or a timestamp earlier
+    than the learner's previous one. Blank lines are skipped; a skill listed twice in a row counts once.
     """
     reader = csv.reader(lines)
     header = _header(reader, source)
@@ -75,6 +80,8 @@ def parse_attempt_log(lines: Iterable[str], source: str) -> list[AttemptRecord]:
     last_time = 0
     rows = _rows_with_lines(reader, source)
     for line, row in rows:
+        if not row:
+            continue
         if len(row) != 5:
             raise AttemptLogError(source, line, f"expected 5 fields, got {len(row)}")
         learner, exercise, skills_text, correct_text, time_text = row
@@ -82,7 +89,8 @@ def parse_attempt_log(lines: Iterable[str], source: str) -> list[AttemptRecord]:
             raise AttemptLogError(source, line, "learner is empty")
         if not exercise:
             raise AttemptLogError(source, line, "exercise is empty")
-        skills = tuple(skills_text.split(";")) if skills_text else ()
+        # A skill listed twice is one skill of the attempt.
+        skills = tuple(dict.fromkeys(skills_text.split(";"))) if skills_text else ()
         if "" in skills:
             raise AttemptLogError(source, line, f"empty skill id in {skills_text!r}")
         if correct_text not in ("0", "1"):
@@ -90,6 +98,8 @@ def parse_attempt_log(lines: Iterable[str], source: str) -> list[AttemptRecord]:
         if not _is_integer(time_text):
             raise AttemptLogError(source, line, f"timestamp must be an integer, got {time_text!r}")
         timestamp = int(time_text)
+        if not -TIMESTAMP_LIMIT <= timestamp < TIMESTAMP_LIMIT:
+            raise AttemptLogError(source, line, f"timestamp {time_text} is out of range (64-bit integers)")
         if learner != current:
             if learner in finished:
                 raise AttemptLogError(
@@ -108,6 +118,8 @@ def parse_attempt_log(lines: Iterable[str], source: str) -> list[AttemptRecord]:
             )
         last_time = timestamp
         records.append(AttemptRecord(learner, exercise, skills, int(correct_text), timestamp, line))
+    if not records:
+        raise AttemptLogError(source, 1, "the file has a header but no attempts")
     return records
 
 
@@ -115,7 +127,7 @@ def _header(reader: Iterator[list[str]], source: str) -> list[str] | None:
     """The first row of a file (line 1), None for an empty file."""
     try:
         return next(reader, None)
-    except (csv.Error, UnicodeDecodeError) as exc:
+    except csv.Error as exc:
         raise AttemptLogError(source, 1, f"unreadable: {exc}") from exc
 
 
@@ -128,7 +140,7 @@ def _rows_with_lines(reader: Iterator[list[str]], source: str) -> Iterator[tuple
             row = next(reader)
         except StopIteration:
             return
-        except (csv.Error, UnicodeDecodeError) as exc:
+        except csv.Error as exc:
             raise AttemptLogError(source, start, f"unreadable: {exc}") from exc
         line_num = reader.line_num  # type: ignore[attr-defined]
         yield start, row
@@ -139,9 +151,26 @@ def read_attempt_log(path: str | PathLike[str]) -> list[AttemptRecord]:
 
     Reads assist2015 (684k rows) in about two seconds. A UTF-8 byte-order mark is tolerated.
     """
-    name = str(path)
+    with _utf8_text(path) as handle:
+        return parse_attempt_log(handle, str(path))
+
+
+@contextmanager
+def _utf8_text(path: str | PathLike[str]) -> Iterator[io.TextIOWrapper]:
+    """The file opened as UTF-8 text, a byte-order mark skipped. A byte that is not UTF-8 raises
+    :class:`AttemptLogError` on its line (the file is decoded in blocks, so it is looked for again)."""
     with Path(path).open(encoding="utf-8-sig", newline="") as handle:
-        return parse_attempt_log(handle, name)
+        try:
+            yield handle
+        except UnicodeDecodeError:
+            data = Path(path).read_bytes().removeprefix(codecs.BOM_UTF8)
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                line = data.count(b"\n", 0, exc.start) + 1
+                message = f"byte 0x{data[exc.start]:02x} is not UTF-8 text; save the file as UTF-8"
+                raise AttemptLogError(str(path), line, message) from None
+            raise
 
 
 def parse_attempt_log_text(text: str, source: str = "<text>") -> list[AttemptRecord]:
@@ -167,24 +196,31 @@ def group_by_learner(records: Iterable[AttemptRecord]) -> dict[str, list[Attempt
 def read_exercise_texts(path: str | PathLike[str]) -> dict[str, str]:
     """Exercise texts from a tab-separated file: a header whose first column is ``exercise``, then one row
     per exercise, ``exercise<TAB>text`` (e.g. ``statics2011_exercises.tsv``, whose texts are step names).
-    Raises :class:`AttemptLogError` with the 1-based line of the first problem: a wrong header, a row
-    without exactly two fields, an empty exercise id, or an exercise listed twice."""
+    Raises :class:`AttemptLogError` as :func:`read_names` does."""
+    return read_names(path, "exercise")
+
+
+def read_names(path: str | PathLike[str], column: str) -> dict[str, str]:
+    """Names or texts of ids from a tab-separated file: a header whose first column is ``column``, then
+    one row per id, ``id<TAB>name`` (e.g. ``assist2009_skills.tsv``, read with ``column="skill"``).
+    Raises :class:`AttemptLogError` with the 1-based line of the first problem: a wrong header, a byte
+    that is not UTF-8, a row without exactly two fields, an empty id, or an id listed twice."""
     name = str(path)
-    texts: dict[str, str] = {}
-    with Path(path).open(encoding="utf-8-sig", newline="") as handle:
+    names: dict[str, str] = {}
+    with _utf8_text(path) as handle:
         reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
         header = _header(reader, name)
-        if header is None or len(header) != 2 or header[0].strip() != "exercise":
+        if header is None or len(header) != 2 or header[0].strip() != column:
             raise AttemptLogError(
-                name, 1, "the header must be two tab-separated columns, the first 'exercise'"
+                name, 1, f"the header must be two tab-separated columns, the first {column!r}"
             )
         for line, row in _rows_with_lines(reader, name):
             if len(row) != 2:
                 raise AttemptLogError(name, line, f"expected 2 tab-separated fields, got {len(row)}")
-            exercise, text = row[0].strip(), row[1].strip()
-            if not exercise:
-                raise AttemptLogError(name, line, "empty exercise id")
-            if exercise in texts:
-                raise AttemptLogError(name, line, f"exercise {exercise!r} is listed twice")
-            texts[exercise] = text
-    return texts
+            key, text = row[0].strip(), row[1].strip()
+            if not key:
+                raise AttemptLogError(name, line, f"empty {column} id")
+            if key in names:
+                raise AttemptLogError(name, line, f"{column} {key!r} is listed twice")
+            names[key] = text
+    return names

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import csv
 import json
+import math
+import os
 import resource
 import subprocess
 import sys
@@ -24,6 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -70,6 +73,15 @@ def evaluate_split(
     test = [r for r in data if is_test_learner(r.learner, fold)]
     courses = [*pretrain, (course, train)]
     test_table = build_feature_table([(course, test)])
+    if not test:
+        if log:
+            log(f"fold {fold} of {course} has no test learners: there is nothing to predict")
+        return Outcome(test_table, np.empty(0), 0.0)
+    if not any(records for _, records in courses):
+        raise ValueError(
+            f"nothing to train on: every learner of {course} is in test fold {fold} and no --pretrain "
+            "file was given; choose another --fold or add --pretrain files"
+        )
     started = time.perf_counter()
     if model in ("meta", "ablation"):
         config = MetaConfig() if model == "meta" else ablation_config()
@@ -94,6 +106,32 @@ def write_predictions(path: str | PathLike[str], outcome: Outcome) -> None:
             writer.writerow(
                 [learner, int(table.position[row]), int(table.correct[row]), f"{outcome.p[row]:.6f}"]
             )
+
+
+def writable(path: str | PathLike[str]) -> Path:
+    """``path``, once it is known to be a file in a directory that exists, so that a long evaluation does
+    not fail at the end."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise ValueError(f"cannot write {path}: there is no directory {path.parent}")
+    if path.is_dir():
+        raise ValueError(f"cannot write {path}: it is a directory")
+    return path
+
+
+def partial(path: Path) -> Path:
+    """Where an output is written before it replaces ``path``, all outputs at once."""
+    return path.with_name(path.name + ".partial")
+
+
+def defined(value: Any) -> Any:
+    """``value`` with every NaN (a figure that is undefined, e.g. an AUC over one class) as None, so the
+    report is valid JSON (``null``)."""
+    if isinstance(value, dict):
+        return {key: defined(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [defined(item) for item in value]
+    return None if isinstance(value, float) and math.isnan(value) else value
 
 
 def git_commit() -> str | None:
@@ -125,15 +163,24 @@ def run_evaluation(
 ) -> dict[str, object]:
     """Evaluate ``model`` on the attempt log ``data`` under ``protocol``; write the predictions CSV and
     the report JSON (README metrics, training seconds, peak memory, command, git commit); return the report.
-    ``exercise_texts`` is a TSV of exercise texts (:func:`~metamodel.ml.data.read_exercise_texts`).
+    Figures that are undefined (an AUC over one class, any figure over no predictions) are None (JSON
+    ``null``). ``exercise_texts`` is a TSV of exercise texts (:func:`~metamodel.ml.data.read_exercise_texts`).
+    The two outputs replace any earlier ones only once both are written.
 
     Raises :class:`~metamodel.ml.data.AttemptLogError` for an invalid file and ``ValueError`` for an
-    unknown model or protocol.
+    unknown model or protocol, an output in a missing directory, a ``pretrain`` file that is ``data``
+    itself, or nothing to train on.
     """
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
     if protocol not in PROTOCOLS:
         raise ValueError(f"unknown protocol {protocol!r}; choose one of {', '.join(PROTOCOLS)}")
+    outputs = [writable(predictions), writable(report)]
+    for path in pretrain:
+        if Path(path).resolve() == Path(data).resolve():
+            raise ValueError(
+                f"--pretrain {path} is the --data file itself: the model would learn the attempts it predicts"
+            )
     records = read_attempt_log(data)
     course = course_name(data)
     others = [(course_name(path), read_attempt_log(path)) for path in pretrain]
@@ -149,7 +196,6 @@ def run_evaluation(
     else:
         table, p, training_seconds, extra = evaluate_replay(records, course, others, model, seed, log, texts)
         outcome = Outcome(table, p, training_seconds)
-    write_predictions(predictions, outcome)
     table = outcome.table
     result: dict[str, object] = {
         "data": str(data),
@@ -165,5 +211,13 @@ def run_evaluation(
         "command": command if command is not None else " ".join(sys.argv),
         "git_commit": git_commit(),
     }
-    Path(report).write_text(json.dumps(result, indent=2, allow_nan=True) + "\n", encoding="utf-8")
+    result = defined(result)
+    try:
+        write_predictions(partial(outputs[0]), outcome)
+        partial(outputs[1]).write_text(json.dumps(result, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+        for path in outputs:
+            os.replace(partial(path), path)
+    finally:
+        for path in outputs:
+            partial(path).unlink(missing_ok=True)
     return result

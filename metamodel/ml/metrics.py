@@ -9,6 +9,11 @@ ECE_BINS = 10
 _EPS = 1e-7
 
 
+def _mean(values: np.ndarray) -> float:
+    """The mean, NaN (without numpy's warning) for no values."""
+    return float(np.mean(values)) if len(values) else float("nan")
+
+
 def auc(correct: np.ndarray, p: np.ndarray) -> float:
     """Area under the ROC curve by the rank-sum (Mann-Whitney U) formula, ties given their mean rank.
 
@@ -35,7 +40,7 @@ def log_loss(correct: np.ndarray, p: np.ndarray) -> float:
     """Mean negative log likelihood of the outcomes, p clipped to [1e-7, 1 - 1e-7]."""
     y = np.asarray(correct, dtype=np.float64)
     clipped = np.clip(np.asarray(p, dtype=np.float64), _EPS, 1 - _EPS)
-    return float(-np.mean(y * np.log(clipped) + (1 - y) * np.log(1 - clipped)))
+    return _mean(-(y * np.log(clipped) + (1 - y) * np.log(1 - clipped)))
 
 
 def expected_calibration_error(correct: np.ndarray, p: np.ndarray, bins: int = ECE_BINS) -> float:
@@ -56,7 +61,8 @@ def expected_calibration_error(correct: np.ndarray, p: np.ndarray, bins: int = E
 def score_predictions(correct: np.ndarray, p: np.ndarray, position: np.ndarray) -> dict[str, object]:
     """All figures of the README's scorer for one predictions file.
 
-    ``position`` is each attempt's 1-based position within its learner. Returns ``auc``, ``accuracy``
+    ``position`` is each attempt's 1-based position within its learner; a figure over no attempts is NaN,
+    as is an AUC over one class. Returns ``auc``, ``accuracy``
     (p >= 0.5 predicts correct), ``rmse``, ``log_loss`` (p clipped to [1e-7, 1 - 1e-7]), ``ece``,
     ``auc_positions_1_10`` and ``auc_by_position`` keyed ``"1-5"`` ... ``"51+"``, and ``n``.
     """
@@ -72,8 +78,8 @@ def score_predictions(correct: np.ndarray, p: np.ndarray, position: np.ndarray) 
     return {
         "n": len(y),
         "auc": auc(y, p),
-        "accuracy": float(np.mean((p >= 0.5) == (y == 1))),
-        "rmse": float(np.sqrt(np.mean((p - y) ** 2))),
+        "accuracy": _mean((p >= 0.5) == (y == 1)),
+        "rmse": float(np.sqrt(_mean((p - y) ** 2))),
         "log_loss": log_loss(y, p),
         "ece": expected_calibration_error(y, p),
         "auc_positions_1_10": auc(y[early], p[early]),

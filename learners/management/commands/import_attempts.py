@@ -1,25 +1,14 @@
 """python manage.py import_attempts FILE.csv --course SLUG [--skill-names FILE.tsv]."""
 
-import csv
 import time
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from learners.imports import import_attempt_log
-from metamodel.ml.data import AttemptLogError, read_attempt_log
-
-
-def read_skill_names(path: Path) -> dict[str, str]:
-    """A two-column TSV with a header (skill id, name), as shipped beside the shared data sets."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.reader(handle, delimiter="\t"))
-    names = {}
-    for line, row in enumerate(rows[1:], start=2):
-        if len(row) != 2:
-            raise CommandError(f"{path}, line {line}: expected 2 tab-separated fields, got {len(row)}")
-        names[row[0]] = row[1]
-    return names
+from courses.models import Course
+from learners.imports import check_storable, import_attempt_log
+from metamodel.ml.data import AttemptLogError, read_attempt_log, read_names
 
 
 class Command(BaseCommand):
@@ -38,12 +27,19 @@ class Command(BaseCommand):
     ) -> None:
         started = time.perf_counter()
         try:
+            Course._meta.get_field("slug").clean(course, None)
+        except ValidationError as error:
+            raise CommandError(f"--course {course!r}: {' '.join(error.messages)}") from error
+        try:
             records = read_attempt_log(file)
+            check_storable(records, course, str(file))
+            names = read_names(skill_names, "skill") if skill_names else {}
         except AttemptLogError as error:
             raise CommandError(f"{error}. Nothing was imported.") from error
         except OSError as error:
-            raise CommandError(f"{file}: cannot read: {error}") from error
-        names = read_skill_names(skill_names) if skill_names else {}
+            raise CommandError(
+                f"{error.filename}: cannot read: {error.strerror}. Nothing was imported."
+            ) from error
         summary = import_attempt_log(records, course, names)
         self.stdout.write(
             f"Imported {summary.attempts} attempts ({summary.skipped} already present) of "

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from metamodel.ml.data import AttemptLogError
 from metamodel.ml.evaluation import MODELS, PROTOCOLS, run_evaluation
+from metamodel.ml.model import NonFiniteLossError
 
 
 class Command(BaseCommand):
@@ -41,9 +42,14 @@ class Command(BaseCommand):
                 command=shlex.join(["python", "manage.py", *sys.argv[1:]]),
                 log=lambda message: self.stderr.write(message),
             )
-        except (AttemptLogError, ValueError, OSError) as exc:
+        except (AttemptLogError, ValueError, OSError, NonFiniteLossError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
-            f"AUC {report['auc']:.4f}  positions 1-10 {report['auc_positions_1_10']:.4f}  "
-            f"ECE {report['ece']:.4f}  ({report['n']} predictions)"
+            f"AUC {figure(report['auc'])}  positions 1-10 {figure(report['auc_positions_1_10'])}  "
+            f"ECE {figure(report['ece'])}  ({report['n']} predictions)"
         )
+
+
+def figure(value: float | None) -> str:
+    """A figure of the report, or "undefined" (an AUC over one class, any figure over no predictions)."""
+    return "undefined" if value is None else f"{value:.4f}"
