@@ -7,7 +7,9 @@ from datetime import datetime
 from django.core.paginator import Paginator
 from django.db.models import (
     Case,
+    CharField,
     Count,
+    Exists,
     Expression,
     F,
     IntegerField,
@@ -17,13 +19,14 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    Value,
     When,
 )
-from django.db.models.functions import Cast, Round
+from django.db.models.functions import Cast, Coalesce, Concat, Lower, Round
 from django.utils import timezone
 
 from courses.models import Course, Skill, count_per_row, topological_order
-from learners.models import Attempt, Learner, SkillProgress
+from learners.models import IMPORTED, Attempt, Learner, SkillProgress
 from learners.progress import progress_summary
 from learners.services import closed
 from metamodel.histories import course_graph
@@ -48,6 +51,23 @@ STUCK_RULE = (  # the rule in a teacher's words: change it with the constants
 # The rule, over SkillProgress rows. They count only the answers since a teacher's reset
 # (``learners.progress``), so a reset clears it.
 STUCK = Q(mastered=False, attempts__gte=STUCK_ANSWERS, recent_accuracy__lt=STUCK_ACCURACY)
+
+# A learner's name as ``Learner.__str__`` writes it, for the database to search and sort by.
+NAME = Coalesce("user__username", Concat(Value(IMPORTED), "external_id"), output_field=CharField())
+
+# The orders a teacher can list the learners in (``?order=``), those who most need them first: what to sort
+# by (then by name), and the order in words. A learner who has not answered yet has no last answer: they come
+# first when sorted by it.
+WEAKEST = "mastered"
+ORDERS = {
+    WEAKEST: (("mastered", "answers"), "weakest first: fewest skills mastered, then fewest answers"),
+    "name": ((), "by name, from A to Z"),
+    "answers": (("answers", "mastered"), "fewest answers first, then fewest skills mastered"),
+    "last-answer": (
+        (F("last_answer_at").asc(nulls_first=True),),
+        "by last answer: those who have not answered yet first, then those who last answered longest ago",
+    ),
+}
 
 
 def latest_reset(course: Course) -> Subquery:
@@ -93,10 +113,11 @@ def count_of(attempts: QuerySet[Attempt]) -> Expression:
     return count_per_row(attempts, "learner")
 
 
-def learner_rows(course: Course, practisable: set[int]) -> QuerySet[Learner]:
-    """Every learner enrolled, weakest first, with skills ``mastered``, ``answers`` and when they last
-    answered (``last_answer_at``, None when they have not) since ``reset_at``, and ``stuck_on``: their
-    :func:`stuck_on` rows, fetched for all the learners read in one query."""
+def learner_rows(course: Course, practisable: set[int], order: str = WEAKEST) -> QuerySet[Learner]:
+    """Every learner enrolled, in the ``order`` of ``ORDERS`` (weakest first by default), with their
+    ``name``, skills ``mastered``, ``answers`` and when they last answered (``last_answer_at``, None when
+    they have not) since ``reset_at``, and ``stuck_on``: their :func:`stuck_on` rows, fetched for all the
+    learners read in one query."""
     attempts = Attempt.objects.filter(course=course)
 
     def latest(rows: QuerySet[Attempt]) -> Subquery:
@@ -106,7 +127,7 @@ def learner_rows(course: Course, practisable: set[int]) -> QuerySet[Learner]:
         Learner.objects.filter(enrollments__course=course)
         .select_related("user")
         .prefetch_related(Prefetch("skill_progress", stuck_on(course, practisable), to_attr="stuck_on"))
-        .annotate(reset_at=latest_reset(course))
+        .annotate(reset_at=latest_reset(course), name=NAME)
         .annotate(
             mastered=count_per_row(
                 SkillProgress.objects.filter(course=course, mastered=True, skill_id__in=practisable),
@@ -115,29 +136,58 @@ def learner_rows(course: Course, practisable: set[int]) -> QuerySet[Learner]:
             answers=since_reset(attempts, count_of),
             last_answer_at=since_reset(attempts, latest),
         )
-        .order_by("mastered", "answers", "user__username", "external_id", "pk")
+        .order_by(*ORDERS[order][0], Lower("name"), "pk")
     )
 
 
-def class_mastery(course: Course, page_number: int | str | None = 1) -> dict:
+def matching(
+    learners: QuerySet[Learner], course: Course, search: str, not_mastered: Skill | None
+) -> QuerySet[Learner]:
+    """Those of the ``learners`` whose name contains ``search`` (capitals aside; all of them when it is
+    empty) and, given a skill, who have not mastered it in the course."""
+    if search:
+        learners = learners.filter(name__icontains=search)
+    if not_mastered is not None:
+        mastered = SkillProgress.objects.filter(course=course, skill=not_mastered, mastered=True)
+        learners = learners.exclude(Exists(mastered.filter(learner=OuterRef("pk"))))
+    return learners
+
+
+def class_mastery(
+    course: Course,
+    page_number: int | str | None = 1,
+    order: str | None = WEAKEST,
+    search: str = "",
+    skill_key: str | None = None,
+) -> dict:
     """Every figure is over the learners enrolled in the course, so the shares add up to what is listed.
 
-    Per skill that learners can practise, in prerequisite order: how many practised and mastered it, and how
-    many of its answers were right (an exercise of two skills counts once for each); the other skills, with
-    no active exercise, are only named (``unpractisable``), as the learners' totals leave them out. Per
-    learner, every one enrolled, weakest first (fewest skills mastered, then fewest answers), a page of
+    Per skill that learners can practise, in prerequisite order: how many practised and mastered it, how
+    many have not mastered it yet, and how many of its answers were right (an exercise of two skills counts
+    once for each); the other skills, with no active exercise, are only named (``unpractisable``), as the
+    learners' totals leave them out. Per learner, every one enrolled, in the ``order`` a teacher chose, a key
+    of ``ORDERS`` (for any other, weakest first: fewest skills mastered, then fewest answers), a page of
     ``LEARNERS_PER_PAGE`` at a time (``page_number``; one out of range gives the nearest page): skills
     mastered, answers, which are their attempts in the course, each counted once, when they last answered,
     the skills they are stuck on (``STUCK``) and when a teacher last reset them. All count from that reset,
     as the learner's own progress page does. Per skill, and in all (``stuck_learners``), how many learners
     are stuck. Mastery is read from the progress read model (``learners.progress``), so a learner whose
     progress has not been computed counts as mastering none, and as stuck on none.
+
+    The learners listed may be narrowed (:func:`matching`) to those whose name contains ``search`` and to
+    those who have not mastered the practisable skill of key ``skill_key`` (``not_mastered_skill``); a key of
+    no such skill narrows nothing and is given back as ``unknown_skill``. The other figures stay the whole
+    class's; ``matching`` counts the learners listed.
     """
     practisable = course.practisable_skill_ids()  # a skill with nothing to practise cannot be mastered
-    learners = learner_rows(course, practisable)
+    order = order if order in ORDERS else WEAKEST
+    search = search.replace("\x00", "").strip()  # no name holds a NUL, which the database refuses
+    in_order = _skills_in_order(course)
+    not_mastered = next((s for s in in_order if s.key == skill_key and s.pk in practisable), None)
+    learners = matching(learner_rows(course, practisable, order), course, search, not_mastered)
     paginator = Paginator(learners, LEARNERS_PER_PAGE)
     page = paginator.get_page(page_number)
-    enrolled = paginator.count  # one learner per enrollment
+    enrolled = course.enrollments.count()  # one learner per enrollment
     progress = SkillProgress.objects.filter(course=course, learner__enrollments__course=course)
     stuck = stuck_progress(course, practisable).filter(learner__enrollments__course=course)
     per_skill = {
@@ -151,7 +201,7 @@ def class_mastery(course: Course, page_number: int | str | None = 1) -> dict:
         )
     }
     skills, unpractisable = [], []
-    for skill in _skills_in_order(course):
+    for skill in in_order:
         if skill.pk not in practisable:
             unpractisable.append(skill)
             continue
@@ -163,6 +213,7 @@ def class_mastery(course: Course, page_number: int | str | None = 1) -> dict:
                 "practised": row.get("practised", 0),
                 "mastered": row.get("learners_mastered", 0),
                 "share_mastered": row.get("learners_mastered", 0) / enrolled if enrolled else None,
+                "not_mastered": enrolled - row.get("learners_mastered", 0),
                 "stuck": row.get("stuck", 0),
                 "accuracy": row["right"] / row["answered"] if row.get("answered") else None,
             }
@@ -172,6 +223,12 @@ def class_mastery(course: Course, page_number: int | str | None = 1) -> dict:
         "skills": skills,
         "unpractisable": unpractisable,
         "learners": page,
+        "matching": paginator.count,
+        "order": order,
+        "order_words": ORDERS[order][1],
+        "search": search,
+        "not_mastered_skill": not_mastered,
+        "unknown_skill": skill_key if skill_key and not_mastered is None else None,
         "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)),
         "skill_total": len(practisable),
         "stuck_learners": stuck.values("learner").distinct().count(),
@@ -227,8 +284,7 @@ def mastery_rows(course: Course) -> Iterator[list[str]]:
         "last answer", "stuck on", *headings.values(),
     ]  # fmt: skip
     right = since_reset(Attempt.objects.filter(course=course, correct=True), count_of)
-    learners = learner_rows(course, practisable).annotate(right=right)
-    for learner in sorted(learners, key=lambda learner: str(learner).casefold()):
+    for learner in learner_rows(course, practisable, "name").annotate(right=right):
         states = progress.get(learner.pk, {})
         yield [
             _spreadsheet_safe(str(learner)),

@@ -93,7 +93,8 @@ def test_the_page_names_who_is_stuck_on_what_and_when_each_last_answered(teacher
     page = mastery_page(teacher_client, course)
     assert f"2 of the 4 learners enrolled\nare stuck on at least one skill\n{RULE}" in page
     assert skills_stuck(page) == {"counting": "1", "addition": "1", "multiplication": "0"}
-    assert '<th scope="col">Needs help with</th><th scope="col">Last answer</th>' in page
+    sort_link = '<a href="?order=last-answer#learners">Last answer</a>'
+    assert f'<th scope="col">Needs help with</th><th scope="col">{sort_link}</th>' in page
     sam, ivan = learners["sam"], learners["ivan"]
     assert learners_row(page, "sam") == [
         "0",
