@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseRedirect
+from django.template.defaultfilters import pluralize
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -239,7 +240,11 @@ def summary_words(summary: dict) -> str:
             where = f"all {SOURCE_WORDS.get(sources[0][0], sources[0][0])}"
         else:
             where = ", ".join(f"{n:,} {SOURCE_WORDS.get(source, source)}" for source, n in sources)
-        parts.append(f"{slug}: {data['attempts']:,} attempts by {data['learners']:,} learners ({where})")
+        attempts, learners = data["attempts"], data["learners"]
+        parts.append(
+            f"{slug}: {attempts:,} attempt{pluralize(attempts)} by {learners:,} learner{pluralize(learners)} "
+            f"({where})"
+        )
     return "; ".join(parts)
 
 

@@ -151,6 +151,12 @@ def test_a_run_says_why_it_shows_no_data_truly(course, teacher, other_teacher, a
     assert trained_on(admin_user, others) == "draft: 30 attempts by 2 learners (all on the site)"
     assert trained_on(teacher, earlier) == "— (not recorded by runs of an earlier version of the platform)"
     assert trained_on(teacher, queued) == "— (not known yet: the run has not read its data)"
+    one = TrainingRun.objects.create(
+        status="succeeded",
+        attempts_used=1,
+        data_summary={"draft": {"attempts": 1, "learners": 1, "sources": {"web": 1}}},
+    )
+    assert trained_on(admin_user, one) == "draft: 1 attempt by 1 learner (all on the site)"
 
 
 def admin_client(user) -> Client:
