@@ -187,7 +187,7 @@ class CourseAdmin(TeacherScopedAdmin):
         "mastery_link",
         "updated_at",
     ]
-    list_filter = ["published", "language"]
+    list_filter = ["published", "self_enrollment", "language"]
     search_fields = ["title", "slug", "description"]
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["teachers"]

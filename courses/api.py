@@ -47,7 +47,14 @@ from courses.teachers import teaches
 from learners.models import Enrollment, Learner, named
 from learners.progress import course_progress
 from learners.serializers import NextExerciseSerializer, ProgressSerializer
-from learners.services import NotEnrolled, enroll, enroll_class, learner_for, next_exercise
+from learners.services import (
+    EnrollmentClosed,
+    NotEnrolled,
+    enroll_class,
+    enroll_self,
+    learner_for,
+    next_exercise,
+)
 from metamodel.services import NothingToPractise
 
 
@@ -205,12 +212,16 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
         request=None,
         responses={200: CourseSerializer, 201: CourseSerializer},
         parameters=[CREATED_LOCATION],
-        description="Enroll in the course: 201 the first time (its `Location` is the course), 200 after.",
+        description="Enroll in the course: 201 the first time (its `Location` is the course), 200 after; 403 "
+        "where only the course's teachers enroll learners (`self_enrollment` false).",
     )
     @action(detail=True, methods=["post"])
     def enroll(self, request: Request, slug: str) -> Response:
         course = self.get_object()
-        _, created = enroll(learner_for(request.user), course)
+        try:
+            _, created = enroll_self(learner_for(request.user), course)
+        except EnrollmentClosed as error:
+            raise PermissionDenied(EnrollmentClosed.message) from error
         context = {**self.get_serializer_context(), "enrolled_course_ids": {course.pk}}
         body = CourseSerializer(course, context=context).data
         if not created:

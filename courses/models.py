@@ -235,6 +235,11 @@ class Course(models.Model):
     )
     teachers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="taught_courses", blank=True)
     published = models.BooleanField(default=True)
+    self_enrollment = models.BooleanField(
+        default=True,
+        help_text="Students may enroll themselves from the catalogue. Untick it for a class of your own: "
+        "only its teachers enroll learners then (Enroll a class).",
+    )
     # Desirable difficulty: the engine aims at exercises a learner is predicted to get right this often.
     target_success_low = models.FloatField(
         default=0.6,

@@ -42,12 +42,15 @@ class CourseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Course
-        fields = ["slug", "title", "description", "language", "published", "enrolled"]
+        fields = ["slug", "title", "description", "language", "published", "self_enrollment", "enrolled"]
         read_only_fields = fields
         extra_kwargs = {
             "published": {
                 "help_text": "Students see it in the catalogue. False: a draft, seen only by its teachers."
-            }
+            },
+            "self_enrollment": {
+                "help_text": "Students may enroll themselves. False: its teachers enroll its learners."
+            },
         }
 
     def get_enrolled(self, course: Course) -> bool:

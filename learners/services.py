@@ -63,6 +63,20 @@ def enroll(learner: Learner, course: Course) -> tuple[Enrollment, bool]:
     return Enrollment.objects.get_or_create(learner=learner, course=course)
 
 
+class EnrollmentClosed(Exception):
+    """A learner asked to enroll themselves in a course whose teachers enroll its learners."""
+
+    message = "Only this course's teachers enroll learners in it: ask your teacher to enroll you."
+
+
+def enroll_self(learner: Learner, course: Course) -> tuple[Enrollment, bool]:
+    """A learner enrolls themselves (idempotent): in a course open to it (``Course.self_enrollment``), or
+    one they are enrolled in already; EnrollmentClosed otherwise."""
+    if not course.self_enrollment and not learner.is_enrolled_in(course):
+        raise EnrollmentClosed
+    return enroll(learner, course)
+
+
 @dataclass(frozen=True)
 class ClassEnrollment:
     """What enrolling a list of students did: names enrolled now, already enrolled, and of no student, and

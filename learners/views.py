@@ -28,9 +28,10 @@ from learners.services import (
     STEERED_FOR_LEARNER,
     AttemptRefused,
     Closed,
+    EnrollmentClosed,
     IdempotencyConflict,
     closed,
-    enroll,
+    enroll_self,
     learner_for,
     next_exercise,
     record_attempt,
@@ -92,7 +93,11 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def enroll_in_course(request: HttpRequest, slug: str) -> HttpResponse:
     course = _course_for(request, slug)
-    _, created = enroll(learner_for(request.user), course)
+    try:
+        _, created = enroll_self(learner_for(request.user), course)
+    except EnrollmentClosed:
+        messages.error(request, EnrollmentClosed.message)
+        return redirect("learners:course", slug=course.slug)
     if created:
         messages.success(request, f"You are enrolled in {course.title}.")
     return redirect("learners:course", slug=course.slug)
