@@ -88,7 +88,11 @@ def test_a_course_slug_the_platform_cannot_serve_is_refused(tmp_path, slug, mess
 
 @pytest.mark.parametrize(
     ("names", "message"),
-    [(None, "names.tsv: cannot read: No such file"), (b"skill\tname\ns1\t\xe9\n", "line 2: byte 0xe9")],
+    [
+        (None, "names.tsv: cannot read: No such file"),
+        (b"skill\tname\ns1\t\xe9\n", "line 2: byte 0xe9"),
+        (b"skill\tname\ns0\tok\ns1\tBox\x00plot\n", "line 3: a NUL character"),
+    ],
 )
 def test_an_unreadable_skill_names_file_is_refused_and_nothing_is_stored(tmp_path, names, message):
     names_path = tmp_path / "names.tsv"

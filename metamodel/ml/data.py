@@ -204,7 +204,8 @@ def read_names(path: str | PathLike[str], column: str) -> dict[str, str]:
     """Names or texts of ids from a tab-separated file: a header whose first column is ``column``, then
     one row per id, ``id<TAB>name`` (e.g. ``assist2009_skills.tsv``, read with ``column="skill"``).
     Raises :class:`AttemptLogError` with the 1-based line of the first problem: a wrong header, a byte
-    that is not UTF-8, a row without exactly two fields, an empty id, or an id listed twice."""
+    that is not UTF-8, a row without exactly two fields, a NUL character (no text holds one, and PostgreSQL
+    refuses it), an empty id, or an id listed twice."""
     name = str(path)
     names: dict[str, str] = {}
     with _utf8_text(path) as handle:
@@ -217,6 +218,8 @@ def read_names(path: str | PathLike[str], column: str) -> dict[str, str]:
         for line, row in _rows_with_lines(reader, name):
             if len(row) != 2:
                 raise AttemptLogError(name, line, f"expected 2 tab-separated fields, got {len(row)}")
+            if "\0" in row[0] + row[1]:
+                raise AttemptLogError(name, line, "a NUL character, which no text holds")
             key, text = row[0].strip(), row[1].strip()
             if not key:
                 raise AttemptLogError(name, line, f"empty {column} id")
