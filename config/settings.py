@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A pupil signed in with a teacher's temporary password chooses their own before any other page.
+    "learners.middleware.ChooseOwnPasswordMiddleware",
 ]
 
 # Content-Security-Policy on every page (django-csp): scripts, styles, frames, forms and requests from the
@@ -228,7 +230,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Signed in, and not with a temporary password a teacher gave (learners.permissions).
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "learners.permissions.PasswordChosen",
+    ],
     # JSON, and DRF's browsable API in a browser, its inline styles let in by the Content-Security-Policy.
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",

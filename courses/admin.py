@@ -10,12 +10,12 @@ from django.contrib.admin import helpers
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.utils.safestring import SafeString
@@ -34,11 +34,18 @@ from courses.services import (
     import_course,
     import_refusal,
 )
+from learners.classroom import (
+    ClassListRefused,
+    PasswordNotGiven,
+    SignInSlip,
+    enroll_class_creating_accounts,
+    give_temporary_password,
+)
 from learners.forms import PreviewAnswerForm
 from learners.models import Attempt, Learner
 from learners.practice import asks_for_hint, exercise_context, hints_to_show
 from learners.serializers import feedback_for
-from learners.services import enroll_class, marked_attempt, remark_attempts, remarking
+from learners.services import ClassEnrollment, enroll_class, marked_attempt, remark_attempts, remarking
 from metamodel.policy import MASTERY_THRESHOLD
 
 
@@ -237,6 +244,11 @@ class CourseAdmin(TeacherScopedAdmin):
                 self.admin_site.admin_view(self.enroll_class_view),
                 name="courses_course_enroll_class",
             ),
+            path(
+                "<int:pk>/learners/<int:learner_pk>/password/",
+                self.admin_site.admin_view(self.learner_password_view),
+                name="courses_course_learner_password",
+            ),
             *super().get_urls(),
         ]
 
@@ -319,16 +331,66 @@ class CourseAdmin(TeacherScopedAdmin):
         }
         return TemplateResponse(request, "admin/courses/course/learner.html", context)
 
+    def learner_password_view(self, request: HttpRequest, pk: int, learner_pk: int) -> HttpResponse:
+        """POST, from the learner's page: give the learner a new temporary password (learners.classroom);
+        the answer is its sign-in slip, shown this once."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        course = get_object_or_404(self.get_queryset(request), pk=pk)
+        learners = Learner.objects.select_related("user").filter(enrollments__course=course)
+        learner = get_object_or_404(learners, pk=learner_pk)
+        try:
+            slip = give_temporary_password(learner, course, request.user)
+        except PasswordNotGiven as refused:
+            raise PermissionDenied(refused.message) from refused
+        return self.sign_in_slips(request, course, [slip])
+
+    def sign_in_slips(
+        self,
+        request: HttpRequest,
+        course: Course,
+        slips: list[SignInSlip],
+        enrollment: ClassEnrollment | None = None,
+    ) -> TemplateResponse:
+        """The sign-in slips of new temporary passwords, to print: the only time the passwords are shown
+        (the admin's views are never cached)."""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "course": course,
+            "title": f"Sign-in slips: {course.title}",
+            "slips": slips,
+            "done": enrollment,
+            "sign_in_url": request.build_absolute_uri(reverse("login")),
+        }
+        return TemplateResponse(request, "admin/courses/course/sign_in_slips.html", context)
+
     def enroll_class_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        """Enroll a class at once: the students' usernames, pasted; says who was enrolled and who not."""
+        """Enroll a class at once: the students' usernames, pasted; says who was enrolled and who not. With
+        "Create accounts" ticked, the names that are no one's become student accounts, enrolled, and the
+        answer is their sign-in slips (learners.classroom), or every problem with its line and nothing
+        done."""
         course = get_object_or_404(self.get_queryset(request), pk=pk)
         if not request.user.has_perm("learners.add_enrollment"):
             raise PermissionDenied
         form = EnrollClassForm(request.POST or None)
         done = None
         if request.method == "POST" and form.is_valid():
-            done = enroll_class(course, form.cleaned_data["usernames"])
-            form = EnrollClassForm()  # the report lists the names; a second submit would be a no-op
+            class_list = form.cleaned_data["usernames"]
+            if form.cleaned_data["create_accounts"]:
+                try:
+                    made = enroll_class_creating_accounts(course, class_list, request.user)
+                except ClassListRefused as refused:
+                    for problem in refused.problems:
+                        form.add_error("usernames", problem)
+                else:
+                    if made.slips:
+                        return self.sign_in_slips(request, course, made.slips, made.enrollment)
+                    done = made.enrollment
+            else:
+                done = enroll_class(course, [name for _, name in class_list])
+            if done is not None:
+                form = EnrollClassForm()  # the report lists the names; a second submit would be a no-op
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -554,6 +616,28 @@ def exercise_label(exercise: Exercise) -> str:
     return f"{exercise} · {prompt}" if prompt else str(exercise)
 
 
+def local_time(moment: Any) -> str:
+    """ "12 December 2026, 15:00": a moment as the dashboard's pages write it, in local time."""
+    return dateformat.format(timezone.localtime(moment), "j F Y, H:i")
+
+
+class OverrideStatusFilter(admin.SimpleListFilter):
+    """In force, lapsed (its end time passed) or ended by a teacher, as the engine reads them now."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [
+            (Override.Status.IN_FORCE, "In force"),
+            (Override.Status.LAPSED, "Lapsed at its end time"),
+            (Override.Status.ENDED, "Ended by a teacher"),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.with_status(self.value()) if self.value() in Override.Status.values else queryset
+
+
 @admin.register(Override)
 class OverrideAdmin(TeacherScopedAdmin):
     """Teachers steer the engine: pin, exclude, set the target band, reset a learner; each with a reason."""
@@ -567,25 +651,36 @@ class OverrideAdmin(TeacherScopedAdmin):
         "exercise",
         "reason",
         "created_by",
+        "standing",
         "ended_at",
         "ended_by",
     ]
-    list_filter = [
-        ("course", admin.RelatedOnlyFieldListFilter),
-        "kind",
-        ("ended_at", admin.EmptyFieldListFilter),
-    ]
+    list_filter = [("course", admin.RelatedOnlyFieldListFilter), "kind", OverrideStatusFilter]
     search_fields = ["reason", "ended_reason", "learner__user__username", "exercise__key", "skill__key"]
     list_select_related = [
         "course", "learner__user", "skill__course", "exercise__course", "created_by", "ended_by"
     ]  # fmt: skip
     autocomplete_fields = ["learner"]
     fields = [
-        "course", "learner", "kind", "skill", "exercise", "band_low", "band_high", "reason", "ended_at",
-        "ended_by", "ended_reason", "superseded_by",
+        "course", "learner", "kind", "skill", "exercise", "band_low", "band_high", "reason", "ends_at",
+        "standing", "ended_at", "ended_by", "ended_reason", "superseded_by",
     ]  # fmt: skip
-    readonly_fields = ["ended_at", "ended_by", "ended_reason", "superseded_by"]
+    readonly_fields = ["standing", "ended_at", "ended_by", "ended_reason", "superseded_by"]
     actions = ["end_overrides"]
+
+    @admin.display(description="Status")
+    def standing(self, override: Override) -> str:
+        """In force (until when, if it ends by itself), lapsed at its end time, or ended by a teacher."""
+        if override.pk is None:
+            return "—"
+        status = override.status
+        if status == Override.Status.LAPSED:
+            return f"lapsed at {local_time(override.ends_at)}"
+        if override.superseded_by_id is not None:
+            return f"superseded by override #{override.superseded_by_id}"
+        if status == Override.Status.ENDED:
+            return "ended by a teacher"
+        return f"in force until {local_time(override.ends_at)}" if override.ends_at else "in force"
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name in ("skill", "exercise"):
@@ -632,8 +727,16 @@ class OverrideAdmin(TeacherScopedAdmin):
         overrides = list(queryset)
         form = EndOverridesForm(request.POST if "end" in request.POST else None)
         if form.is_bound and form.is_valid():
-            end_overrides(overrides, request.user, form.cleaned_data["reason"])
-            self.message_user(request, f"{len(overrides)} override{pluralize(len(overrides))} ended.")
+            ended = len(end_overrides(overrides, request.user, form.cleaned_data["reason"]))
+            unchanged = len(overrides) - ended
+            told = [f"{ended} override{pluralize(ended)} ended."] if ended else ["Nothing to end."]
+            if unchanged:
+                told.append(
+                    f"{unchanged} {pluralize(unchanged, 'was,were')} no longer in force (ended already, or "
+                    f"lapsed at {pluralize(unchanged, 'its,their')} end time): left as "
+                    f"{pluralize(unchanged, 'it was,they were')}."
+                )
+            self.message_user(request, " ".join(told), messages.SUCCESS if ended else messages.WARNING)
             return None
         context = {
             **self.admin_site.each_context(request),

@@ -34,6 +34,7 @@ from courses.serializers import (
     ImportResultSerializer,
     OverrideEndSerializer,
     OverrideSerializer,
+    TemporaryPasswordSerializer,
 )
 from courses.services import (
     add_override,
@@ -44,6 +45,7 @@ from courses.services import (
     import_refusal,
 )
 from courses.teachers import teaches
+from learners.classroom import PasswordNotGiven, give_temporary_password
 from learners.models import Enrollment, Learner, named
 from learners.progress import course_progress
 from learners.serializers import NextExerciseSerializer, ProgressSerializer
@@ -255,6 +257,14 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
             raise PermissionDenied(f"Only the course's teachers may {what}.")
         return course
 
+    @staticmethod
+    def _enrolled(course: Course, learner: str) -> Learner:
+        """The path's learner (a username or ``imported:<external id>``) enrolled in the course, or 404."""
+        enrolled = Learner.objects.select_related("user").filter(named(learner), enrollments__course=course)
+        if (found := enrolled.first()) is None:
+            raise NotFound(f"No learner '{learner}' enrolled in this course.")
+        return found
+
     @extend_schema(
         responses={200: CourseDocumentSerializer},
         description="The course's teachers: the course as a course document (docs/courses.md), its active "
@@ -305,11 +315,35 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"], url_path=r"class/(?P<learner>[^/\x00]+)")
     def class_learner(self, request: Request, slug: str, learner: str) -> Response:
         course = self._taught_course("see its class")
-        enrolled = Learner.objects.select_related("user").filter(named(learner), enrollments__course=course)
-        if (found := enrolled.first()) is None:
-            raise NotFound(f"No learner '{learner}' enrolled in this course.")
+        found = self._enrolled(course, learner)
         report = learner_report(course, found)
         return Response(ClassLearnerDetailSerializer({"learner": found, **report}).data)
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: TemporaryPasswordSerializer,
+            403: error_response(
+                "Not a teacher of the course; or the learner's account is a staff account (an administrator "
+                "changes its password) or they were imported from an attempt log (no account)."
+            ),
+            404: error_response("No such course, or no such learner enrolled in it."),
+        },
+        description="The course's teachers: give an enrolled learner (a username) a new temporary password, "
+        "returned this once and stored only hashed. Their old password, sessions and API tokens stop "
+        "working; they sign in on the site with the new one and must choose their own password before "
+        "anything else (until then the API answers them 403). The admin's log records who gave it.",
+    )
+    @action(detail=True, methods=["post"], url_path=r"class/(?P<learner>[^/\x00]+)/password")
+    def class_learner_password(self, request: Request, slug: str, learner: str) -> Response:
+        course = self._taught_course("give its learners new passwords")
+        found = self._enrolled(course, learner)
+        try:
+            slip = give_temporary_password(found, course, request.user)
+        except PasswordNotGiven as refused:
+            raise PermissionDenied(refused.message) from refused
+        body = TemporaryPasswordSerializer(slip).data
+        return Response(body, headers={"Cache-Control": "no-store"})  # a password: kept by no cache
 
     @extend_schema(responses={200: ProgressSerializer})
     @action(detail=True, methods=["get"])
@@ -327,12 +361,26 @@ class OverrideFilter(django_filters.FilterSet):
         "to them too, are not listed).",
     )
     active = StrictBooleanFilter(
-        field_name="ended_at", lookup_expr="isnull", help_text="true: still in force; false: ended."
+        method="filter_active",
+        help_text="true: in force now; false: no longer in force (ended by a teacher, or lapsed: its "
+        "`ends_at` has passed).",
+    )
+    status = django_filters.ChoiceFilter(
+        choices=Override.Status.choices,
+        method="filter_status",
+        help_text="Where they stand now, as each one's `status` says: `lapsed` once its `ends_at` has "
+        "passed, `ended` by a teacher (or superseded).",
     )
 
     class Meta:
         model = Override
-        fields = ["course", "learner", "kind", "active"]
+        fields = ["course", "learner", "kind", "active", "status"]
+
+    def filter_active(self, overrides: QuerySet[Override], name: str, value: bool) -> QuerySet[Override]:
+        return overrides.in_force() if value else overrides.no_longer_in_force()
+
+    def filter_status(self, overrides: QuerySet[Override], name: str, value: str) -> QuerySet[Override]:
+        return overrides.with_status(value)
 
 
 @extend_schema_view(
@@ -341,7 +389,9 @@ class OverrideFilter(django_filters.FilterSet):
         description="Add an override in a course you teach (a course you do not teach is answered as no "
         "course). A target band or a pin ends the one of its kind in force in the same scope (`supersedes`); "
         "excluding an exercise already excluded in the same scope is a 400 on `exercise` naming the "
-        "exclusion in force, and adds nothing.",
+        "exclusion in force, and adds nothing. With an `ends_at` it lifts itself then (its `status` becomes "
+        "`lapsed`, and the engine chooses afresh); a time already past, or an end for a reset, is a 400 on "
+        "`ends_at`.",
     )
 )
 class OverrideViewSet(
@@ -376,8 +426,8 @@ class OverrideViewSet(
     @action(detail=True, methods=["post"])
     def end(self, request: Request, pk: str) -> Response:
         """Lift the override, optionally saying why; it stays on record with when, who and why. Lifting one
-        already lifted changes nothing. Lifting a reset undoes it: the learner's answers before it count
-        again, for their progress and for the engine."""
+        no longer in force (lifted already, or lapsed: its `ends_at` has passed) changes nothing. Lifting a
+        reset undoes it: the learner's answers before it count again, for their progress and the engine."""
         override = self.get_object()
         why = OverrideEndSerializer(data=request.data)
         why.is_valid(raise_exception=True)

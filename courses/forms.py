@@ -8,6 +8,7 @@ from django.utils.text import capfirst
 
 from courses.documents import EXERCISE_FIELDS, PARAGRAPH_BREAK, DocumentProblem, check_exercise
 from courses.models import FRACTION_HELP, NUMBER_HELP, Course, Exercise, Override, Skill, read_number
+from learners.classroom import read_class_list
 
 
 def lines(text: str) -> list[str]:
@@ -174,17 +175,30 @@ MAX_CLASS_SIZE = 1000
 
 
 class EnrollClassForm(forms.Form):
-    """The usernames of a class, pasted from a list or a spreadsheet column."""
+    """The usernames of a class, pasted from a list or a spreadsheet column; and whether to create the
+    accounts of the names that are no one's yet (learners.classroom)."""
 
     usernames = forms.CharField(
+        # Not stripped: a problem names its line, counted as the teacher sees the box, blank lines and all.
+        strip=False,
         widget=forms.Textarea(
             attrs={"rows": 12, "cols": 40, "spellcheck": "false", "aria-describedby": "usernames-help"}
         ),
         help_text="One username a line (commas, spaces and tabs separate them too), as students sign in.",
     )
+    create_accounts = forms.BooleanField(
+        required=False,
+        label="Create accounts for names that do not exist yet",
+        widget=forms.CheckboxInput(attrs={"aria-describedby": "create-accounts-help"}),
+        help_text="Each new account gets a temporary password, printed on a sign-in slip on the next page "
+        "(shown this once): the pupil chooses their own password when they first sign in.",
+    )
 
-    def clean_usernames(self) -> list[str]:
-        names = self.cleaned_data["usernames"].replace(",", " ").split()
+    def clean_usernames(self) -> list[tuple[int, str]]:
+        """The names, each with the number of its line."""
+        names = read_class_list(self.cleaned_data["usernames"])
+        if not names:
+            raise ValidationError(self.fields["usernames"].error_messages["required"], code="required")
         if len(names) > MAX_CLASS_SIZE:
             raise ValidationError(f"{len(names)} names: at most {MAX_CLASS_SIZE} at a time.")
         return names

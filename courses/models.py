@@ -3,6 +3,7 @@
 import math
 import re
 import unicodedata
+from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
 
@@ -478,10 +480,57 @@ class Exercise(models.Model):
         return normalise_text(response, case_sensitive=self.case_sensitive) in accepted
 
 
+def _in_force_at(now: datetime) -> Q:
+    """An override in force at ``now``: no teacher ended it (nor superseded it), and its ``ends_at``, if it
+    has one, is still to come. The one definition: :class:`OverrideQuerySet` and ``Override.status_at``."""
+    return Q(ended_at__isnull=True) & (Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+
+
+class OverrideQuerySet(models.QuerySet):
+    """Overrides by where they stand at a moment (default: the clock); every reader of the overrides in force
+    (the engine, the pages, the API) goes through ``in_force``."""
+
+    def in_force(self, now: datetime | None = None) -> "OverrideQuerySet":
+        """Those the engine obeys at ``now``: neither ended by a teacher nor lapsed."""
+        return self.filter(_in_force_at(timezone.now() if now is None else now))
+
+    def no_longer_in_force(self, now: datetime | None = None) -> "OverrideQuerySet":
+        """Those ended by a teacher or lapsed by ``now``: everything ``in_force`` leaves out."""
+        return self.exclude(_in_force_at(timezone.now() if now is None else now))
+
+    def lapsed(self, now: datetime | None = None) -> "OverrideQuerySet":
+        """Those that lifted themselves by ``now``: their ``ends_at`` came before any teacher ended them."""
+        return self.filter(ended_at__isnull=True, ends_at__lte=timezone.now() if now is None else now)
+
+    def with_status(self, status: str, now: datetime | None = None) -> "OverrideQuerySet":
+        """Those whose ``Override.status_at(now)`` is ``status`` (an ``Override.Status``): what the admin's
+        and the API's filters by status list."""
+        if status == Override.Status.IN_FORCE:
+            return self.in_force(now)
+        if status == Override.Status.LAPSED:
+            return self.lapsed(now)
+        if status == Override.Status.ENDED:
+            return self.filter(ended_at__isnull=False)
+        raise ValueError(f"No override status {status!r}.")
+
+    def steered_after(self, moment: datetime | OuterRef, now: datetime | None = None) -> "OverrideQuerySet":
+        """Those made after ``moment``, or lifted after it: ended by a teacher, or lapsed by ``now``. A
+        teacher ends only an override in force (``courses.services.end_overrides``), so one with both an
+        ``ended_at`` and an ``ends_at`` was lifted at the first, and its ``ends_at`` changes nothing."""
+        now = timezone.now() if now is None else now
+        return self.filter(
+            Q(created_at__gt=moment)
+            | Q(ended_at__gt=moment)
+            | Q(ended_at__isnull=True, ends_at__gt=moment, ends_at__lte=now)
+        )
+
+
 class Override(models.Model):
     """A teacher's instruction to the engine for a course, or for one learner in it, kept with who, when, why.
 
-    The policy obeys active overrides (a learner's own before the course's); ending one keeps the record.
+    The policy obeys the overrides in force (a learner's own before the course's): an override is in force
+    until a teacher ends it or, when it has an ``ends_at``, until then (it lapses); ending one, or its
+    lapsing, keeps the record.
     """
 
     class Kind(models.TextChoices):
@@ -490,6 +539,11 @@ class Override(models.Model):
         EXCLUDE_EXERCISE = "exclude_exercise", "Exclude an exercise"
         TARGET_BAND = "target_band", "Set the target band"
         RESET_STATE = "reset_state", "Reset the learner's state"
+
+    class Status(models.TextChoices):
+        IN_FORCE = "in_force", "in force"
+        LAPSED = "lapsed", "lapsed"  # its ends_at passed
+        ENDED = "ended", "ended"  # by a teacher, or superseded by a newer one
 
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="overrides")
     learner = models.ForeignKey(
@@ -514,6 +568,11 @@ class Override(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    ends_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="Optional: the override lifts itself at this time (local time, as the form shows it); "
+        "empty: in force until a teacher ends it. Not for a reset.",
+    )  # fmt: skip
     ended_at = models.DateTimeField(null=True, blank=True, help_text="Set when the override is lifted.")
     ended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
@@ -524,6 +583,8 @@ class Override(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="supersedes",
         help_text="The override of the same kind and scope that replaced this one, and ended it.",
     )  # fmt: skip
+
+    objects = OverrideQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -544,6 +605,9 @@ class Override(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind="reset_state") | Q(learner__isnull=False),
                 name="override_reset_names_a_learner",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="reset_state") | Q(ends_at__isnull=True), name="override_reset_has_no_end"
             ),
         ]
 
@@ -602,6 +666,15 @@ class Override(models.Model):
             errors["exercise"] = (
                 "Learners cannot be given this exercise: it is inactive, or imported without content."
             )
+        if self.ends_at is not None and self.kind == self.Kind.RESET_STATE:
+            errors["ends_at"] = (
+                "A reset has no duration: leave it empty. Ending the reset later brings back the answers "
+                "before it."
+            )
+        elif self.ends_at is not None and self._state.adding and self.ends_at <= timezone.now():
+            errors["ends_at"] = (
+                "A time still to come: an override ending then would have lifted itself already."
+            )
         band = (self.band_low, self.band_high)
         if self.kind == self.Kind.TARGET_BAND and None not in band:
             errors |= band_errors(*band, ("band_low", "band_high"))
@@ -612,13 +685,27 @@ class Override(models.Model):
         """The exclusion in force of the same exercise in the same scope (the whole course, or the same
         learner), other than this one: a second would leave the exercise excluded when the first is ended."""
         return (
-            Override.objects.filter(
+            Override.objects.in_force()
+            .filter(
                 course_id=self.course_id,
                 learner_id=self.learner_id,
                 kind=self.Kind.EXCLUDE_EXERCISE,
                 exercise_id=self.exercise_id,
-                ended_at__isnull=True,
             )
             .exclude(pk=self.pk)
             .first()
         )
+
+    def status_at(self, now: datetime) -> "Override.Status":
+        """Where the override stands at ``now``, as ``OverrideQuerySet.in_force`` reads it: in force, lapsed
+        (its ``ends_at`` has passed) or ended by a teacher."""
+        if self.ended_at is not None:
+            return self.Status.ENDED
+        return (
+            self.Status.LAPSED if self.ends_at is not None and self.ends_at <= now else self.Status.IN_FORCE
+        )
+
+    @property
+    def status(self) -> "Override.Status":
+        """Where the override stands now (:meth:`status_at`)."""
+        return self.status_at(timezone.now())

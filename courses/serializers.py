@@ -239,12 +239,27 @@ class OverrideSerializer(serializers.ModelSerializer):
         help_text="The overrides of the same kind for the same learner (or the whole course) that this one "
         "ended when it was added: a target band or a pin replaces the one in force.",
     )
+    ends_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Optional: when the override lifts itself (lapses), an ISO 8601 date and time still to "
+        "come (without an offset: the server's time zone). Null: in force until a teacher ends it. Not for a "
+        "reset.",
+    )
+    status = serializers.ChoiceField(
+        choices=Override.Status.choices,
+        read_only=True,
+        help_text="Where it stands now: `in_force` (the engine obeys it), `lapsed` (its `ends_at` has "
+        "passed) or `ended` (by a teacher, or superseded).",
+    )
 
     class Meta:
         model = Override
         fields = [
             "id", "course", "learner", "kind", "skill", "exercise", "band_low", "band_high", "reason",
-            "created_by", "created_at", "ended_at", "ended_by", "ended_reason", "supersedes",
+            "ends_at", "status", "created_by", "created_at", "ended_at", "ended_by", "ended_reason",
+            "supersedes",
         ]  # fmt: skip
         read_only_fields = ["created_at", "ended_at", "ended_reason"]
 
@@ -390,4 +405,14 @@ class ClassEnrollmentSerializer(serializers.Serializer):
     )
     warnings = serializers.ListField(
         child=serializers.CharField(), help_text="What to know, such as a course not yet published."
+    )
+
+
+class TemporaryPasswordSerializer(serializers.Serializer):
+    """A learner's new temporary password (learners.classroom), given this once: it is stored only hashed."""
+
+    username = serializers.CharField(help_text="The account's username, as they sign in.")
+    temporary_password = serializers.CharField(
+        help_text="Good for signing in once on the site, where they must then choose their own password; "
+        "until they do, the API answers them 403."
     )

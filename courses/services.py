@@ -443,8 +443,9 @@ def add_override(override: Override, teacher: AbstractBaseUser) -> Override:
     after it, for the next exercise and for progress alike.
 
     A target band or a pin ends the one of its kind in force in the same scope (``ONE_IN_FORCE``), which
-    stays on record, superseded by it (``Override.supersedes`` lists them). An exclusion of an exercise
-    already excluded in the same scope is refused (a ValidationError naming the one in force).
+    stays on record, superseded by it (``Override.supersedes`` lists them); one that has lapsed (its
+    ``ends_at`` passed) is ended already, and stays as it lapsed. An exclusion of an exercise already
+    excluded in the same scope is refused (a ValidationError naming the one in force).
     """
     override.created_by = teacher
     if override.kind in (*ONE_IN_FORCE, Override.Kind.EXCLUDE_EXERCISE):
@@ -454,8 +455,8 @@ def add_override(override: Override, teacher: AbstractBaseUser) -> Override:
     override.full_clean()
     override.save()
     if override.kind in ONE_IN_FORCE:
-        Override.objects.filter(
-            course_id=override.course_id, learner_id=override.learner_id, kind=override.kind, ended_at=None
+        Override.objects.in_force(override.created_at).filter(
+            course_id=override.course_id, learner_id=override.learner_id, kind=override.kind
         ).exclude(pk=override.pk).update(
             ended_at=override.created_at,
             ended_by=teacher,
@@ -468,11 +469,23 @@ def add_override(override: Override, teacher: AbstractBaseUser) -> Override:
 
 
 @transaction.atomic
-def end_overrides(overrides: Sequence[Override], teacher: AbstractBaseUser, reason: str = "") -> None:
+def end_overrides(
+    overrides: Sequence[Override], teacher: AbstractBaseUser, reason: str = ""
+) -> list[Override]:
     """Lift overrides, all or none; each record stays, with when it ended, who ended it and why (``reason``,
-    optional). Lifting one already lifted changes nothing. An ended reset counts every attempt again."""
-    ending = [override for override in overrides if override.ended_at is None]
+    optional). Lifting one no longer in force (lifted already, or lapsed: its ``ends_at`` passed) changes
+    nothing, so a teacher's ``ended_at`` always comes before an ``ends_at``
+    (``OverrideQuerySet.steered_after`` relies on it). An ended reset counts every attempt again. Returns
+    those it lifted."""
     now = timezone.now()
+    # Read under lock: of two teachers ending the same override at once, the second changes nothing.
+    in_force = set(
+        Override.objects.in_force(now)
+        .filter(pk__in=[override.pk for override in overrides])
+        .select_for_update()
+        .values_list("pk", flat=True)
+    )
+    ending = [override for override in overrides if override.pk in in_force]
     for override in ending:
         override.ended_at, override.ended_by, override.ended_reason = now, teacher, reason
     Override.objects.bulk_update(ending, ["ended_at", "ended_by", "ended_reason"])
@@ -482,6 +495,7 @@ def end_overrides(overrides: Sequence[Override], teacher: AbstractBaseUser, reas
             reset.setdefault(override.course_id, set()).add(override.learner_id)
     for course_id, learner_ids in reset.items():
         _progress_changed(course_id, sorted(learner_ids))
+    return ending
 
 
 def end_override(override: Override, teacher: AbstractBaseUser, reason: str = "") -> Override:

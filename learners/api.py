@@ -25,6 +25,7 @@ from config.throttles import AccountThrottle, AddressThrottle
 from courses.api import visible_courses
 from learners.accounts import CannotErase, account_data, erase_account
 from learners.models import IMPORTED, Attempt, named
+from learners.permissions import PasswordChosen
 from learners.serializers import (
     AccountDataSerializer,
     AccountDeleteSerializer,
@@ -116,7 +117,7 @@ class TokenView(ObtainAuthToken):
 class AccountView(APIView):
     """The caller's own account: everything kept about them (learners.accounts)."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, PasswordChosen]
 
     @extend_schema(
         responses={200: AccountDataSerializer},
@@ -131,7 +132,7 @@ class AccountView(APIView):
 class AccountDeleteView(APIView):
     """The caller's account erased with everything kept about them (learners.accounts)."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, PasswordChosen]
     # The password is asked for: as many tries as signing in to the account.
     throttle_classes = [AccountThrottle]
 

@@ -9,7 +9,7 @@ import uuid
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm, UserCreationForm
 from django.forms import BoundField
 from django.utils.html import format_html
 
@@ -88,6 +88,28 @@ class SignInForm(RateLimitedSignIn, AuthenticationForm):
 
 class AdminSignInForm(RateLimitedSignIn, AdminAuthenticationForm):
     pass
+
+
+class ChoosePasswordForm(SetPasswordForm):
+    """A pupil who signed in with a teacher's temporary password chooses their own (Django's SetPasswordForm:
+    they have just typed the temporary one, so it is not asked for again; its password rules apply)."""
+
+    bound_field_class = FocusFirstErrorBoundField
+    error_messages = {
+        **SetPasswordForm.error_messages,
+        "temporary": "This is the password your teacher gave you: choose one of your own.",
+    }
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.fields["new_password1"].label = "Your own password"
+        self.fields["new_password2"].label = "The same password again"
+
+    def clean_new_password1(self) -> str:
+        password = self.cleaned_data["new_password1"]
+        if self.user.check_password(password):
+            raise forms.ValidationError(self.error_messages["temporary"], code="temporary")
+        return password
 
 
 class DeleteAccountForm(forms.Form):

@@ -34,6 +34,11 @@ class Learner(models.Model):
         max_length=200, null=True, blank=True, unique=True, help_text="Id in an imported attempt log."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    must_change_password = models.BooleanField(
+        default=False,
+        help_text="Holds a temporary password a teacher gave them: they choose their own when they next sign "
+        "in, before anything else (learners.classroom).",
+    )
 
     class Meta:
         constraints = [

@@ -262,6 +262,7 @@ class ExportedOverrideSerializer(_CourseSlug):
     band_high = serializers.FloatField(allow_null=True)
     reason = serializers.CharField()
     created_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField(allow_null=True, help_text="When it lapses, if given an end.")
     ended_at = serializers.DateTimeField(allow_null=True)
     ended_reason = serializers.CharField(allow_blank=True)
 

@@ -168,26 +168,26 @@ class Closed(enum.Enum):
     # changed, and the learner may since have been shown its answer.
     OUTDATED = enum.auto()
     # A teacher has made or lifted an override for the learner or the whole course since it was made (a
-    # reset, a pin, an exclusion, a band): the engine would choose afresh. It may still be answered, since
-    # the learner may be working on it; it is no longer what is offered next.
+    # reset, a pin, an exclusion, a band), or one has lapsed since (its end time came): the engine would
+    # choose afresh. It may still be answered, since the learner may be working on it; it is no longer what
+    # is offered next.
     STEERED = enum.auto()
 
 
-def closed(recommendation: Recommendation) -> Closed | None:
-    """Why the recommendation is no longer the one on offer, or None while it is, in one query. Every answer
-    comes back with a newer recommendation made after it (``after_attempt``), so a newer one of those says
-    the learner has answered since; an override of the course, the learner's or everyone's, made or lifted
-    after it says a teacher has steered since."""
+def closed(recommendation: Recommendation, now: datetime | None = None) -> Closed | None:
+    """Why the recommendation is no longer the one on offer at ``now`` (default: the clock), or None while
+    it is, in one query. Every answer comes back with a newer recommendation made after it
+    (``after_attempt``), so a newer one of those says the learner has answered since; an override of the
+    course, the learner's or everyone's, made or lifted after it (by a teacher, or lapsed by ``now``:
+    ``OverrideQuerySet.steered_after``) says a teacher has steered since."""
     newer = Recommendation.objects.filter(
         learner_id=OuterRef("learner_id"),
         course_id=OuterRef("course_id"),
         pk__gt=OuterRef("pk"),
         after_attempt__isnull=False,
     )
-    steered = Override.objects.filter(
-        Q(learner__isnull=True) | Q(learner_id=OuterRef("learner_id")),
-        Q(created_at__gt=OuterRef("created_at")) | Q(ended_at__gt=OuterRef("created_at")),
-        course_id=OuterRef("course_id"),
+    steered = Override.objects.steered_after(OuterRef("created_at"), now).filter(
+        Q(learner__isnull=True) | Q(learner_id=OuterRef("learner_id")), course_id=OuterRef("course_id")
     )
     answered, outdated, steered_since = (
         Recommendation.objects.filter(pk=recommendation.pk)

@@ -15,5 +15,6 @@ urlpatterns = [
     path("courses/<slug:slug>/attempts/<int:pk>/", views.attempt_result, name="attempt"),
     path("courses/<slug:slug>/progress/", views.progress, name="progress"),
     path("account/", views.account, name="account"),
+    path("account/password/", views.choose_password, name="choose-password"),
     path("account/data.json", views.account_download, name="account-download"),
 ]

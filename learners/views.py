@@ -6,7 +6,7 @@ learners.services, every recommendation through metamodel.services (via learners
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,7 +17,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from courses.api import visible_courses
 from courses.models import Course, Exercise, topological_order
 from learners.accounts import CannotErase, account_data, erase_account
-from learners.forms import AnswerForm, DeleteAccountForm, SignupForm
+from learners.classroom import choose_own_password, must_choose_password
+from learners.forms import AnswerForm, ChoosePasswordForm, DeleteAccountForm, SignupForm
 from learners.models import Attempt, Enrollment, Learner, NotEnrolled
 from learners.practice import asks_for_hint, exercise_context, hints_to_show
 from learners.progress import course_progress, mastery_tally, progress_summary
@@ -320,6 +321,26 @@ def account(request: HttpRequest) -> HttpResponse:
         status = 400
     context = {"form": form, "deletion_open": settings.ACCOUNT_DELETION_OPEN}
     return render(request, "learners/account.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def choose_password(request: HttpRequest) -> HttpResponse:
+    """Signed in with a temporary password a teacher gave them, a pupil chooses their own here before any
+    other page (learners.middleware), then goes to their course (their courses, when they have several)."""
+    if not must_choose_password(request.user):
+        return redirect("learners:catalogue")
+    form = ChoosePasswordForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        choose_own_password(request.user, form.cleaned_data["new_password1"])
+        update_session_auth_hash(request, request.user)  # this session goes on; any other one ends
+        messages.success(request, "Your password is saved: sign in with it from now on.")
+        courses = list(visible_courses(request.user).filter(enrollments__learner__user=request.user)[:2])
+        if len(courses) == 1:
+            return redirect("learners:course", slug=courses[0].slug)
+        return redirect("learners:catalogue")
+    status = 400 if form.errors else 200
+    return render(request, "learners/choose_password.html", {"form": form}, status=status)
 
 
 @login_required

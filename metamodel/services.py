@@ -152,9 +152,11 @@ def _latest_reset(overrides: Iterable[Override]) -> datetime | None:
 def resets_in_force(course: Course) -> QuerySet[Override]:
     """The course's resets that were not lifted, latest first: a learner's first one is when their state
     was last reset (:func:`reset_since`; the class mastery page reads it for every learner at once)."""
-    return Override.objects.filter(
-        course=course, kind=Override.Kind.RESET_STATE, ended_at__isnull=True
-    ).order_by("-created_at", "-pk")
+    return (
+        Override.objects.in_force()
+        .filter(course=course, kind=Override.Kind.RESET_STATE)
+        .order_by("-created_at", "-pk")
+    )
 
 
 def reset_since(learner: Learner, course: Course) -> datetime | None:
@@ -163,15 +165,17 @@ def reset_since(learner: Learner, course: Course) -> datetime | None:
     return resets_in_force(course).filter(learner=learner).values_list("created_at", flat=True).first()
 
 
-def active_overrides(learner: Learner, course: Course) -> QuerySet[Override]:
-    """The overrides in force for the learner in the course: the learner's own and the course's."""
-    return Override.objects.filter(
-        Q(learner=learner) | Q(learner__isnull=True), course=course, ended_at__isnull=True
-    )
+def active_overrides(learner: Learner, course: Course, now: datetime | None = None) -> QuerySet[Override]:
+    """The overrides in force at ``now`` (default: the clock) for the learner in the course: the learner's
+    own and the course's, neither ended by a teacher nor lapsed."""
+    return Override.objects.in_force(now).filter(Q(learner=learner) | Q(learner__isnull=True), course=course)
 
 
-def steering_for(learner: Learner, graph: CourseGraph) -> tuple[Steering, datetime | None]:
-    """The active overrides for the learner in the course, resolved: the learner's own before the course's.
+def steering_for(
+    learner: Learner, graph: CourseGraph, now: datetime | None = None
+) -> tuple[Steering, datetime | None]:
+    """The overrides in force at ``now`` for the learner in the course (:func:`active_overrides`), resolved:
+    the learner's own before the course's.
 
     A pinned exercise is given until the learner has answered it (after the pin was made); one no longer
     practisable (deactivated since it was pinned) or set aside (excluded), or a pinned skill with no
@@ -182,7 +186,7 @@ def steering_for(learner: Learner, graph: CourseGraph) -> tuple[Steering, dateti
     reset (attempts before it no longer count).
     """
     course = graph.course
-    active = list(active_overrides(learner, course))
+    active = list(active_overrides(learner, course, now))
     excluded = {o.exercise_id for o in active if o.kind == Override.Kind.EXCLUDE_EXERCISE}
     # Of each other kind, the one in force is the learner's own before the course's, the latest first; a pin
     # that cannot be obeyed gives way to the next (a course-wide pin behind a learner's stale one).
@@ -241,9 +245,9 @@ def recommend_next(
     With an active model version, ``metamodel.policy.decide`` chooses from the adapted model's predictions;
     without one (or with an unusable artifact), the fallback rule ``choose_by_rule`` does. Both obey the
     teachers' overrides, and after a reset keep from the learner the exercises whose answer they were just
-    shown before it (``_shown_before_reset``). The stored Recommendation carries the scored candidates, the
-    probability of the choice and the model version. Raises NothingToPractise when the course has no
-    practisable exercise.
+    shown before it (``_shown_before_reset``); an override whose ``ends_at`` has come by ``now`` is no
+    longer obeyed. The stored Recommendation carries the scored candidates, the probability of the choice
+    and the model version. Raises NothingToPractise when the course has no practisable exercise.
 
     ``now`` (default: the clock) is the moment the model predicts for and the policy measures time since
     practice from; the simulator passes its simulated time. The course and the learner's history are
@@ -251,7 +255,7 @@ def recommend_next(
     """
     now = timezone.now() if now is None else now
     graph = course_graph(course)
-    steering, reset_at = steering_for(learner, graph)
+    steering, reset_at = steering_for(learner, graph, now)
     history = learner_history(learner.pk, graph, HISTORY_LIMIT, reset_at)
     shown = _shown_before_reset(learner, graph, reset_at, len(history.past))
     version = active_version()

@@ -115,9 +115,9 @@ def test_the_overrides_in_force_for_the_learner_are_listed_with_who_and_why(
     end_override(lifted, teacher, "done")
     listed = rows(section(page_of(teacher_client, course, learner), "overrides-heading"))
     assert [" ".join(row.split()) for row in listed] == [
-        f"Pin an exercise sam add-1 exam tess {own.created_at:%-d %B %Y, %H:%M}",
+        f"Pin an exercise sam add-1 exam tess {own.created_at:%-d %B %Y, %H:%M} —",
         f"Set the target band the whole course 50-70 % predicted success a hard week tess "
-        f"{everyone.created_at:%-d %B %Y, %H:%M}",
+        f"{everyone.created_at:%-d %B %Y, %H:%M} —",
     ]
 
 

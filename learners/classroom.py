@@ -1,0 +1,213 @@
+"""Accounts a teacher makes for a class, and the temporary passwords handed out on paper.
+
+Young pupils often cannot sign up themselves. A teacher enrolling a class (the admin's "Enroll a class")
+may have the accounts of the names that are no one's created, each with a temporary password printed on a
+sign-in slip; a teacher may also give an enrolled pupil a new temporary password (the learner's page in the
+dashboard, ``POST /api/v1/courses/{slug}/class/{learner}/password/``). A temporary password is good for
+one thing: signing in to choose one's own (``Learner.must_change_password``). Until then
+``learners.middleware`` sends every page to the one where they choose it, and ``learners.permissions``
+closes the API to them. The passwords are shown once, in the response that made them, and stored only as
+Django's password hashes; the admin's log says which teacher made each account or gave each password.
+"""
+
+import secrets
+from dataclasses import dataclass
+
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+
+from courses.models import Course
+from learners.models import Learner
+from learners.services import ClassEnrollment, enroll, enroll_class
+
+# Lower-case letters and digits without the ones a child (or a printer) confuses: no i, l, 1, o or 0.
+# 31 symbols, 10 of them: about 50 bits, beyond guessing at the sign-in's rate limit (AUTH_THROTTLE_RATE),
+# and typed on a tablet's keyboard without the shift key.
+TEMPORARY_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+TEMPORARY_PASSWORD_LENGTH = 10
+
+# Each new password is hashed as every password is (PBKDF2: up to half a second of CPU on a small server):
+# fifty accounts keep the request within the web server's timeout (GUNICORN_TIMEOUT, 60 s).
+MAX_NEW_ACCOUNTS = 50
+
+USERNAME_CHARACTERS = "letters, digits and @ . + - _ only, no spaces"
+
+
+def temporary_password() -> str:
+    """A fresh temporary password: ``TEMPORARY_PASSWORD_LENGTH`` characters drawn with ``secrets`` from
+    ``TEMPORARY_PASSWORD_ALPHABET``, easy to read off a slip and to type."""
+    return "".join(secrets.choice(TEMPORARY_PASSWORD_ALPHABET) for _ in range(TEMPORARY_PASSWORD_LENGTH))
+
+
+@dataclass(frozen=True)
+class SignInSlip:
+    """What one pupil needs to sign in the first time: printed, cut out and handed over."""
+
+    username: str
+    temporary_password: str
+    course: Course
+
+
+@dataclass(frozen=True)
+class ClassAccounts:
+    """What enrolling a class with new accounts did: the enrollment report (the new accounts among the
+    enrolled) and a slip for each new account, in the order of the list."""
+
+    enrollment: ClassEnrollment
+    slips: list[SignInSlip]
+
+
+class ClassListRefused(Exception):
+    """Accounts cannot be made for the list as it is: every problem, each naming its line."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+class PasswordNotGiven(Exception):
+    """A temporary password cannot be given to this learner (a staff account, or no account at all)."""
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+def read_class_list(text: str) -> list[tuple[int, str]]:
+    """The names of a pasted class list, each with the number of its line (from 1): one name a line, or
+    several separated by commas, spaces or tabs, as a spreadsheet column or a typed list gives them."""
+    return [
+        (number, name)
+        for number, line in enumerate(text.splitlines(), start=1)
+        for name in line.replace(",", " ").split()
+    ]
+
+
+def _username_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a new account's username, or None when it can (the checks of sign-up)."""
+    user_model = get_user_model()
+    longest = user_model._meta.get_field("username").max_length
+    if len(name) > longest:
+        return f"“{name}” has {len(name)} characters: a username has {longest} at most."
+    try:
+        user_model.username_validator(name)
+    except ValidationError:
+        return f"“{name}” cannot be a username: {USERNAME_CHARACTERS}."
+    return None
+
+
+@transaction.atomic
+def enroll_class_creating_accounts(
+    course: Course, class_list: list[tuple[int, str]], teacher: AbstractBaseUser
+) -> ClassAccounts:
+    """Enroll a class as ``learners.services.enroll_class`` does, and create a student account, enrolled,
+    with a temporary password for each name that is no student's. All or nothing: a name that cannot be a
+    username, one already taken by an account this list cannot enroll (a staff account, or one of two
+    accounts that differ only in capitals), the same new name twice in other capitals, or more than
+    ``MAX_NEW_ACCOUNTS`` new names, and nothing is created or enrolled (ClassListRefused, every problem
+    with its line). ``class_list``: the names with their line numbers (``read_class_list``)."""
+    user_model = get_user_model()
+    line_of: dict[str, int] = {}
+    for number, name in class_list:
+        line_of.setdefault(user_model.normalize_username(name), number)
+    names = list(line_of)
+    done = enroll_class(course, names)
+    taken = set(
+        user_model.objects.annotate(lowered=Lower("username"))
+        .filter(lowered__in={name.lower() for name in done.unknown})
+        .values_list("lowered", flat=True)
+    )
+    problems = []
+    new_names: dict[str, str] = {}  # lowered: as written, the first time
+    for name in done.unknown:
+        line = line_of[name]
+        if problem := _username_problem(name):
+            problems.append(f"Line {line}: {problem}")
+        elif name.lower() in taken:
+            problems.append(
+                f"Line {line}: “{name}” is taken (whatever its capitals) by an account that cannot be "
+                "enrolled by this name: type a student's username exactly as it is written, or choose "
+                "another name."
+            )
+        elif (first := new_names.get(name.lower())) is not None:
+            problems.append(
+                f"Line {line}: “{name}” is “{first}” of line {line_of[first]} in other capitals: two "
+                "accounts cannot differ only so; keep one of them."
+            )
+        else:
+            new_names[name.lower()] = name
+    if len(new_names) > MAX_NEW_ACCOUNTS:
+        problems.append(
+            f"{len(new_names)} new accounts: at most {MAX_NEW_ACCOUNTS} at a time. Split the list and send "
+            "the rest afterwards: the names already made are then simply enrolled."
+        )
+    if problems:
+        raise ClassListRefused(problems)  # the enrollments above are rolled back with the transaction
+    slips, created = [], []
+    for name in new_names.values():
+        password = temporary_password()
+        try:
+            user = user_model.objects.create_user(username=name, password=password)
+        except IntegrityError as error:  # made by someone else since the check above
+            raise ClassListRefused(
+                [f"Line {line_of[name]}: “{name}” was taken a moment ago: send the list again."]
+            ) from error
+        learner = Learner.objects.get(user=user)  # learners.signals made it with the account
+        learner.must_change_password = True
+        learner.save(update_fields=["must_change_password"])
+        enroll(learner, course)
+        slips.append(SignInSlip(user.get_username(), password, course))
+        created.append(user)
+    # One entry in the admin's log for each account, naming the teacher who made it.
+    LogEntry.objects.log_actions(
+        teacher.pk,
+        created,
+        ADDITION,
+        f"Created with a temporary password by a teacher enrolling a class in {course.title} "
+        f"({course.slug}).",
+    )
+    enrollment = ClassEnrollment(
+        [*done.enrolled, *(slip.username for slip in slips)], done.already, [], done.warnings
+    )
+    return ClassAccounts(enrollment, slips)
+
+
+@transaction.atomic
+def give_temporary_password(learner: Learner, course: Course, teacher: AbstractBaseUser) -> SignInSlip:
+    """Give a pupil enrolled in the course a new temporary password, as a teacher of the course does when
+    one has forgotten theirs: the old one stops working (and with it their sessions and API tokens), and
+    they choose their own at their next sign-in. A staff account's password is an administrator's to
+    change, and an imported learner has no account: PasswordNotGiven."""
+    user = learner.user
+    if user is None:
+        raise PasswordNotGiven(
+            f"{learner} was imported from an attempt log: there is no account to sign in to."
+        )
+    if user.is_staff or user.is_superuser:
+        raise PasswordNotGiven(
+            f"{learner} is a staff account: an administrator changes its password, in the admin's Users."
+        )
+    password = temporary_password()
+    user.set_password(password)
+    user.save(update_fields=["password"])  # learners.signals: this revokes the account's API tokens
+    Learner.objects.filter(user=user).update(must_change_password=True)
+    given = f"Given a temporary password by a teacher of {course.title} ({course.slug})."
+    LogEntry.objects.log_actions(teacher.pk, [user], CHANGE, given)
+    return SignInSlip(user.get_username(), password, course)
+
+
+def must_choose_password(user: AbstractBaseUser) -> bool:
+    """Whether the account signs in with a temporary password and must choose its own first."""
+    return Learner.objects.filter(user_id=user.pk, must_change_password=True).exists()
+
+
+@transaction.atomic
+def choose_own_password(user: AbstractBaseUser, password: str) -> None:
+    """The pupil's own password replaces the temporary one; from now on they go where they like."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    Learner.objects.filter(user=user).update(must_change_password=False)
