@@ -40,6 +40,7 @@ from learners.classroom import (
     SignInSlip,
     enroll_class_creating_accounts,
     give_temporary_password,
+    password_refusal,
 )
 from learners.forms import PreviewAnswerForm
 from learners.models import Attempt, Learner
@@ -327,6 +328,7 @@ class CourseAdmin(TeacherScopedAdmin):
             "learner": learner,
             "title": f"{learner} in {course.title}",
             "mastery_threshold": MASTERY_THRESHOLD,
+            "password_refusal": password_refusal(learner, request.user),
             **learner_report(course, learner),
         }
         return TemplateResponse(request, "admin/courses/course/learner.html", context)

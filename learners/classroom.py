@@ -176,21 +176,35 @@ def enroll_class_creating_accounts(
     return ClassAccounts(enrollment, slips)
 
 
+def password_refusal(learner: Learner, teacher: AbstractBaseUser) -> str | None:
+    """Why the teacher may not give the learner a new temporary password, or None when they may. A staff
+    account's password is an administrator's to change; an imported learner has no account; and a pupil
+    also enrolled in a course the teacher does not teach is an administrator's too (superusers may), or a
+    teacher could enroll anyone by username, give them a password and read their other courses."""
+    if learner.user is None:
+        return f"{learner} was imported from an attempt log: there is no account to sign in to."
+    if learner.user.is_staff or learner.user.is_superuser:
+        return f"{learner} is a staff account: an administrator changes its password, in the admin's Users."
+    if not teacher.is_superuser and (
+        elsewhere := learner.enrollments.exclude(course__teachers=teacher).select_related("course").first()
+    ):
+        return (
+            f"{learner} is also enrolled in {elsewhere.course.title}, which you do not teach: an "
+            "administrator gives them a new password (the admin's Users), so that no teacher can sign in to "
+            "another's class."
+        )
+    return None
+
+
 @transaction.atomic
 def give_temporary_password(learner: Learner, course: Course, teacher: AbstractBaseUser) -> SignInSlip:
     """Give a pupil enrolled in the course a new temporary password, as a teacher of the course does when
     one has forgotten theirs: the old one stops working (and with it their sessions and API tokens), and
-    they choose their own at their next sign-in. A staff account's password is an administrator's to
-    change, and an imported learner has no account: PasswordNotGiven."""
+    they choose their own at their next sign-in. PasswordNotGiven when the teacher may not
+    (:func:`password_refusal`)."""
+    if refusal := password_refusal(learner, teacher):
+        raise PasswordNotGiven(refusal)
     user = learner.user
-    if user is None:
-        raise PasswordNotGiven(
-            f"{learner} was imported from an attempt log: there is no account to sign in to."
-        )
-    if user.is_staff or user.is_superuser:
-        raise PasswordNotGiven(
-            f"{learner} is a staff account: an administrator changes its password, in the admin's Users."
-        )
     password = temporary_password()
     user.set_password(password)
     user.save(update_fields=["password"])  # learners.signals: this revokes the account's API tokens

@@ -11,7 +11,7 @@ from django.test import Client
 
 from conftest import client_for
 from courses.teachers import make_teacher
-from courses.tests.factories import TeacherFactory, UserFactory
+from courses.tests.factories import CourseFactory, TeacherFactory, UserFactory
 from learners.classroom import (
     TEMPORARY_PASSWORD_ALPHABET,
     TEMPORARY_PASSWORD_LENGTH,
@@ -259,3 +259,24 @@ def test_the_api_refuses_a_new_password_to_anyone_but_the_courses_teachers(
     assert staff.status_code == 403 and "staff account" in staff.json()["detail"]
     assert signs_in("sam", "a-long-test-password") and signs_in("otto", "a-long-test-password")
     assert not LogEntry.objects.exists()
+
+
+def test_a_pupil_also_in_another_teachers_course_gets_a_new_password_from_an_administrator_only(
+    course, teacher_client, teacher, other_teacher, sam_in_course, admin_user
+):
+    # Else a teacher could enroll anyone by username, give them a password and sign in to their other class.
+    elsewhere = CourseFactory(title="Otto's history")
+    elsewhere.teachers.add(other_teacher)
+    enroll(sam_in_course, elsewhere)
+    page = teacher_client.get(
+        f"/admin/courses/course/{course.pk}/learners/{sam_in_course.pk}/"
+    ).content.decode()
+    assert "sam is also enrolled in Otto&#x27;s history, which you do not teach" in page
+    assert "Give sam a new temporary password" not in page
+    assert teacher_client.post(password_url(course, sam_in_course)).status_code == 403
+    refused = client_for(teacher).post("/api/v1/courses/arithmetic/class/sam/password/")
+    assert refused.status_code == 403 and "also enrolled in Otto's history" in refused.json()["detail"]
+    assert signs_in("sam", "a-long-test-password") and not LogEntry.objects.exists()
+    # An administrator (a superuser) may.
+    given = client_for(admin_user).post("/api/v1/courses/arithmetic/class/sam/password/")
+    assert given.status_code == 200 and signs_in("sam", given.json()["temporary_password"])
