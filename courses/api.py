@@ -325,7 +325,8 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
             200: TemporaryPasswordSerializer,
             403: error_response(
                 "Not a teacher of the course; or the learner's account is a staff account (an administrator "
-                "changes its password) or they were imported from an attempt log (no account)."
+                "changes its password), they were imported from an attempt log (no account), or they are "
+                "also enrolled in a course the teacher does not teach (an administrator gives them one)."
             ),
             404: error_response("No such course, or no such learner enrolled in it."),
         },
