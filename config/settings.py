@@ -209,7 +209,9 @@ ACCOUNT_DELETION_OPEN = env_bool("ACCOUNT_DELETION_OPEN", True)
 # API) or a message (the pages).
 AUTH_THROTTLE_RATE = env_str("AUTH_THROTTLE_RATE", "10/minute")
 AUTH_ADDRESS_THROTTLE_RATE = env_str("AUTH_ADDRESS_THROTTLE_RATE", "300/minute")
-for _name in ("AUTH_THROTTLE_RATE", "AUTH_ADDRESS_THROTTLE_RATE"):
+# Join codes tried by one account (config.throttles.JoinCodeThrottle), through the API and the /join/ page.
+JOIN_CODE_THROTTLE_RATE = env_str("JOIN_CODE_THROTTLE_RATE", "10/minute")
+for _name in ("AUTH_THROTTLE_RATE", "AUTH_ADDRESS_THROTTLE_RATE", "JOIN_CODE_THROTTLE_RATE"):
     if not re.fullmatch(r"[0-9]+/[smhd][a-z]*", globals()[_name]):
         raise ImproperlyConfigured(
             f"{_name} is {globals()[_name]!r}: give a number of requests per second, minute, hour or day, "
@@ -244,8 +246,13 @@ REST_FRAMEWORK = {
     # anywhere but the course import, which names its own parsers.
     "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
-    # Only signing in and up is rate-limited (their views name config.throttles' classes).
-    "DEFAULT_THROTTLE_RATES": {"auth": AUTH_THROTTLE_RATE, "auth-address": AUTH_ADDRESS_THROTTLE_RATE},
+    # Only signing in and up and trying join codes are rate-limited (their views name config.throttles'
+    # classes).
+    "DEFAULT_THROTTLE_RATES": {
+        "auth": AUTH_THROTTLE_RATE,
+        "auth-address": AUTH_ADDRESS_THROTTLE_RATE,
+        "join-code": JOIN_CODE_THROTTLE_RATE,
+    },
     # A client's address: REMOTE_ADDR, or behind NUM_PROXIES proxies (the TLS load balancer: 1) the entry
     # the outermost one appended to X-Forwarded-For; the entries before it are the client's to forge.
     "NUM_PROXIES": env_int("NUM_PROXIES", 0),

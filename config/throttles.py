@@ -4,6 +4,9 @@ Two limits, because a school's pupils reach the platform from one address: signi
 one address (AUTH_THROTTLE_RATE, tight: password guessing) and everything from one address
 (AUTH_ADDRESS_THROTTLE_RATE, loose enough for a whole school signing in at the start of a lesson: probing
 many accounts). Both count in Django's cache and share their counts between the API and the pages.
+
+Entering a join code is limited too (JOIN_CODE_THROTTLE_RATE), per account, also shared by the API and the
+page: a code is a class's key, and guessing one would open it.
 """
 
 import hashlib
@@ -40,6 +43,16 @@ class AddressThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request, view) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class JoinCodeThrottle(SimpleRateThrottle):
+    """Join codes tried by one account, right or wrong (``POST /api/v1/courses/join/`` and the /join/ page):
+    per account, not per address, because a whole class types the code from one school's address at once."""
+
+    scope = "join-code"
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
 
 
 def over_limit(request, *throttles: type[SimpleRateThrottle]) -> int | None:

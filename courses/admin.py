@@ -246,6 +246,11 @@ class CourseAdmin(TeacherScopedAdmin):
                 name="courses_course_enroll_class",
             ),
             path(
+                "<int:pk>/join-code/",
+                self.admin_site.admin_view(self.join_code_view),
+                name="courses_course_join_code",
+            ),
+            path(
                 "<int:pk>/learners/<int:learner_pk>/password/",
                 self.admin_site.admin_view(self.learner_password_view),
                 name="courses_course_learner_password",
@@ -367,6 +372,55 @@ class CourseAdmin(TeacherScopedAdmin):
         }
         return TemplateResponse(request, "admin/courses/course/sign_in_slips.html", context)
 
+    def join_code_context(self, request: HttpRequest, course: Course, back: str) -> dict[str, Any]:
+        """The course's join code as its page and Enroll a class show it, big for the board, with the link
+        that fills it in and the /join/ page; ``back``: the page the buttons return to."""
+        code = course.join_code
+        link = reverse("learners:join-code", args=[code]) if code else None
+        return {
+            "course": course,
+            "join_code": course.join_code_display,
+            "join_url": request.build_absolute_uri(link) if link else None,
+            "join_page_url": request.build_absolute_uri(reverse("learners:join")),
+            "join_code_changeable": self.has_change_permission(request, course),
+            "join_code_back": back,
+        }
+
+    def render_change_form(
+        self, request: HttpRequest, context: dict, *args: Any, obj: Course | None = None, **kwargs: Any
+    ) -> HttpResponse:
+        if obj is not None:
+            context["join_code_panel"] = self.join_code_context(request, obj, back="change")
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    def join_code_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """POST, from the course's page or Enroll a class: give the course a new join code (``join_code=new``;
+        the one it had stops working at once) or take it away (``join_code=remove``). The admin's log records
+        each change with the codes, and the teacher returns to the page they pressed the button on."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        course = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not self.has_change_permission(request, course):
+            raise PermissionDenied
+        old = course.join_code_display
+        if request.POST.get("join_code") == "remove":
+            if old:
+                course.remove_join_code()
+                done = f"Removed the join code {old}: it no longer enrolls anyone."
+                self.log_change(request, course, done)
+                self.message_user(request, done, messages.SUCCESS)
+        else:
+            course.new_join_code()
+            new = course.join_code_display
+            if old:
+                done = f"Replaced the join code {old} with {new}: {old} no longer enrolls anyone."
+            else:
+                done = f"Created the join code {new}."
+            self.log_change(request, course, done)
+            self.message_user(request, f"{done} Pupils join {course.title} with {new}.", messages.SUCCESS)
+        page = "enroll_class" if request.POST.get("back") == "enroll" else "change"
+        return HttpResponseRedirect(reverse(f"admin:courses_course_{page}", args=[course.pk]))
+
     def enroll_class_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """Enroll a class at once: the students' usernames, pasted; says who was enrolled and who not. With
         "Create accounts" ticked, the names that are no one's become student accounts, enrolled, and the
@@ -404,6 +458,7 @@ class CourseAdmin(TeacherScopedAdmin):
             "signup_url": request.build_absolute_uri(reverse("learners:signup"))
             if settings.REGISTRATION_OPEN
             else None,
+            "join_code_panel": self.join_code_context(request, course, back="enroll"),
         }
         status = 400 if form.errors else 200
         return TemplateResponse(request, "admin/courses/course/enroll_class.html", context, status=status)
@@ -586,13 +641,7 @@ class ExerciseAdmin(TeacherScopedAdmin):
                 "selected": helpers.ACTION_CHECKBOX_NAME,
             }
             return TemplateResponse(request, "admin/courses/exercise/remark.html", context)
-        done = remark_attempts(exercises)
-        for change in done:
-            self.log_change(
-                request,
-                change.exercise,
-                f"Re-marked its past answers: {change.now_right} now right, {change.now_wrong} now wrong.",
-            )
+        done = remark_attempts(exercises, request.user)  # each exercise's history records it
         right, wrong = sum(c.now_right for c in done), sum(c.now_wrong for c in done)
         self.message_user(
             request,

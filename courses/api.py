@@ -1,6 +1,7 @@
 """Course endpoints: catalogue, detail, import, and the learner's enrol / next / progress actions."""
 
 import math
+from dataclasses import asdict
 from typing import Any
 
 import django_filters
@@ -18,6 +19,7 @@ from rest_framework.reverse import reverse
 
 from config.filters import StrictBooleanFilter
 from config.schema import CREATED_LOCATION, error_response, field_errors_response
+from config.throttles import JoinCodeThrottle
 from courses.documents import CourseDocumentError, parse_course_bytes
 from courses.mastery import learner_report, learner_rows
 from courses.models import Course, Override
@@ -32,8 +34,10 @@ from courses.serializers import (
     CourseSerializer,
     ImportOptionsSerializer,
     ImportResultSerializer,
+    JoinSerializer,
     OverrideEndSerializer,
     OverrideSerializer,
+    RemarkingSerializer,
     TemporaryPasswordSerializer,
 )
 from courses.services import (
@@ -45,19 +49,33 @@ from courses.services import (
     import_refusal,
 )
 from courses.teachers import teaches
-from learners.classroom import PasswordNotGiven, give_temporary_password
+from learners.classroom import (
+    ClassListRefused,
+    PasswordNotGiven,
+    enroll_class_creating_accounts,
+    give_temporary_password,
+)
 from learners.models import Enrollment, Learner, named
 from learners.progress import course_progress
 from learners.serializers import NextExerciseSerializer, ProgressSerializer
 from learners.services import (
     EnrollmentClosed,
+    JoinCodeRefused,
     NotEnrolled,
     enroll_class,
     enroll_self,
+    join_with_code,
     learner_for,
     next_exercise,
+    remark_attempts,
+    remarking,
 )
 from metamodel.services import NothingToPractise
+
+NO_SUCH_EXERCISE = error_response("No such course, or no such exercise in it.")
+EXERCISE_KEY = OpenApiParameter(
+    "exercise", str, OpenApiParameter.PATH, description="The exercise's key in the course."
+)
 
 
 class IsTeacher(permissions.BasePermission):
@@ -162,6 +180,11 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
             context["enrolled_course_ids"] = set(
                 Enrollment.objects.filter(learner__user=self.request.user).values_list("course_id", flat=True)
             )
+            # Whose join codes the caller reads: the courses they teach (None: a superuser, all of them).
+            user = self.request.user
+            context["taught_course_ids"] = (
+                None if user.is_superuser else set(user.taught_courses.values_list("pk", flat=True))
+            )
         return context
 
     @extend_schema(
@@ -210,6 +233,15 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
         where = reverse("course-detail", args=[summary.course.slug], request=request)
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": where})
 
+    def _enrolled_response(self, course: Course, created: bool) -> Response:
+        """The course the caller is enrolled in now: 201 with its ``Location`` when the enrollment is new."""
+        context = {**self.get_serializer_context(), "enrolled_course_ids": {course.pk}}
+        body = CourseSerializer(course, context=context).data
+        if not created:
+            return Response(body, status=status.HTTP_200_OK)
+        where = reverse("course-detail", args=[course.slug], request=self.request)
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": where})
+
     @extend_schema(
         request=None,
         responses={200: CourseSerializer, 201: CourseSerializer},
@@ -224,12 +256,37 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
             _, created = enroll_self(learner_for(request.user), course)
         except EnrollmentClosed as error:
             raise PermissionDenied(EnrollmentClosed.message) from error
-        context = {**self.get_serializer_context(), "enrolled_course_ids": {course.pk}}
-        body = CourseSerializer(course, context=context).data
-        if not created:
-            return Response(body, status=status.HTTP_200_OK)
-        where = reverse("course-detail", args=[course.slug], request=request)
-        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": where})
+        return self._enrolled_response(course, created)
+
+    @extend_schema(
+        request=JoinSerializer,
+        responses={
+            200: CourseSerializer,
+            201: CourseSerializer,
+            400: field_errors_response(
+                "On `code`: no course has this join code (or it is not the shape of one), or its course is a "
+                "draft (unpublished)."
+            ),
+            429: error_response(
+                "Too many join codes tried by this account (JOIN_CODE_THROTTLE_RATE, 10 a minute by "
+                "default); the Retry-After header gives the seconds to wait."
+            ),
+        },
+        parameters=[CREATED_LOCATION],
+        description="Join a class with the join code its teacher gave: enroll in the code's course, even "
+        "where `self_enrollment` is false. 201 the first time (its `Location` is the course), 200 after. "
+        "Capitals, spaces and dashes in the code do not matter. Every try, right or wrong, counts towards "
+        "the account's limit (JOIN_CODE_THROTTLE_RATE).",
+    )
+    @action(detail=False, methods=["post"], url_path="join", throttle_classes=[JoinCodeThrottle])
+    def join(self, request: Request) -> Response:
+        serializer = JoinSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            course, created = join_with_code(learner_for(request.user), serializer.validated_data["code"])
+        except JoinCodeRefused as refused:
+            raise ValidationError({"code": [refused.message]}) from refused
+        return self._enrolled_response(course, created)
 
     @extend_schema(
         responses={
@@ -286,9 +343,21 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         methods=["POST"],
         request=ClassEnrollSerializer,
-        responses={200: ClassEnrollmentSerializer},
+        responses={
+            200: ClassEnrollmentSerializer,
+            400: field_errors_response(
+                "Invalid input; with `create_accounts`, every name no account can be made for, each on "
+                '`usernames` with its item ("item 2: …"), and nothing created or enrolled.'
+            ),
+        },
         description="The course's teachers: enroll students by their usernames, all in one transaction; "
-        "the answer says who was enrolled now, who already was, and which names are no student's.",
+        "the answer says who was enrolled now, who already was, and which names are no student's. With "
+        "`create_accounts`, as the dashboard's *Enroll a class* with its tick box (docs/classroom.md): each "
+        "name that is no one's becomes a student account, enrolled, with a temporary password, listed in "
+        "`accounts` this once (`Cache-Control: no-store`); the pupil chooses their own password at their "
+        "first sign-in on the site. All or nothing: a name that cannot be a username, one taken by an "
+        "account the list cannot enroll (a staff account), the same new name twice in other capitals, or "
+        "too many new names is a 400, and nothing is created or enrolled.",
     )
     @action(detail=True, methods=["get", "post"], url_path="class")
     def class_(self, request: Request, slug: str) -> Response:
@@ -296,11 +365,25 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
         if request.method == "POST":
             serializer = ClassEnrollSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
-            done = enroll_class(course, serializer.validated_data["usernames"])
+            usernames = serializer.validated_data["usernames"]
+            if serializer.validated_data["create_accounts"]:
+                return self._enroll_creating_accounts(course, usernames)
+            done = enroll_class(course, usernames)
             return Response(ClassEnrollmentSerializer(done).data)
         page = self.paginate_queryset(learner_rows(course, course.practisable_skill_ids()))
         context = {"course": course, "request": request}
         return self.get_paginated_response(ClassLearnerSerializer(page, many=True, context=context).data)
+
+    def _enroll_creating_accounts(self, course: Course, usernames: list[str]) -> Response:
+        """Enroll the class, creating the accounts of the names that are no one's (learners.classroom); a
+        problem names the list's item as the API names a list's items."""
+        class_list = list(enumerate(usernames, start=1))
+        try:
+            made = enroll_class_creating_accounts(course, class_list, self.request.user, entry="item")
+        except ClassListRefused as refused:
+            raise ValidationError({"usernames": refused.problems}) from refused
+        body = ClassEnrollmentSerializer({**asdict(made.enrollment), "accounts": made.slips}).data
+        return Response(body, headers={"Cache-Control": "no-store"})  # passwords: kept by no cache
 
     @extend_schema(
         responses={
@@ -345,6 +428,38 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
             raise PermissionDenied(refused.message) from refused
         body = TemporaryPasswordSerializer(slip).data
         return Response(body, headers={"Cache-Control": "no-store"})  # a password: kept by no cache
+
+    @extend_schema(
+        methods=["GET"],
+        parameters=[EXERCISE_KEY],
+        responses={200: RemarkingSerializer, 404: NO_SUCH_EXERCISE},
+        description="The course's teachers: what marking the exercise's past answers again, against the "
+        "exercise as it is now (after its answer, tolerance, choices or capitals were corrected), would "
+        "change: each answer whose mark would change, marked right and wrong now or marked wrong and right "
+        "now, and how many of each. Nothing is changed: `POST` does it.",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=None,
+        parameters=[EXERCISE_KEY],
+        responses={200: RemarkingSerializer, 404: NO_SUCH_EXERCISE},
+        description="The course's teachers: mark the exercise's past answers again, against the exercise as "
+        "it is now, all in one transaction, as the dashboard's *Re-mark past answers* does: the learners' "
+        "results and progress follow, and the engine adapts to them again; answers imported from an attempt "
+        "log keep the mark of their log. The answer lists the answers whose mark changed; sent again, it "
+        "changes nothing and says 0. The exercise's history in the dashboard records who re-marked it.",
+    )
+    @action(detail=True, methods=["get", "post"], url_path=r"exercises/(?P<exercise>[^/\x00]+)/remark")
+    def remark(self, request: Request, slug: str, exercise: str) -> Response:
+        course = self._taught_course("re-mark its answers")
+        found = course.exercises.select_related("course").filter(key=exercise).first()
+        if found is None:
+            raise NotFound(f"No exercise '{exercise}' in this course.")
+        if request.method == "POST":
+            [changes] = remark_attempts([found], request.user)
+        else:
+            [changes] = remarking([found])
+        return Response(RemarkingSerializer(changes).data)
 
     @extend_schema(responses={200: ProgressSerializer})
     @action(detail=True, methods=["get"])

@@ -12,12 +12,14 @@ import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
+
+from courses.join_codes import JOIN_CODE_LENGTH, join_code_display, new_join_code
 
 KEY_VALIDATOR = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$",
@@ -181,7 +183,7 @@ def count_per_row(rows: models.QuerySet, field: str) -> Coalesce:
 # Words the API's course routes use where a slug would go: /api/v1/courses/import/ is the import, so a course
 # of that slug could be created there and never read back. One per list-level route of courses.api's
 # CourseViewSet (its tests check that they agree).
-RESERVED_SLUGS = frozenset({"import"})
+RESERVED_SLUGS = frozenset({"import", "join"})
 
 
 def reserved_slug_problem(slug: str) -> str | None:
@@ -240,7 +242,17 @@ class Course(models.Model):
     self_enrollment = models.BooleanField(
         default=True,
         help_text="Students may enroll themselves from the catalogue. Untick it for a class of your own: "
-        "only its teachers enroll learners then (Enroll a class).",
+        "only its teachers enroll learners then (Enroll a class), or the pupils given its join code.",
+    )
+    # Made by the platform only (courses.join_codes), never typed: new_join_code / remove_join_code.
+    join_code = models.CharField(
+        max_length=JOIN_CODE_LENGTH,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The code pupils enroll themselves with, whether or not the course is open to "
+        "self-enrollment (docs/classroom.md). Empty: none.",
     )
     # Desirable difficulty: the engine aims at exercises a learner is predicted to get right this often.
     target_success_low = models.FloatField(
@@ -280,6 +292,36 @@ class Course(models.Model):
         the course's texts with it, so that a screen reader voices them in it. None where they agree."""
         same = primary_language(self.language) == primary_language(settings.LANGUAGE_CODE)
         return None if same else self.language
+
+    @property
+    def join_code_display(self) -> str | None:
+        """The join code as it is shown, for the board (``7KQM-3XDF``); None without one."""
+        return join_code_display(self.join_code) if self.join_code else None
+
+    def new_join_code(self, tries: int = 5) -> str:
+        """Give the course a fresh join code, replacing the one it has (which stops working), and return it.
+
+        Two courses cannot share a code (the column is unique). A new code rarely collides with one in use
+        (with 10^5 courses holding codes, one draw in 8.5 million): then another is drawn, each write in a
+        savepoint so that a refused one leaves the caller's transaction usable."""
+        kept = self.join_code
+        for attempt in range(tries):
+            self.join_code = new_join_code()
+            try:
+                with transaction.atomic():
+                    self.save(update_fields=["join_code", "updated_at"])
+            except IntegrityError:
+                self.join_code = kept
+                if attempt == tries - 1:
+                    raise
+            else:
+                break
+        return self.join_code
+
+    def remove_join_code(self) -> None:
+        """Take the course's join code away: it no longer enrolls anyone."""
+        self.join_code = None
+        self.save(update_fields=["join_code", "updated_at"])
 
     def clean(self) -> None:
         band = (self.target_success_low, self.target_success_high)

@@ -8,6 +8,7 @@ from rest_framework.reverse import reverse
 from config.fields import StrictCharField
 from courses.mastery import STUCK_RULE
 from courses.models import CASE_HELP, FRACTION_HELP, Course, Exercise, Override, Skill
+from learners.classroom import MAX_NEW_ACCOUNTS
 from learners.models import Learner
 from learners.serializers import SkillProgressSerializer
 from metamodel.policy import MASTERY_WINDOW
@@ -39,10 +40,18 @@ class ExerciseSerializer(serializers.ModelSerializer):
 
 class CourseSerializer(serializers.ModelSerializer):
     enrolled = serializers.SerializerMethodField()
+    join_code = serializers.SerializerMethodField(
+        help_text="The course's teachers only (null for anyone else, and while it has none): the code pupils "
+        "enroll themselves with (POST /api/v1/courses/join/), even where self_enrollment is false. Teachers "
+        "create, replace and remove it on the course's page in the teacher dashboard."
+    )
 
     class Meta:
         model = Course
-        fields = ["slug", "title", "description", "language", "published", "self_enrollment", "enrolled"]
+        fields = [
+            "slug", "title", "description", "language", "published", "self_enrollment", "enrolled",
+            "join_code",
+        ]  # fmt: skip
         read_only_fields = fields
         extra_kwargs = {
             "published": {
@@ -55,6 +64,19 @@ class CourseSerializer(serializers.ModelSerializer):
 
     def get_enrolled(self, course: Course) -> bool:
         return course.pk in self.context.get("enrolled_course_ids", ())
+
+    def get_join_code(self, course: Course) -> str | None:
+        # A class's key: shown to those who teach it (``taught_course_ids``, None for a superuser: all).
+        taught = self.context.get("taught_course_ids", ())
+        return course.join_code if taught is None or course.pk in taught else None
+
+
+class JoinSerializer(serializers.Serializer):
+    code = StrictCharField(
+        max_length=50,
+        help_text="The course's join code as the teacher gave it (such as 7KQM-3XDF): capitals, spaces and "
+        "dashes do not matter.",
+    )
 
 
 class CourseDetailSerializer(CourseSerializer):
@@ -395,16 +417,11 @@ class ClassEnrollSerializer(serializers.Serializer):
         max_length=1000,
         help_text="The students' usernames, as they sign in (at most 1,000).",
     )
-
-
-class ClassEnrollmentSerializer(serializers.Serializer):
-    enrolled = serializers.ListField(child=serializers.CharField(), help_text="Enrolled now.")
-    already = serializers.ListField(child=serializers.CharField(), help_text="Enrolled before.")
-    unknown = serializers.ListField(
-        child=serializers.CharField(), help_text="No student account of that name (staff accounts too)."
-    )
-    warnings = serializers.ListField(
-        child=serializers.CharField(), help_text="What to know, such as a course not yet published."
+    create_accounts = serializers.BooleanField(
+        default=False,
+        help_text=f"Create a student account, enrolled, with a temporary password, for each name that is no "
+        f"one's (at most {MAX_NEW_ACCOUNTS} at a time); all or nothing. The passwords are in `accounts`, "
+        "this once.",
     )
 
 
@@ -415,4 +432,51 @@ class TemporaryPasswordSerializer(serializers.Serializer):
     temporary_password = serializers.CharField(
         help_text="Good for signing in once on the site, where they must then choose their own password; "
         "until they do, the API answers them 403."
+    )
+
+
+class ClassEnrollmentSerializer(serializers.Serializer):
+    enrolled = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Enrolled now (with `create_accounts`: the new accounts too).",
+    )
+    already = serializers.ListField(child=serializers.CharField(), help_text="Enrolled before.")
+    unknown = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="No student account of that name (staff accounts too); empty with `create_accounts`.",
+    )
+    warnings = serializers.ListField(
+        child=serializers.CharField(), help_text="What to know, such as a course not yet published."
+    )
+    accounts = TemporaryPasswordSerializer(
+        many=True,
+        required=False,
+        help_text="Only with `create_accounts`: the accounts made now, in the order of the list, each with "
+        "its temporary password, shown this once (stored only hashed). Empty when every name had an account.",
+    )
+
+
+class RemarkedAnswerSerializer(serializers.Serializer):
+    """A past answer whose mark re-marking changes (learners.services.remarking)."""
+
+    attempt = serializers.IntegerField(source="attempt.pk", help_text="The attempt's id.")
+    learner = serializers.CharField(
+        source="attempt.learner.__str__", help_text="Their username, as the class list names them."
+    )
+    created_at = serializers.DateTimeField(source="attempt.created_at", help_text="When they answered.")
+    response = serializers.JSONField(source="attempt.response", help_text="What they answered.")
+    was_correct = serializers.BooleanField(help_text="How it was marked.")
+    now_correct = serializers.BooleanField(help_text="How the exercise as it is now marks it.")
+
+
+class RemarkingSerializer(serializers.Serializer):
+    """What marking an exercise's past answers against the exercise as it is now changes."""
+
+    exercise = serializers.CharField(source="exercise.key", help_text="The exercise's key.")
+    now_right = serializers.IntegerField(help_text="Answers marked wrong that are right now.")
+    now_wrong = serializers.IntegerField(help_text="Answers marked right that are wrong now.")
+    answers = RemarkedAnswerSerializer(
+        many=True,
+        help_text="Every answer whose mark changes, oldest first. Answers imported from an attempt log keep "
+        "the mark of their log and are never listed.",
     )

@@ -102,14 +102,16 @@ def _username_problem(name: str) -> str | None:
 
 @transaction.atomic
 def enroll_class_creating_accounts(
-    course: Course, class_list: list[tuple[int, str]], teacher: AbstractBaseUser
+    course: Course, class_list: list[tuple[int, str]], teacher: AbstractBaseUser, *, entry: str = "Line"
 ) -> ClassAccounts:
     """Enroll a class as ``learners.services.enroll_class`` does, and create a student account, enrolled,
     with a temporary password for each name that is no student's. All or nothing: a name that cannot be a
     username, one already taken by an account this list cannot enroll (a staff account, or one of two
     accounts that differ only in capitals), the same new name twice in other capitals, or more than
     ``MAX_NEW_ACCOUNTS`` new names, and nothing is created or enrolled (ClassListRefused, every problem
-    with its line). ``class_list``: the names with their line numbers (``read_class_list``)."""
+    with its line). ``class_list``: the names with their line numbers (``read_class_list``). ``entry``: what
+    the problems call a place of the list, "Line" for a pasted list ("Line 2: …", "… of line 1"), "item" for
+    the API's list of names, as the API names a list's items ("item 2: …", "… of item 1")."""
     user_model = get_user_model()
     line_of: dict[str, int] = {}
     for number, name in class_list:
@@ -126,17 +128,17 @@ def enroll_class_creating_accounts(
     for name in done.unknown:
         line = line_of[name]
         if problem := _username_problem(name):
-            problems.append(f"Line {line}: {problem}")
+            problems.append(f"{entry} {line}: {problem}")
         elif name.lower() in taken:
             problems.append(
-                f"Line {line}: “{name}” is taken (whatever its capitals) by an account that cannot be "
+                f"{entry} {line}: “{name}” is taken (whatever its capitals) by an account that cannot be "
                 "enrolled by this name: type a student's username exactly as it is written, or choose "
                 "another name."
             )
         elif (first := new_names.get(name.lower())) is not None:
             problems.append(
-                f"Line {line}: “{name}” is “{first}” of line {line_of[first]} in other capitals: two "
-                "accounts cannot differ only so; keep one of them."
+                f"{entry} {line}: “{name}” is “{first}” of {entry.lower()} {line_of[first]} in other "
+                "capitals: two accounts cannot differ only so; keep one of them."
             )
         else:
             new_names[name.lower()] = name
@@ -154,7 +156,7 @@ def enroll_class_creating_accounts(
             user = user_model.objects.create_user(username=name, password=password)
         except IntegrityError as error:  # made by someone else since the check above
             raise ClassListRefused(
-                [f"Line {line_of[name]}: “{name}” was taken a moment ago: send the list again."]
+                [f"{entry} {line_of[name]}: “{name}” was taken a moment ago: send the list again."]
             ) from error
         learner = Learner.objects.get(user=user)  # learners.signals made it with the account
         learner.must_change_password = True

@@ -13,7 +13,8 @@ from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm, UserC
 from django.forms import BoundField
 from django.utils.html import format_html
 
-from config.throttles import AccountThrottle, AddressThrottle, over_limit
+from config.throttles import AccountThrottle, AddressThrottle, JoinCodeThrottle, over_limit
+from courses.join_codes import JOIN_CODE_EXAMPLE
 from courses.models import CASE_HELP, FRACTION_HELP, NUMBER_HELP, Exercise
 from learners.services import response_problem
 
@@ -134,6 +135,35 @@ class DeleteAccountForm(forms.Form):
         if not self.request.user.check_password(password):
             raise forms.ValidationError("This is not your password.")
         return password
+
+
+class JoinClassForm(forms.Form):
+    """A join code, typed as the teacher wrote it on the board (capitals, spaces and dashes do not matter),
+    counted with the API's tries (``JoinCodeThrottle``): beyond the limit, a message and no look-up. The view
+    joins the class (``learners.services.join_with_code``) and puts a wrong code's message on the field."""
+
+    bound_field_class = FocusFirstErrorBoundField
+    code = forms.CharField(
+        label="Join code",
+        max_length=50,
+        help_text=f"The code your teacher gave you, such as {JOIN_CODE_EXAMPLE}. Capitals, spaces and dashes "
+        "do not matter.",
+        error_messages={"required": "Type the join code your teacher gave you."},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean_code(self) -> str:
+        if (wait := over_limit(self.request, JoinCodeThrottle)) is not None:
+            raise forms.ValidationError(
+                f"Too many join codes tried: try again in {wait} seconds.", code="throttled"
+            )
+        return self.cleaned_data["code"]
 
 
 class AnswerForm(forms.Form):

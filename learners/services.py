@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -16,6 +17,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from config.queueing import enqueue_all_on_commit, enqueue_on_commit
+from courses.join_codes import JOIN_CODE_EXAMPLE, JOIN_CODE_LENGTH, is_join_code, normalise_join_code
 from courses.models import NUMBER_HELP, Course, Exercise, Override, read_fraction, read_number
 from learners.models import Attempt, Enrollment, Learner, NotEnrolled
 from learners.tasks import update_skill_progress
@@ -75,6 +77,39 @@ def enroll_self(learner: Learner, course: Course) -> tuple[Enrollment, bool]:
     if not course.self_enrollment and not learner.is_enrolled_in(course):
         raise EnrollmentClosed
     return enroll(learner, course)
+
+
+class JoinCodeRefused(Exception):
+    """A join code that enrolls no one: not the shape of a code, no course's, or a draft course's."""
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+def join_with_code(learner: Learner, code: str) -> tuple[Course, bool]:
+    """A learner enrolls themselves with the join code their teacher gave them (``courses.join_codes``),
+    whatever its capitals, spaces and dashes, and even in a course its teachers enroll learners in
+    (``Course.self_enrollment`` false): the code is the teacher's leave. Idempotent; returns the course and
+    whether the enrollment is new. JoinCodeRefused, with a message for the learner, for a code of no course,
+    and for a draft's (unpublished: its learners could not open it)."""
+    typed = normalise_join_code(code)
+    if not is_join_code(typed):
+        raise JoinCodeRefused(
+            f"A join code has {JOIN_CODE_LENGTH} letters and digits, such as {JOIN_CODE_EXAMPLE}: check that "
+            "none is missing or extra."
+        )
+    course = Course.objects.filter(join_code=typed).first()
+    if course is None:
+        raise JoinCodeRefused(
+            "No class has this join code: check it with your teacher (a code they replaced no longer works)."
+        )
+    if not course.published:
+        raise JoinCodeRefused(
+            f"{course.title} is not open yet: your teacher has not published it. Try the code again once "
+            "they have."
+        )
+    return course, enroll(learner, course)[1]
 
 
 @dataclass(frozen=True)
@@ -271,13 +306,32 @@ def marked_attempt(exercise: Exercise, response: Any, hints_used: int, **fields:
 
 
 @dataclass(frozen=True)
+class RemarkedAnswer:
+    """A past answer whose mark re-marking changes: marked wrong and right now, or marked right and wrong
+    now."""
+
+    attempt: Attempt
+    was_correct: bool
+    now_correct: bool
+
+
+@dataclass(frozen=True)
 class Remarking:
-    """What marking an exercise's past answers against the exercise as it is now changes: answers marked
-    wrong that are right now, and answers marked right that are wrong now."""
+    """What marking an exercise's past answers against the exercise as it is now changes: each answer whose
+    mark changes, oldest first, and how many of them are now right and now wrong."""
 
     exercise: Exercise
-    now_right: int
-    now_wrong: int
+    answers: list[RemarkedAnswer]
+
+    @property
+    def now_right(self) -> int:
+        """Answers marked wrong that are right now."""
+        return sum(answer.now_correct for answer in self.answers)
+
+    @property
+    def now_wrong(self) -> int:
+        """Answers marked right that are wrong now."""
+        return len(self.answers) - self.now_right
 
 
 def _marked_now(exercise: Exercise, response: Any) -> bool:
@@ -290,15 +344,16 @@ def _remarked(exercise: Exercise) -> tuple[list[Attempt], Remarking]:
     """The exercise's answered attempts whose mark or answer key differs from what it gives now, marked
     anew (not saved), and what that changes. Imported attempts keep the mark of their log: they carry no
     response to check."""
-    stale, right, wrong = [], 0, 0
-    for attempt in exercise.attempts.exclude(source=Attempt.Source.IMPORT).order_by("pk"):
+    stale, changed = [], []
+    attempts = exercise.attempts.exclude(source=Attempt.Source.IMPORT).select_related("learner__user")
+    for attempt in attempts.order_by("created_at", "pk"):
         correct = _marked_now(exercise, attempt.response)
         if correct != attempt.correct or attempt.expected_answer != exercise.answer:
-            right += correct and not attempt.correct
-            wrong += attempt.correct and not correct
+            if correct != attempt.correct:
+                changed.append(RemarkedAnswer(attempt, was_correct=attempt.correct, now_correct=correct))
             attempt.correct, attempt.expected_answer = correct, exercise.answer
             stale.append(attempt)
-    return stale, Remarking(exercise, right, wrong)
+    return stale, Remarking(exercise, changed)
 
 
 def remarking(exercises: Sequence[Exercise]) -> list[Remarking]:
@@ -306,17 +361,33 @@ def remarking(exercises: Sequence[Exercise]) -> list[Remarking]:
     return [_remarked(exercise)[1] for exercise in exercises]
 
 
-def remark_attempts(exercises: Sequence[Exercise]) -> list[Remarking]:
+def remark_attempts(exercises: Sequence[Exercise], teacher: AbstractBaseUser) -> list[Remarking]:
     """Mark the past answers to these exercises again, against each exercise as it is now (its answer,
     tolerance, choices, capitals), after a teacher corrected it; all or nothing. Each re-marked attempt keeps
     the answer it is now marked against, so its result page shows that answer. The progress of every learner
-    concerned is rebuilt and their adapted model dropped, to be adapted again from the corrected answers."""
+    concerned is rebuilt and their adapted model dropped, to be adapted again from the corrected answers.
+    Each exercise's history in the admin's log records that the teacher re-marked it, and what changed
+    (nothing when no mark changed)."""
     with transaction.atomic():
+        # Two re-markings of one exercise at once (a client retrying its POST, say) would both find the same
+        # answers to change and both report them: the second waits here, then finds nothing left to change.
+        # In the order of their ids, so that two overlapping selections cannot deadlock.
+        exercise_ids = sorted(exercise.pk for exercise in exercises)
+        list(Exercise.objects.select_for_update().filter(pk__in=exercise_ids).order_by("pk").values("pk"))
         done, touched = [], set()
         for exercise in exercises:
             stale, changes = _remarked(exercise)
             Attempt.objects.bulk_update(stale, ["correct", "expected_answer"])
             touched |= {(attempt.learner_id, attempt.course_id) for attempt in stale}
+            if changes.answers:  # a re-marking that changes no mark is no event in the exercise's history
+                LogEntry.objects.log_actions(
+                    teacher.pk,
+                    [exercise],
+                    CHANGE,
+                    f"Re-marked its past answers: {changes.now_right} now right, "
+                    f"{changes.now_wrong} now wrong.",
+                    single_object=True,
+                )
             done.append(changes)
         for learner_id, course_id in touched:
             LearnerState.objects.filter(learner_id=learner_id, course_id=course_id).delete()

@@ -1,4 +1,5 @@
-"""The student pages: sign-up, catalogue, course, practice, attempt result, progress and the account.
+"""The student pages: sign-up, catalogue, joining a class by its code, course, practice, attempt result,
+progress and the account.
 
 Server-rendered and usable without JavaScript. The views are thin: every write goes through
 learners.services, every recommendation through metamodel.services (via learners.services).
@@ -15,10 +16,11 @@ from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from courses.api import visible_courses
+from courses.join_codes import is_join_code, join_code_display, normalise_join_code
 from courses.models import Course, Exercise, topological_order
 from learners.accounts import CannotErase, account_data, erase_account
 from learners.classroom import choose_own_password, must_choose_password
-from learners.forms import AnswerForm, ChoosePasswordForm, DeleteAccountForm, SignupForm
+from learners.forms import AnswerForm, ChoosePasswordForm, DeleteAccountForm, JoinClassForm, SignupForm
 from learners.models import Attempt, Enrollment, Learner, NotEnrolled
 from learners.practice import asks_for_hint, exercise_context, hints_to_show
 from learners.progress import course_progress, mastery_tally, progress_summary
@@ -31,8 +33,10 @@ from learners.services import (
     Closed,
     EnrollmentClosed,
     IdempotencyConflict,
+    JoinCodeRefused,
     closed,
     enroll_self,
+    join_with_code,
     learner_for,
     next_exercise,
     record_attempt,
@@ -72,7 +76,8 @@ def signup(request: HttpRequest) -> HttpResponse:
 def catalogue(request: HttpRequest) -> HttpResponse:
     courses = visible_courses(request.user).with_counts().order_by("title")
     enrolled = set(Enrollment.objects.filter(learner__user=request.user).values_list("course_id", flat=True))
-    return render(request, "learners/catalogue.html", {"courses": courses, "enrolled": enrolled})
+    context = {"courses": courses, "enrolled": enrolled, "join_form": JoinClassForm(request=request)}
+    return render(request, "learners/catalogue.html", context)
 
 
 @login_required
@@ -102,6 +107,29 @@ def enroll_in_course(request: HttpRequest, slug: str) -> HttpResponse:
     if created:
         messages.success(request, f"You are enrolled in {course.title}.")
     return redirect("learners:course", slug=course.slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def join_class(request: HttpRequest, code: str = "") -> HttpResponse:
+    """Join a class with its join code: typed here or in the catalogue's form, or given in the link a
+    teacher shared (/join/<code>/, the form filled in: joining is a POST). A right code enrolls the learner
+    and takes them to the course; a wrong one is an error on the field."""
+    typed = normalise_join_code(code)
+    initial = {"code": join_code_display(typed) if is_join_code(typed) else code}
+    form = JoinClassForm(request.POST or None, request=request, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            course, created = join_with_code(learner_for(request.user), form.cleaned_data["code"])
+        except JoinCodeRefused as refused:
+            form.add_error("code", refused.message)
+        else:
+            if created:
+                messages.success(request, f"You joined {course.title}.")
+            else:
+                messages.info(request, f"You are in {course.title} already.")
+            return redirect("learners:course", slug=course.slug)
+    return render(request, "learners/join.html", {"form": form})
 
 
 def _chosen_exercise(recommendation: Recommendation, key: str | None) -> Exercise:
