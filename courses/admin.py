@@ -41,6 +41,7 @@ from learners.classroom import (
     enroll_class_creating_accounts,
     give_temporary_password,
     password_refusal,
+    pupils_awaiting_password,
 )
 from learners.forms import PreviewAnswerForm
 from learners.models import Attempt, Learner
@@ -350,7 +351,7 @@ class CourseAdmin(TeacherScopedAdmin):
             slip = give_temporary_password(learner, course, request.user)
         except PasswordNotGiven as refused:
             raise PermissionDenied(refused.message) from refused
-        return self.sign_in_slips(request, course, [slip])
+        return self.sign_in_slips(request, course, [slip], learner=learner)
 
     def sign_in_slips(
         self,
@@ -358,9 +359,12 @@ class CourseAdmin(TeacherScopedAdmin):
         course: Course,
         slips: list[SignInSlip],
         enrollment: ClassEnrollment | None = None,
+        learner: Learner | None = None,
     ) -> TemplateResponse:
         """The sign-in slips of new temporary passwords, to print: the only time the passwords are shown
-        (the admin's views are never cached)."""
+        (the admin's views are never cached). ``enrollment``: the class just enrolled, whose new accounts
+        these are; ``learner``: the one pupil just given a new temporary password."""
+        sign_in_path = reverse("login")
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -368,7 +372,10 @@ class CourseAdmin(TeacherScopedAdmin):
             "title": f"Sign-in slips: {course.title}",
             "slips": slips,
             "done": enrollment,
-            "sign_in_url": request.build_absolute_uri(reverse("login")),
+            "learner": learner,
+            # Apart, so that a slip too narrow for the whole address breaks it between the two.
+            "sign_in_site": request.build_absolute_uri(sign_in_path).removesuffix(sign_in_path),
+            "sign_in_path": sign_in_path,
         }
         return TemplateResponse(request, "admin/courses/course/sign_in_slips.html", context)
 
@@ -395,31 +402,60 @@ class CourseAdmin(TeacherScopedAdmin):
 
     def join_code_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """POST, from the course's page or Enroll a class: give the course a new join code (``join_code=new``;
-        the one it had stops working at once) or take it away (``join_code=remove``). The admin's log records
-        each change with the codes, and the teacher returns to the page they pressed the button on."""
+        the one it had stops working at once) or take it away (``join_code=remove``). Creating the first
+        code is done at once; replacing or removing one is asked first (a page that says what stops working),
+        and done when the answer names the code it is sure about (``confirm``): a code pressed away by
+        mistake during a lesson would lock the class out, and a confirmation sent twice replaces it once.
+        The admin's log records each change with the codes, and the teacher returns to the page they pressed
+        the button on."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         course = get_object_or_404(self.get_queryset(request), pk=pk)
         if not self.has_change_permission(request, course):
             raise PermissionDenied
+        removing = request.POST.get("join_code") == "remove"
+        back = "enroll_class" if request.POST.get("back") == "enroll" else "change"
         old = course.join_code_display
-        if request.POST.get("join_code") == "remove":
+        returned = HttpResponseRedirect(reverse(f"admin:courses_course_{back}", args=[course.pk]))
+        if old and "confirm" not in request.POST:
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "course": course,
+                "title": f"{'Remove' if removing else 'Replace'} the join code of {course.title}?",
+                "removing": removing,
+                "join_code": old,
+                "confirm": course.join_code,
+                "back": request.POST.get("back"),
+                "back_url": returned.url,
+            }
+            return TemplateResponse(request, "admin/courses/course/join_code_confirm.html", context)
+        if old and request.POST["confirm"] != course.join_code:
+            self.message_user(
+                request,
+                "Nothing changed: the join code you were sure about had already been replaced or removed. "
+                f"{course.title}'s join code is {old}.",
+                messages.WARNING,
+            )
+            return returned
+        if removing:
             if old:
                 course.remove_join_code()
                 done = f"Removed the join code {old}: it no longer enrolls anyone."
                 self.log_change(request, course, done)
                 self.message_user(request, done, messages.SUCCESS)
+            return returned
+        course.new_join_code()
+        new = course.join_code_display
+        if old:
+            done = f"Replaced the join code {old} with {new}: {old} no longer enrolls anyone."
         else:
-            course.new_join_code()
-            new = course.join_code_display
-            if old:
-                done = f"Replaced the join code {old} with {new}: {old} no longer enrolls anyone."
-            else:
-                done = f"Created the join code {new}."
-            self.log_change(request, course, done)
-            self.message_user(request, f"{done} Pupils join {course.title} with {new}.", messages.SUCCESS)
-        page = "enroll_class" if request.POST.get("back") == "enroll" else "change"
-        return HttpResponseRedirect(reverse(f"admin:courses_course_{page}", args=[course.pk]))
+            done = f"Created the join code {new}."
+        self.log_change(request, course, done)
+        joining = f"Pupils join {course.title} with {new}"
+        joining += "." if course.published else " once it is published (tick Published on the course)."
+        self.message_user(request, f"{done} {joining}", messages.SUCCESS)
+        return returned
 
     def enroll_class_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """Enroll a class at once: the students' usernames, pasted; says who was enrolled and who not. With
@@ -447,6 +483,11 @@ class CourseAdmin(TeacherScopedAdmin):
                 done = enroll_class(course, [name for _, name in class_list])
             if done is not None:
                 form = EnrollClassForm()  # the report lists the names; a second submit would be a no-op
+        # A list sent again (a reload of the slips' page) finds its accounts made: their slips are not shown
+        # again, and the teacher is told who still waits on one and how to give them another.
+        awaiting_password = (
+            pupils_awaiting_password([*done.enrolled, *done.already]) if done is not None else []
+        )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -454,6 +495,7 @@ class CourseAdmin(TeacherScopedAdmin):
             "title": f"Enroll a class: {course.title}",
             "form": form,
             "done": done,
+            "awaiting_password": awaiting_password,
             # Where a name is no one's, the students sign up themselves, where they may.
             "signup_url": request.build_absolute_uri(reverse("learners:signup"))
             if settings.REGISTRATION_OPEN
@@ -672,6 +714,16 @@ def local_time(moment: Any) -> str:
     return dateformat.format(timezone.localtime(moment), "j F Y, H:i")
 
 
+ENDS_AT_DATE = (
+    "Give the date as year-month-day, such as 2027-03-12 (the calendar writes it so), or leave the date and "
+    "the time empty: no end."
+)
+ENDS_AT_TIME = (
+    "Give the time as hours:minutes on the 24-hour clock, such as 15:30 (“Now” and the clock write it "
+    "so), or leave the date and the time empty: no end."
+)
+
+
 class OverrideStatusFilter(admin.SimpleListFilter):
     """In force, lapsed (its end time passed) or ended by a teacher, as the engine reads them now."""
 
@@ -732,6 +784,22 @@ class OverrideAdmin(TeacherScopedAdmin):
         if status == Override.Status.ENDED:
             return "ended by a teacher"
         return f"in force until {local_time(override.ends_at)}" if override.ends_at else "in force"
+
+    def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "ends_at":
+            # Only the forms the calendar and the clock write: "12/03/2027" would otherwise be read as the
+            # 3rd of December, silently, where a teacher meant the 12th of March.
+            kwargs |= {
+                "input_date_formats": ["%Y-%m-%d"],
+                "input_time_formats": ["%H:%M", "%H:%M:%S"],
+                "error_messages": {"invalid_date": ENDS_AT_DATE, "invalid_time": ENDS_AT_TIME},
+            }
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "ends_at":
+            # The admin writes "Date:" and "Time:" beside the boxes as plain text: named for a screen reader.
+            date, time = field.widget.widgets
+            date.attrs["aria-label"], time.attrs["aria-label"] = "Ends at: date", "Ends at: time"
+        return field
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name in ("skill", "exercise"):

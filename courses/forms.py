@@ -181,27 +181,31 @@ class EnrollClassForm(forms.Form):
     usernames = forms.CharField(
         # Not stripped: a problem names its line, counted as the teacher sees the box, blank lines and all.
         strip=False,
-        widget=forms.Textarea(
-            attrs={"rows": 12, "cols": 40, "spellcheck": "false", "aria-describedby": "usernames-help"}
-        ),
-        help_text="One username a line (commas, spaces and tabs separate them too), as students sign in.",
+        widget=forms.Textarea(attrs={"rows": 12, "cols": 40, "spellcheck": "false"}),
+        help_text="One username a line, as students sign in (commas, tabs and spaces separate them too; "
+        "when creating accounts, commas and tabs only).",
     )
     create_accounts = forms.BooleanField(
         required=False,
         label="Create accounts for names that do not exist yet",
-        widget=forms.CheckboxInput(attrs={"aria-describedby": "create-accounts-help"}),
         help_text="Each new account gets a temporary password, printed on a sign-in slip on the next page "
         "(shown this once): the pupil chooses their own password when they first sign in.",
     )
 
-    def clean_usernames(self) -> list[tuple[int, str]]:
-        """The names, each with the number of its line."""
-        names = read_class_list(self.cleaned_data["usernames"])
+    def clean(self) -> dict[str, Any]:
+        """The names, each with the number of its line, in ``usernames``: read once it is known whether they
+        become new accounts, where a space no longer separates two names (``read_class_list``)."""
+        cleaned = super().clean()
+        if "usernames" not in cleaned:
+            return cleaned
+        names = read_class_list(cleaned["usernames"], spaces_separate=not cleaned.get("create_accounts"))
         if not names:
-            raise ValidationError(self.fields["usernames"].error_messages["required"], code="required")
-        if len(names) > MAX_CLASS_SIZE:
-            raise ValidationError(f"{len(names)} names: at most {MAX_CLASS_SIZE} at a time.")
-        return names
+            self.add_error("usernames", self.fields["usernames"].error_messages["required"])
+        elif len(names) > MAX_CLASS_SIZE:
+            self.add_error("usernames", f"{len(names)} names: at most {MAX_CLASS_SIZE} at a time.")
+        else:
+            cleaned["usernames"] = names
+        return cleaned
 
 
 class EndOverridesForm(forms.Form):

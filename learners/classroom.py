@@ -10,6 +10,7 @@ closes the API to them. The passwords are shown once, in the response that made 
 Django's password hashes; the admin's log says which teacher made each account or gave each password.
 """
 
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -77,22 +78,30 @@ class PasswordNotGiven(Exception):
         super().__init__(message)
 
 
-def read_class_list(text: str) -> list[tuple[int, str]]:
+def read_class_list(text: str, *, spaces_separate: bool = True) -> list[tuple[int, str]]:
     """The names of a pasted class list, each with the number of its line (from 1): one name a line, or
-    several separated by commas, spaces or tabs, as a spreadsheet column or a typed list gives them."""
+    several separated by commas, tabs or spaces, as a spreadsheet column or row, or a typed list, gives them.
+    ``spaces_separate`` False, where the names become new accounts: a space is then part of the name (and
+    refused as a username's), so that a pupil's full name, "Ana Smith", is not made two accounts, "Ana"
+    and "Smith"."""
+    separators = re.compile(r"[,\s]+" if spaces_separate else r"[,\t]+")
     return [
-        (number, name)
+        (number, name.strip())
         for number, line in enumerate(text.splitlines(), start=1)
-        for name in line.replace(",", " ").split()
+        for name in separators.split(line)
+        if name.strip()
     ]
 
 
-def _username_problem(name: str) -> str | None:
+def _username_problem(name: str, entry: str) -> str | None:
     """Why ``name`` cannot be a new account's username, or None when it can (the checks of sign-up)."""
     user_model = get_user_model()
     longest = user_model._meta.get_field("username").max_length
     if len(name) > longest:
         return f"“{name}” has {len(name)} characters: a username has {longest} at most."
+    if any(character.isspace() for character in name):  # a pupil's full name, most likely
+        apart = ", and put each username on a line of its own" if entry == "Line" else ""
+        return f"“{name}” cannot be a username: it has a space. Write it without, such as ana.smith{apart}."
     try:
         user_model.username_validator(name)
     except ValidationError:
@@ -127,7 +136,7 @@ def enroll_class_creating_accounts(
     new_names: dict[str, str] = {}  # lowered: as written, the first time
     for name in done.unknown:
         line = line_of[name]
-        if problem := _username_problem(name):
+        if problem := _username_problem(name, entry):
             problems.append(f"{entry} {line}: {problem}")
         elif name.lower() in taken:
             problems.append(
@@ -214,6 +223,17 @@ def give_temporary_password(learner: Learner, course: Course, teacher: AbstractB
     given = f"Given a temporary password by a teacher of {course.title} ({course.slug})."
     LogEntry.objects.log_actions(teacher.pk, [user], CHANGE, given)
     return SignInSlip(user.get_username(), password, course)
+
+
+def pupils_awaiting_password(usernames: list[str]) -> list[str]:
+    """Those of ``usernames`` whose account still has a temporary password (their own not chosen yet), in
+    the order given."""
+    waiting = set(
+        Learner.objects.filter(user__username__in=usernames, must_change_password=True).values_list(
+            "user__username", flat=True
+        )
+    )
+    return [name for name in usernames if name in waiting]
 
 
 def must_choose_password(user: AbstractBaseUser) -> bool:

@@ -9,9 +9,10 @@ import uuid
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm, UserCreationForm
 from django.forms import BoundField
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from config.throttles import AccountThrottle, AddressThrottle, JoinCodeThrottle, over_limit
 from courses.join_codes import JOIN_CODE_EXAMPLE
@@ -53,15 +54,89 @@ class ChoiceRadios(forms.RadioSelect):
         return option
 
 
-class SignupForm(UserCreationForm):
-    """Django's sign-up form, opening on the first field to correct after a refused sign-up, and counted
-    with the API's sign-ups from the same address (probing which usernames exist)."""
+def password_rule_for_a_pupil(validator: object) -> str:
+    """One of the password rules (``AUTH_PASSWORD_VALIDATORS``) in words a pupil of nine reads; a validator
+    of another kind keeps its own help text."""
+    match validator:
+        case password_validation.MinimumLengthValidator():
+            return f"At least {validator.min_length} letters, digits or other signs."
+        case password_validation.UserAttributeSimilarityValidator():
+            return "Not like your username."
+        case password_validation.CommonPasswordValidator():
+            return "Not a password that lots of people use, such as password123."
+        case password_validation.NumericPasswordValidator():
+            return "Not only digits: put some letters in it too."
+    return validator.get_help_text()
+
+
+# Django's messages for a refused password, by code, where its words are not a child's ("entirely numeric").
+PASSWORD_PROBLEMS_FOR_A_PUPIL = {
+    "password_too_common": "Lots of people use this password, so it is easy to guess: choose another.",
+    "password_entirely_numeric": "This password is only digits: put some letters in it too.",
+    "password_too_similar": "This password is too like your username: choose another.",
+}
+
+
+class PasswordsInAPupilsWords:
+    """For a form with a new password typed twice (Django's SetPasswordMixin: sign-up, choosing one's own):
+    the password rules in a pupil's words under the first box, and every problem on that first box.
+
+    Both boxes come back empty after a refusal (a password is never sent back in a page), and the rules are
+    listed under the first: so every problem is shown on the first box, which takes the focus
+    (``FocusFirstErrorBoundField``), and the pupil starts again from the top rather than in the second box
+    with the first one empty. Two passwords that differ get that one message, not the rules' too."""
 
     bound_field_class = FocusFirstErrorBoundField
+    password_mismatch = "The two passwords were not the same: type your password in both boxes again."
+
+    def explain_password_rules(self, first: str, second: str) -> None:
+        password, again = self.fields[first], self.fields[second]
+        rules = password_validation.get_default_password_validators()
+        password.help_text = format_html(
+            "<ul>{}</ul>",
+            format_html_join("", "<li>{}</li>", ((password_rule_for_a_pupil(v),) for v in rules)),
+        )
+        again.label = "The same password again"
+        again.help_text = "Type it once more, to be sure there is no typing mistake."
+
+    def validate_passwords(self, password1_field_name="password1", password2_field_name="password2"):
+        password1 = self.cleaned_data.get(password1_field_name)
+        password2 = self.cleaned_data.get(password2_field_name)
+        if password1 and password2 and password1 != password2:
+            self.add_error(
+                password1_field_name, forms.ValidationError(self.password_mismatch, code="password_mismatch")
+            )
+
+    def validate_password_for_user(self, user, password_field_name="password2"):
+        first = password_field_name.removesuffix("2") + "1"
+        password = self.cleaned_data.get(password_field_name)
+        if not password or self.has_error(first):  # typed differently, or refused already
+            return
+        try:
+            password_validation.validate_password(password, user)
+        except forms.ValidationError as refused:
+            self.add_error(
+                first,
+                [
+                    forms.ValidationError(
+                        PASSWORD_PROBLEMS_FOR_A_PUPIL.get(problem.code, problem.message),
+                        code=problem.code,
+                        params=problem.params,
+                    )
+                    for problem in refused.error_list
+                ],
+            )
+
+
+class SignupForm(PasswordsInAPupilsWords, UserCreationForm):
+    """Django's sign-up form, opening on the first field to correct after a refused sign-up, and counted
+    with the API's sign-ups from the same address (probing which usernames exist); its password rules and
+    problems as a pupil reads them (``PasswordsInAPupilsWords``)."""
 
     def __init__(self, *args, request, **kwargs):
         super().__init__(*args, **kwargs)
         self.request = request
+        self.explain_password_rules("password1", "password2")
 
     def clean(self):
         if (wait := over_limit(self.request, AddressThrottle)) is not None:
@@ -91,11 +166,11 @@ class AdminSignInForm(RateLimitedSignIn, AdminAuthenticationForm):
     pass
 
 
-class ChoosePasswordForm(SetPasswordForm):
+class ChoosePasswordForm(PasswordsInAPupilsWords, SetPasswordForm):
     """A pupil who signed in with a teacher's temporary password chooses their own (Django's SetPasswordForm:
-    they have just typed the temporary one, so it is not asked for again; its password rules apply)."""
+    they have just typed the temporary one, so it is not asked for again; its password rules apply, in a
+    child's words: ``PasswordsInAPupilsWords``)."""
 
-    bound_field_class = FocusFirstErrorBoundField
     error_messages = {
         **SetPasswordForm.error_messages,
         "temporary": "This is the password your teacher gave you: choose one of your own.",
@@ -104,7 +179,8 @@ class ChoosePasswordForm(SetPasswordForm):
     def __init__(self, user, *args, **kwargs):
         super().__init__(user, *args, **kwargs)
         self.fields["new_password1"].label = "Your own password"
-        self.fields["new_password2"].label = "The same password again"
+        self.fields["new_password1"].widget.attrs["autofocus"] = True  # the page is for this form alone
+        self.explain_password_rules("new_password1", "new_password2")
 
     def clean_new_password1(self) -> str:
         password = self.cleaned_data["new_password1"]

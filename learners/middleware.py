@@ -4,8 +4,9 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from learners.classroom import must_choose_password
 
@@ -24,8 +25,18 @@ class ChooseOwnPasswordMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not self.exempt(request) and request.user.is_authenticated and must_choose_password(request.user):
-            return redirect("learners:choose-password")
+            return redirect(self.choose_password_page(request))
         return self.get_response(request)
+
+    @staticmethod
+    def choose_password_page(request: HttpRequest) -> str:
+        """The page where they choose, told (``next``, as signing in is) to go on afterwards to the page they
+        asked for: a join code's link keeps its code. Not for a form sent, which a redirect cannot send again,
+        nor for the course list, where signing in sends everyone: the pupil's course is better then."""
+        page = reverse("learners:choose-password")
+        if request.method in ("GET", "HEAD") and request.path != resolve_url(settings.LOGIN_REDIRECT_URL):
+            page = f"{page}?{urlencode({'next': request.get_full_path()})}"
+        return page
 
     @staticmethod
     def exempt(request: HttpRequest) -> bool:

@@ -8,7 +8,7 @@ from learners.classroom import must_choose_password
 
 CHOOSE_FIRST = (
     "Choose your own password first: sign in on the site ({}) with the temporary password your teacher gave "
-    "you, and the first page asks for it."
+    "you, and choose your own on the page that opens. Then sign in here with your own password."
 )
 
 

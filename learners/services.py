@@ -3,6 +3,7 @@
 import enum
 import hashlib
 import json
+import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +18,13 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from config.queueing import enqueue_all_on_commit, enqueue_on_commit
-from courses.join_codes import JOIN_CODE_EXAMPLE, JOIN_CODE_LENGTH, is_join_code, normalise_join_code
+from courses.join_codes import (
+    JOIN_CODE_ALPHABET,
+    JOIN_CODE_EXAMPLE,
+    JOIN_CODE_LENGTH,
+    is_join_code,
+    normalise_join_code,
+)
 from courses.models import NUMBER_HELP, Course, Exercise, Override, read_fraction, read_number
 from learners.models import Attempt, Enrollment, Learner, NotEnrolled
 from learners.tasks import update_skill_progress
@@ -87,18 +94,40 @@ class JoinCodeRefused(Exception):
         super().__init__(message)
 
 
+# The letters and digits join codes leave out as look-alikes (courses.join_codes): I, L, O, 0 and 1.
+JOIN_CODE_LOOK_ALIKES = [c for c in string.ascii_uppercase + string.digits if c not in JOIN_CODE_ALPHABET]
+
+
+def _join_code_problem(typed: str) -> str:
+    """What is wrong, for the pupil who typed it, with a normalised code that is not the shape of a join code:
+    a sign other than a letter or digit, one of the look-alikes codes leave out (the pupil misread the
+    board), or too few or too many characters."""
+    strange = list(dict.fromkeys(character for character in typed if character not in JOIN_CODE_ALPHABET))
+    if any(character not in JOIN_CODE_LOOK_ALIKES for character in strange):
+        return f"A join code has only the letters A to Z and digits, such as {JOIN_CODE_EXAMPLE}."
+    if strange:
+        named = " or ".join(f"the {'digit' if c.isdigit() else 'letter'} {c}" for c in strange)
+        left_out = f"{', '.join(JOIN_CODE_LOOK_ALIKES[:-1])} and {JOIN_CODE_LOOK_ALIKES[-1]}"
+        return (
+            f"A join code never has {named}: codes leave out {left_out}, which are easy to mix up. Look "
+            "again at the code your teacher gave you."
+        )
+    return (
+        f"A join code has {JOIN_CODE_LENGTH} letters and digits, such as {JOIN_CODE_EXAMPLE}: check that "
+        "none is missing or extra."
+    )
+
+
 def join_with_code(learner: Learner, code: str) -> tuple[Course, bool]:
     """A learner enrolls themselves with the join code their teacher gave them (``courses.join_codes``),
     whatever its capitals, spaces and dashes, and even in a course its teachers enroll learners in
     (``Course.self_enrollment`` false): the code is the teacher's leave. Idempotent; returns the course and
-    whether the enrollment is new. JoinCodeRefused, with a message for the learner, for a code of no course,
-    and for a draft's (unpublished: its learners could not open it)."""
+    whether the enrollment is new. JoinCodeRefused, with a message for the learner, for what cannot be a code
+    (``_join_code_problem``), a code of no course, and a draft's (unpublished: its learners could not open
+    it)."""
     typed = normalise_join_code(code)
     if not is_join_code(typed):
-        raise JoinCodeRefused(
-            f"A join code has {JOIN_CODE_LENGTH} letters and digits, such as {JOIN_CODE_EXAMPLE}: check that "
-            "none is missing or extra."
-        )
+        raise JoinCodeRefused(_join_code_problem(typed))
     course = Course.objects.filter(join_code=typed).first()
     if course is None:
         raise JoinCodeRefused(

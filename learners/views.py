@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header, urlencode
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from courses.api import visible_courses
@@ -57,19 +57,34 @@ def _enroll_first(request: HttpRequest, course: Course) -> HttpResponse:
     return redirect("learners:course", slug=course.slug)
 
 
+def _next_page(request: HttpRequest) -> str:
+    """The page of this site to go on to afterwards (``next``, as signing in has it: a join code's link,
+    say), or "" when none was given or it leads elsewhere."""
+    page = request.POST.get("next", request.GET.get("next", ""))
+    if url_has_allowed_host_and_scheme(page, {request.get_host()}, require_https=request.is_secure()):
+        return page
+    return ""
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
+    """Sign up, then go on to the page that sent the new student to sign in (``next``: a join code's link
+    keeps its code), or else to the course list."""
     if request.user.is_authenticated:
         return redirect("learners:catalogue")
     if not settings.REGISTRATION_OPEN:
         return render(request, "learners/signup_closed.html", status=403)
+    next_page = _next_page(request)
     form = SignupForm(request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
         learner = register_student(form.cleaned_data["username"], form.cleaned_data["password1"])
         login(request, learner.user, backend="django.contrib.auth.backends.ModelBackend")
+        if next_page:
+            messages.success(request, f"Welcome, {learner.user.username}!")
+            return redirect(next_page)
         messages.success(request, f"Welcome, {learner.user.username}! Choose a course to start.")
         return redirect("learners:catalogue")
-    return render(request, "learners/signup.html", {"form": form})
+    return render(request, "learners/signup.html", {"form": form, "next": next_page})
 
 
 @login_required
@@ -355,20 +370,24 @@ def account(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def choose_password(request: HttpRequest) -> HttpResponse:
     """Signed in with a temporary password a teacher gave them, a pupil chooses their own here before any
-    other page (learners.middleware), then goes to their course (their courses, when they have several)."""
+    other page (learners.middleware), then goes on to the page they had asked for (``next``: a join code's
+    link, say), or else to their course (their courses, when they have several)."""
     if not must_choose_password(request.user):
         return redirect("learners:catalogue")
+    next_page = _next_page(request)
     form = ChoosePasswordForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         choose_own_password(request.user, form.cleaned_data["new_password1"])
         update_session_auth_hash(request, request.user)  # this session goes on; any other one ends
         messages.success(request, "Your password is saved: sign in with it from now on.")
+        if next_page:
+            return redirect(next_page)
         courses = list(visible_courses(request.user).filter(enrollments__learner__user=request.user)[:2])
         if len(courses) == 1:
             return redirect("learners:course", slug=courses[0].slug)
         return redirect("learners:catalogue")
     status = 400 if form.errors else 200
-    return render(request, "learners/choose_password.html", {"form": form}, status=status)
+    return render(request, "learners/choose_password.html", {"form": form, "next": next_page}, status=status)
 
 
 @login_required

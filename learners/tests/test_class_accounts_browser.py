@@ -40,8 +40,8 @@ def test_a_pupil_signs_in_with_the_slip_chooses_a_password_and_lands_on_the_cour
     pupil.get_by_label("Password").fill(password)
     pupil.get_by_role("button", name="Log in").click()
     expect(pupil.get_by_role("heading", level=1)).to_have_text("Choose your own password")
-    # Nothing else opens before it does.
-    pupil.goto(f"{live_server.url}/courses/arithmetic/practice/")
+    # Nothing else opens before it does; the page asked for opens after.
+    pupil.goto(f"{live_server.url}/courses/arithmetic/")
     expect(pupil.get_by_role("heading", level=1)).to_have_text("Choose your own password")
     pupil.get_by_label("Your own password").fill("Seven-green-frogs-jump")
     pupil.get_by_label("The same password again").fill("Seven-green-frogs-jump")

@@ -47,9 +47,12 @@ def course_page(course: Course) -> str:
 
 
 def press(teacher_client: Client, course: Course, button: str, back: str = "change") -> str:
-    """Press a join code button (``new`` or ``remove``) in the dashboard; the page it returns to."""
+    """Press a join code button (``new`` or ``remove``) in the dashboard, and confirm it where the page asks
+    (replacing or removing a code); the page it returns to."""
     url = reverse("admin:courses_course_join_code", args=[course.pk])
-    done = teacher_client.post(url, {"join_code": button, "back": back}, follow=True)
+    course.refresh_from_db()
+    sure = {"confirm": course.join_code} if course.join_code else {}
+    done = teacher_client.post(url, {"join_code": button, "back": back, **sure}, follow=True)
     assert done.status_code == 200
     return done.content.decode()
 

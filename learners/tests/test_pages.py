@@ -130,8 +130,27 @@ def test_signup_shows_field_errors_and_creates_nothing(client):
         {"username": "newbie", "password1": "Correct-horse-42", "password2": "another-one-42"},
     )
     assert response.status_code == 200
-    assert b"The two password fields" in response.content
+    form = response.context["form"]
+    # On the first box, which takes the focus: both come back empty, so the pupil starts from the top.
+    assert form.errors == {
+        "password1": ["The two passwords were not the same: type your password in both boxes again."]
+    }
     assert b'aria-invalid="true"' in response.content
+    assert 'id="id_password1"' in str(form["password1"]) and "autofocus" in str(form["password1"])
+    assert not get_user_model().objects.filter(username="newbie").exists()
+
+
+def test_signup_explains_a_refused_password_in_a_pupils_words_on_the_first_box(client):
+    page = client.get(reverse("learners:signup")).content.decode()
+    assert "Not a password that lots of people use, such as password123." in page
+    assert "commonly used" not in page
+    response = client.post(
+        reverse("learners:signup"),
+        {"username": "newbie", "password1": "password123", "password2": "password123"},
+    )
+    assert response.context["form"].errors == {
+        "password1": ["Lots of people use this password, so it is easy to guess: choose another."]
+    }
     assert not get_user_model().objects.filter(username="newbie").exists()
 
 
