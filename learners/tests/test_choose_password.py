@@ -92,6 +92,13 @@ def test_the_password_manager_is_told_whose_new_password_it_is(course):
         assert 'autocomplete="new-password"' in input_tag(page, name)
 
 
+def test_the_page_offers_only_signing_out_not_links_that_lead_back_to_it(course):
+    client, _ = signed_in_pupil(course)
+    nav = re.search(r'<nav class="site-nav".*?</nav>', client.get(CHOOSE).content.decode(), re.S)[0]
+    assert ">Courses</a>" not in nav and ">Account</a>" not in nav
+    assert "Log out" in nav
+
+
 def test_a_join_link_opened_before_choosing_keeps_its_code(client, course):
     """A pupil with a temporary password follows the link of another class's code: signing in, then
     choosing their password, and the join page is there with its code filled in."""
