@@ -35,9 +35,12 @@ from courses.services import (
     import_refusal,
 )
 from learners.classroom import (
+    AccountNotDeleted,
     ClassListRefused,
     PasswordNotGiven,
     SignInSlip,
+    delete_unused_account,
+    deletion_refusal,
     enroll_class_creating_accounts,
     give_temporary_password,
     password_refusal,
@@ -256,6 +259,11 @@ class CourseAdmin(TeacherScopedAdmin):
                 self.admin_site.admin_view(self.learner_password_view),
                 name="courses_course_learner_password",
             ),
+            path(
+                "<int:pk>/learners/<int:learner_pk>/delete/",
+                self.admin_site.admin_view(self.learner_delete_view),
+                name="courses_course_learner_delete",
+            ),
             *super().get_urls(),
         ]
 
@@ -335,6 +343,7 @@ class CourseAdmin(TeacherScopedAdmin):
             "title": f"{learner} in {course.title}",
             "mastery_threshold": MASTERY_THRESHOLD,
             "password_refusal": password_refusal(learner, request.user),
+            "deletable": deletion_refusal(learner, request.user) is None,
             **learner_report(course, learner),
         }
         return TemplateResponse(request, "admin/courses/course/learner.html", context)
@@ -352,6 +361,36 @@ class CourseAdmin(TeacherScopedAdmin):
         except PasswordNotGiven as refused:
             raise PermissionDenied(refused.message) from refused
         return self.sign_in_slips(request, course, [slip], learner=learner)
+
+    def learner_delete_view(self, request: HttpRequest, pk: int, learner_pk: int) -> HttpResponse:
+        """Delete an account made by mistake on Enroll a class and never used (learners.classroom): GET asks
+        first, with the username and that it cannot be undone; POST deletes it and returns to the class
+        mastery. A refusal (the pupil signed in meanwhile, say) returns to the pupil's page, saying why."""
+        if request.method not in ("GET", "POST"):
+            return HttpResponseNotAllowed(["GET", "POST"])
+        course = get_object_or_404(self.get_queryset(request), pk=pk)
+        learners = Learner.objects.select_related("user").filter(enrollments__course=course)
+        learner = get_object_or_404(learners, pk=learner_pk)
+        learner_page = reverse("admin:courses_course_learner", args=[course.pk, learner.pk])
+        try:
+            if request.method == "GET":
+                if refusal := deletion_refusal(learner, request.user):
+                    raise AccountNotDeleted(refusal)
+                context = {
+                    **self.admin_site.each_context(request),
+                    "opts": self.model._meta,
+                    "course": course,
+                    "learner": learner,
+                    "title": f"Delete {learner}'s account?",
+                    "learner_page": learner_page,
+                }
+                return TemplateResponse(request, "admin/courses/course/learner_delete.html", context)
+            username = delete_unused_account(learner, request.user)
+        except AccountNotDeleted as refused:
+            self.message_user(request, f"Nothing was deleted: {refused.message}", messages.WARNING)
+            return HttpResponseRedirect(learner_page)
+        self.message_user(request, f"Deleted {username}'s account: it had never been used.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:courses_course_mastery", args=[course.pk]))
 
     def sign_in_slips(
         self,

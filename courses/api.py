@@ -50,8 +50,10 @@ from courses.services import (
 )
 from courses.teachers import teaches
 from learners.classroom import (
+    AccountNotDeleted,
     ClassListRefused,
     PasswordNotGiven,
+    delete_unused_account,
     enroll_class_creating_accounts,
     give_temporary_password,
 )
@@ -386,6 +388,7 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(body, headers={"Cache-Control": "no-store"})  # passwords: kept by no cache
 
     @extend_schema(
+        methods=["GET"],
         responses={
             200: ClassLearnerDetailSerializer,
             404: error_response("No such course, or no such learner enrolled in it."),
@@ -395,8 +398,35 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
         "the skills they are stuck on, what the engine offers them now and why, and the overrides in force "
         "for them. Their answers: `GET /api/v1/attempts/?course=…&learner=…`.",
     )
-    @action(detail=True, methods=["get"], url_path=r"class/(?P<learner>[^/\x00]+)")
+    @extend_schema(
+        methods=["DELETE"],
+        request=None,
+        responses={
+            204: None,
+            403: error_response(
+                "Not a teacher of the course; or a teacher may not delete the account: it has signed in "
+                "or has an API token, it has answered, it was not made by a teacher enrolling a class (a "
+                "sign-up), it is a staff account, it is also enrolled in a course the teacher does not "
+                "teach, or the learner was imported from an attempt log. The message says which; nothing "
+                "is deleted."
+            ),
+            404: error_response("No such course, or no such learner enrolled in it."),
+        },
+        description="The course's teachers: delete an account made by mistake (a name typed wrong) with "
+        "`create_accounts` or the dashboard's *Enroll a class*, while it has never been used: the account, "
+        "its learner and its enrollments go, for good, and the admin's log records who deleted it. Any other "
+        "account is an administrator's to delete (docs/classroom.md).",
+    )
+    @action(detail=True, methods=["get", "delete"], url_path=r"class/(?P<learner>[^/\x00]+)")
     def class_learner(self, request: Request, slug: str, learner: str) -> Response:
+        if request.method == "DELETE":
+            course = self._taught_course("delete its pupils' accounts")
+            found = self._enrolled(course, learner)
+            try:
+                delete_unused_account(found, request.user)
+            except AccountNotDeleted as refused:
+                raise PermissionDenied(refused.message) from refused
+            return Response(status=status.HTTP_204_NO_CONTENT)
         course = self._taught_course("see its class")
         found = self._enrolled(course, learner)
         report = learner_report(course, found)

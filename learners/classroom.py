@@ -8,18 +8,22 @@ one thing: signing in to choose one's own (``Learner.must_change_password``). Un
 ``learners.middleware`` sends every page to the one where they choose it, and ``learners.permissions``
 closes the API to them. The passwords are shown once, in the response that made them, and stored only as
 Django's password hashes; the admin's log says which teacher made each account or gave each password.
+An account a teacher made by mistake (a name typed wrong) may be deleted by them while it has never been
+used (:func:`delete_unused_account`).
 """
 
 import re
 import secrets
 from dataclasses import dataclass
 
-from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
+from rest_framework.authtoken.models import Token
 
 from courses.models import Course
 from learners.models import Learner
@@ -36,6 +40,10 @@ TEMPORARY_PASSWORD_LENGTH = 10
 MAX_NEW_ACCOUNTS = 50
 
 USERNAME_CHARACTERS = "letters, digits and @ . + - _ only, no spaces"
+
+# How the admin's log begins the entry of each account made by a teacher enrolling a class (the course
+# follows): :func:`delete_unused_account` recognises those accounts by it.
+MADE_BY_CLASS_ENROLLMENT = "Created with a temporary password by a teacher enrolling a class"
 
 
 def temporary_password() -> str:
@@ -68,6 +76,14 @@ class ClassListRefused(Exception):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("; ".join(problems))
+
+
+class AccountNotDeleted(Exception):
+    """A teacher may not delete this account (:func:`deletion_refusal` says why)."""
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
 
 
 class PasswordNotGiven(Exception):
@@ -178,13 +194,21 @@ def enroll_class_creating_accounts(
         teacher.pk,
         created,
         ADDITION,
-        f"Created with a temporary password by a teacher enrolling a class in {course.title} "
-        f"({course.slug}).",
+        f"{MADE_BY_CLASS_ENROLLMENT} in {course.title} ({course.slug}).",
     )
     enrollment = ClassEnrollment(
         [*done.enrolled, *(slip.username for slip in slips)], done.already, [], done.warnings
     )
     return ClassAccounts(enrollment, slips)
+
+
+def _taught_by_another(learner: Learner, teacher: AbstractBaseUser) -> Course | None:
+    """A course the learner is enrolled in that the teacher does not teach (None for a superuser, who
+    teaches every course): the account is then not the teacher's alone to act on."""
+    if teacher.is_superuser:
+        return None
+    elsewhere = learner.enrollments.exclude(course__teachers=teacher).select_related("course").first()
+    return elsewhere.course if elsewhere else None
 
 
 def password_refusal(learner: Learner, teacher: AbstractBaseUser) -> str | None:
@@ -196,13 +220,11 @@ def password_refusal(learner: Learner, teacher: AbstractBaseUser) -> str | None:
         return f"{learner} was imported from an attempt log: there is no account to sign in to."
     if learner.user.is_staff or learner.user.is_superuser:
         return f"{learner} is a staff account: an administrator changes its password, in the admin's Users."
-    if not teacher.is_superuser and (
-        elsewhere := learner.enrollments.exclude(course__teachers=teacher).select_related("course").first()
-    ):
+    if elsewhere := _taught_by_another(learner, teacher):
         return (
-            f"{learner} is also enrolled in {elsewhere.course.title}, which you do not teach: an "
-            "administrator gives them a new password (the admin's Users), so that no teacher can sign in to "
-            "another's class."
+            f"{learner} is also enrolled in {elsewhere.title}, which you do not teach: an administrator "
+            "gives them a new password (the admin's Users), so that no teacher can sign in to another's "
+            "class."
         )
     return None
 
@@ -223,6 +245,69 @@ def give_temporary_password(learner: Learner, course: Course, teacher: AbstractB
     given = f"Given a temporary password by a teacher of {course.title} ({course.slug})."
     LogEntry.objects.log_actions(teacher.pk, [user], CHANGE, given)
     return SignInSlip(user.get_username(), password, course)
+
+
+def deletion_refusal(learner: Learner, teacher: AbstractBaseUser) -> str | None:
+    """Why the teacher may not delete the learner's account, or None when they may: only an account a
+    teacher made enrolling a class (the admin's log says so), never used (never signed in to on the site,
+    no API token, no answer), not a staff account, and enrolled in no course the teacher does not teach
+    (superusers teach every course). Anything more is an administrator's to delete (the admin's Users), or
+    the pupil's own (their account page): a teacher must not be able to erase a pupil's work."""
+    user = learner.user
+    if user is None:
+        return f"{learner} was imported from an attempt log: there is no account to delete."
+    if user.is_staff or user.is_superuser:
+        return f"{learner} is a staff account: an administrator deletes it, in the admin's Users."
+    made_by_class_enrollment = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(user),
+        object_id=str(user.pk),
+        action_flag=ADDITION,
+        change_message__startswith=MADE_BY_CLASS_ENROLLMENT,
+    ).exists()
+    if not made_by_class_enrollment:
+        return (
+            f"{learner} was not made by a teacher enrolling a class (they signed up, or an administrator "
+            "made the account): an administrator deletes it, or its owner on their account page."
+        )
+    # Getting an API token does not set last_login (only a sign-in on the site does), but it too says
+    # that someone has used the temporary password.
+    if user.last_login is not None or Token.objects.filter(user=user).exists():
+        return f"{learner} has signed in: an account in use is deleted by an administrator."
+    if learner.attempts.exists():
+        return f"{learner} has answered exercises: an account in use is deleted by an administrator."
+    if elsewhere := _taught_by_another(learner, teacher):
+        return (
+            f"{learner} is also enrolled in {elsewhere.title}, which you do not teach: an administrator "
+            "deletes the account."
+        )
+    return None
+
+
+@transaction.atomic
+def delete_unused_account(learner: Learner, teacher: AbstractBaseUser) -> str:
+    """Delete an account a teacher made by mistake (a name typed wrong on the class list), with its learner
+    and enrollments, and log the deletion in the admin's log under the teacher; return its username.
+    AccountNotDeleted when the teacher may not (:func:`deletion_refusal`).
+
+    The conditions are read again under a lock on the learner's and the account's rows: a sign-in updates
+    the account's row (last_login), and a new answer, enrollment or API token references one of the two
+    rows, so each waits for this transaction (and then finds the account gone) or is seen by the check; a
+    pupil who signs in meanwhile keeps their account."""
+    locked = Learner.objects.select_for_update().filter(pk=learner.pk).first()
+    if locked is None:  # deleted since
+        raise AccountNotDeleted(f"{learner}'s account has already been deleted.")
+    if locked.user_id is not None:
+        # Its own query: PostgreSQL locks no row on the nullable side of select_related's outer join.
+        locked.user = get_user_model().objects.select_for_update().get(pk=locked.user_id)
+    if refusal := deletion_refusal(locked, teacher):
+        raise AccountNotDeleted(refusal)
+    user = locked.user
+    username = user.get_username()
+    LogEntry.objects.log_actions(
+        teacher.pk, [user], DELETION, "Deleted by a teacher: made by mistake enrolling a class, never used."
+    )
+    user.delete()  # the learner, its enrollments and the rest follow (on_delete=CASCADE)
+    return username
 
 
 def pupils_awaiting_password(usernames: list[str]) -> list[str]:
