@@ -44,7 +44,7 @@ def test_a_student_signs_up_enrolls_practises_and_sees_progress(live_server, cou
     page.goto(f"{live_server.url}/signup/")
     page.get_by_label("Username").fill("ada")
     page.get_by_label(re.compile(r"^Password:?$")).fill("Analytical-engine-1843")
-    page.get_by_label("Password confirmation").fill("Analytical-engine-1843")
+    page.get_by_label("The same password again").fill("Analytical-engine-1843")
     page.get_by_role("button", name="Sign up").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Courses")
