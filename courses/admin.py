@@ -349,13 +349,28 @@ class CourseAdmin(TeacherScopedAdmin):
         return TemplateResponse(request, "admin/courses/course/learner.html", context)
 
     def learner_password_view(self, request: HttpRequest, pk: int, learner_pk: int) -> HttpResponse:
-        """POST, from the learner's page: give the learner a new temporary password (learners.classroom);
-        the answer is its sign-in slip, shown this once."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
+        """From the learner's page: GET asks first, saying what happens (the password they have, their own
+        if they chose it, stops working at once), or shows why the teacher may not (no button); POST gives
+        the learner a new temporary password (learners.classroom), answered with its sign-in slip, shown
+        this once, or a 403 saying why not. A teacher who clicks by mistake in class locks no one out."""
+        if request.method not in ("GET", "POST"):
+            return HttpResponseNotAllowed(["GET", "POST"])
         course = get_object_or_404(self.get_queryset(request), pk=pk)
         learners = Learner.objects.select_related("user").filter(enrollments__course=course)
         learner = get_object_or_404(learners, pk=learner_pk)
+        if request.method == "GET":
+            refusal = password_refusal(learner, request.user)
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "course": course,
+                "learner": learner,
+                "title": f"Give {learner} a new temporary password?",
+                "refusal": refusal,
+                "learner_page": reverse("admin:courses_course_learner", args=[course.pk, learner.pk]),
+            }
+            template = "admin/courses/course/learner_password.html"
+            return TemplateResponse(request, template, context, status=403 if refusal else 200)
         try:
             slip = give_temporary_password(learner, course, request.user)
         except PasswordNotGiven as refused:

@@ -210,7 +210,9 @@ def test_a_teacher_gives_a_pupil_a_new_temporary_password_from_their_page(
 ):
     learner_page = dashboard.get(f"/admin/courses/course/{course.pk}/learners/{sam_in_course.pk}/")
     assert "Give sam a new temporary password" in learner_page.content.decode()
-    assert dashboard.get(password_url(course, sam_in_course)).status_code == 405
+    asked = dashboard.get(password_url(course, sam_in_course))  # asks first, and changes nothing
+    assert asked.status_code == 200 and "Yes, give sam a new temporary password" in asked.content.decode()
+    assert signs_in("sam", "a-long-test-password") and not LogEntry.objects.exists()
     page = dashboard.post(password_url(course, sam_in_course))
     assert page.status_code == 200
     slips = slips_on(page)
@@ -228,6 +230,7 @@ def test_a_teacher_of_another_course_cannot_give_a_pupil_a_password(course, othe
     make_teacher(other_teacher)
     outsider = Client()
     outsider.force_login(other_teacher)
+    assert outsider.get(password_url(course, sam_in_course)).status_code == 404
     assert outsider.post(password_url(course, sam_in_course)).status_code == 404
     sam_in_course.refresh_from_db()
     assert signs_in("sam", "a-long-test-password") and not sam_in_course.must_change_password
@@ -273,6 +276,9 @@ def test_a_pupil_also_in_another_teachers_course_gets_a_new_password_from_an_adm
     ).content.decode()
     assert "sam is also enrolled in Otto&#x27;s history, which you do not teach" in page
     assert "Give sam a new temporary password" not in page
+    asked = teacher_client.get(password_url(course, sam_in_course))
+    assert asked.status_code == 403 and "which you do not teach" in asked.content.decode()
+    assert "Yes, give sam" not in asked.content.decode()
     assert teacher_client.post(password_url(course, sam_in_course)).status_code == 403
     refused = client_for(teacher).post("/api/v1/courses/arithmetic/class/sam/password/")
     assert refused.status_code == 403 and "also enrolled in Otto's history" in refused.json()["detail"]
