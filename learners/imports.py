@@ -3,12 +3,14 @@
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from courses.models import Course, Exercise, Skill
+from courses.models import KEY_VALIDATOR, Course, Exercise, Skill
 from learners.models import Attempt, Enrollment, Learner
 from metamodel.histories import UNIX_TIME_FROM
 from metamodel.ml.data import AttemptLogError, AttemptRecord
@@ -74,7 +76,10 @@ def check_storable(records: list[AttemptRecord], course_slug: str, source: str) 
 
 def storage_problem(record: AttemptRecord, course_slug: str, position: int) -> str | None:
     """Why ``record`` cannot be stored, or None: a NUL character in an id (PostgreSQL refuses it), an id
-    longer than its column, or a time in seconds past the year 9999 (milliseconds, say)."""
+    longer than its column, an exercise or skill id that is not a key the platform serves (``KEY_VALIDATOR``:
+    the admin would refuse to save the row and its API URL would not resolve), or a time in seconds past the
+    year 9999 (milliseconds, say). A learner id is free text: it is stored as ``<course>:<id>`` in
+    ``Learner.external_id``, which has no rule but its length, and is looked up by value, never in a path."""
     if "\0" in record.learner + record.exercise + "".join(record.skills):
         return "an id holds a NUL character"
     for what, key, most in (
@@ -83,6 +88,8 @@ def storage_problem(record: AttemptRecord, course_slug: str, position: int) -> s
     ):
         if len(key) > most:
             return f"{what} id {key[:20]!r}... is too long: at most {most} characters"
+        if rule := key_problem(key):
+            return f"{what} id {key!r} cannot be a key: {rule}"
     room = min(
         LEARNER_KEY_LENGTH - len(learner_key(course_slug, record.learner)),
         ATTEMPT_KEY_LENGTH - len(attempt_key(course_slug, record.learner, position)),
@@ -92,6 +99,17 @@ def storage_problem(record: AttemptRecord, course_slug: str, position: int) -> s
         return f"learner id {record.learner[:20]!r}... is too long: at most {most} characters"
     if record.timestamp > LATEST_TIME:
         return f"timestamp {record.timestamp} is after the year 9999 in seconds (milliseconds?)"
+    return None
+
+
+@lru_cache(maxsize=2**16)
+def key_problem(key: str) -> str | None:
+    """Why ``key`` cannot be an exercise's or a skill's key, in ``KEY_VALIDATOR``'s own words (less its
+    final full stop, since the message goes on), or None. Cached: a log repeats its ids on every row."""
+    try:
+        KEY_VALIDATOR(key)
+    except ValidationError as error:
+        return " ".join(error.messages).rstrip(".")
     return None
 
 

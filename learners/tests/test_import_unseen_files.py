@@ -5,7 +5,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from courses.models import Course, Exercise
+from courses.models import KEY_VALIDATOR, Course, Exercise, Skill
 from learners.models import Attempt, Learner
 
 pytestmark = pytest.mark.django_db
@@ -118,3 +118,75 @@ def test_the_summary_counts_the_learners_of_the_file(tmp_path, capsys):
         "import_attempts", str(write(tmp_path, HEADER + "c,e1,s1,1,1\n", "more.csv")), "--course", "history"
     )
     assert "Imported 1 attempts (0 already present) of 1 learners" in capsys.readouterr().out.splitlines()[-1]
+
+
+def course_rows():
+    return [model.objects.count() for model in (Course, Learner, Exercise, Skill, Attempt)]
+
+
+# KEY_VALIDATOR's own words, less the full stop the command's "Nothing was imported." follows.
+KEY_RULE = KEY_VALIDATOR.message.rstrip(".")
+
+
+@pytest.mark.parametrize("bad", ["q 12", "ü1", "a/b", "#7", "-7", ".e", "a,b", "e\t1", "e\n1"])
+@pytest.mark.parametrize("where", ["exercise", "skill"])
+def test_an_id_that_cannot_be_a_key_is_refused_on_its_line_and_nothing_is_stored(tmp_path, bad, where):
+    # The course already holds a first import; the refused file adds nothing to it, not even its good rows.
+    call_command("import_attempts", str(write(tmp_path, HEADER + "a,e1,s1,1,1\n")), "--course", "history")
+    before = course_rows()
+    row = f'b,"{bad}",s1,1,2' if where == "exercise" else f'b,e2,"s1;{bad}",1,2'
+    path = write(tmp_path, HEADER + "b,e2,s2,1,1\n" + row + "\n", "bad.csv")
+    with pytest.raises(CommandError) as caught:
+        call_command("import_attempts", str(path), "--course", "history")
+    assert str(caught.value) == (
+        f"{path}, line 3: {where} id {bad!r} cannot be a key: {KEY_RULE}. Nothing was imported."
+    )
+    assert course_rows() == before
+    assert not Exercise.objects.filter(key__in=["e2", bad]).exists()
+
+
+def test_the_first_line_with_a_problem_is_the_one_named(tmp_path):
+    path = write(tmp_path, HEADER + "a,e1,s1,1,1\na,e 2,s1,1,2\n" + "l" * 187 + ",e1,s1,1,1\n")
+    with pytest.raises(CommandError, match=r"line 3: exercise id 'e 2' cannot be a key"):
+        call_command("import_attempts", str(path), "--course", "history")
+    assert nothing_stored()
+
+
+def test_learner_ids_are_free_text_within_their_length(tmp_path):
+    path = write(tmp_path, HEADER + "q 12,e1,s1,1,1\nü1,e1,s1,1,1\na/b,e1,s1,1,1\n#7,e1,s1,1,1\n")
+    call_command("import_attempts", str(path), "--course", "history")
+    assert set(Learner.objects.values_list("external_id", flat=True)) == {
+        "history:q 12", "history:ü1", "history:a/b", "history:#7"
+    }  # fmt: skip
+
+
+def test_ids_written_with_surrounding_spaces_are_the_same_ids(tmp_path):
+    log = HEADER + 'a, 7,s1,1,1\n a ,7 , s1 ; s2 ,0,2\nb,\t7\t,s2,1,1\nb,"7\n",s2,1,2\n'
+    call_command("import_attempts", str(write(tmp_path, log)), "--course", "history")
+    assert list(Exercise.objects.values_list("key", flat=True)) == ["7"]
+    assert sorted(Skill.objects.values_list("key", flat=True)) == ["s1", "s2"]
+    assert sorted(Learner.objects.values_list("external_id", flat=True)) == ["history:a", "history:b"]
+    assert Attempt.objects.filter(exercise__key="7").count() == 4
+    assert sorted(Exercise.objects.get().skills.values_list("key", flat=True)) == ["s1", "s2"]
+
+
+def test_a_names_file_naming_7_names_the_skill_the_log_writes_with_spaces(tmp_path):
+    names = write(tmp_path, "skill\tname\n7\tFractions\n s8 \tDecimals\n", "names.tsv")
+    log = write(tmp_path, HEADER + "a,e1, 7 ;s8,1,1\n")
+    call_command("import_attempts", str(log), "--course", "history", "--skill-names", str(names))
+    assert dict(Skill.objects.values_list("key", "name")) == {"7": "Fractions", "s8": "Decimals"}
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("  ,e1,s1,1,2", "line 3: learner is empty"),
+        ("a, ,s1,1,2", "line 3: exercise is empty"),
+        ("a,e1,s1; ,1,2", "line 3: empty skill id in 's1;'"),
+    ],
+)
+def test_an_id_of_spaces_alone_is_refused_as_an_empty_one(tmp_path, row, message):
+    path = write(tmp_path, HEADER + "a,e1,s1,1,1\n" + row + "\n")
+    with pytest.raises(CommandError, match=message):
+        call_command("import_attempts", str(path), "--course", "history")
+    assert nothing_stored()

@@ -64,6 +64,12 @@ def parse_attempt_log(lines: Iterable[str], source: str) -> list[AttemptRecord]:
     exercise, an empty skill id inside the skills field, ``correct`` other than 0 or 1, a non-integer
     timestamp or one beyond 64 bits, a learner whose block is not contiguous, or a timestamp earlier
     than the learner's previous one. Blank lines are skipped; a skill listed twice in a row counts once.
+
+    Learner, exercise and skill ids (each id of the ``;`` list) lose surrounding whitespace, as the ids of
+    :func:`read_names` do, so ``" 7"`` and ``"7"`` are one exercise, which a side file's ``7`` names; an id
+    that is nothing but whitespace is empty, and refused as such. A skills field of whitespace alone lists
+    no skill, as an empty one does. ``correct`` and ``timestamp`` are read as written. Ids are otherwise
+    free text here (``evaluate`` reads researchers' files); the importer adds the platform's key rule.
     """
     reader = csv.reader(lines)
     header = _header(reader, source)
@@ -84,13 +90,15 @@ def parse_attempt_log(lines: Iterable[str], source: str) -> list[AttemptRecord]:
             continue
         if len(row) != 5:
             raise AttemptLogError(source, line, f"expected 5 fields, got {len(row)}")
-        learner, exercise, skills_text, correct_text, time_text = row
+        # Ids are compared as written less surrounding whitespace, as read_names reads them: " 7" is "7".
+        learner, exercise, skills_text = row[0].strip(), row[1].strip(), row[2].strip()
+        correct_text, time_text = row[3:]
         if not learner:
             raise AttemptLogError(source, line, "learner is empty")
         if not exercise:
             raise AttemptLogError(source, line, "exercise is empty")
         # A skill listed twice is one skill of the attempt.
-        skills = tuple(dict.fromkeys(skills_text.split(";"))) if skills_text else ()
+        skills = tuple(dict.fromkeys(s.strip() for s in skills_text.split(";"))) if skills_text else ()
         if "" in skills:
             raise AttemptLogError(source, line, f"empty skill id in {skills_text!r}")
         if correct_text not in ("0", "1"):

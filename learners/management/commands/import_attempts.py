@@ -6,7 +6,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from courses.models import Course
+from courses.models import KEY_VALIDATOR, Course
 from learners.imports import check_storable, import_attempt_log
 from metamodel.ml.data import AttemptLogError, read_attempt_log, read_names
 
@@ -14,7 +14,9 @@ from metamodel.ml.data import AttemptLogError, read_attempt_log, read_names
 class Command(BaseCommand):
     help = (
         "Import a historical attempt log (CSV: learner,exercise,skills,correct,timestamp) into a course. "
-        "A malformed row stops the import with its line number; nothing of the file is stored then."
+        "A malformed row stops the import with its line number; nothing of the file is stored then. "
+        "Ids lose surrounding spaces (' 7' is '7', in the log as in the TSV). Exercise and skill ids "
+        f"become keys: {KEY_VALIDATOR.message}"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -102,3 +102,51 @@ def test_every_statics_exercise_has_its_step_name(shared_dataset):
     texts = read_exercise_texts(shared_dataset("statics2011_exercises.tsv"))
     exercises = {r.exercise for r in read_attempt_log(shared_dataset("statics2011.csv"))}
     assert exercises <= texts.keys() and len(texts) == 1_223
+
+
+def test_ids_lose_surrounding_whitespace_so_the_same_id_is_one_id():
+    records = parse_attempt_log_text(
+        HEADER + "a, 7, 37 ; 54 ,0,1\n a ,7\t,54,1,2\nb,\u00a07,,1,1\nc,8,  ,1,1\n"
+    )
+    assert records == [
+        AttemptRecord("a", "7", ("37", "54"), 0, 1, 2),
+        AttemptRecord("a", "7", ("54",), 1, 2, 3),  # " a " continues a's block
+        AttemptRecord("b", "7", (), 1, 1, 4),
+        AttemptRecord("c", "8", (), 1, 1, 5),  # a skills field of spaces lists no skill, as an empty one
+    ]
+
+
+def test_a_skill_written_twice_with_different_spaces_counts_once():
+    assert parse_attempt_log_text(HEADER + "a,e,s; s ;t,1,1\n")[0].skills == ("s", "t")
+
+
+@pytest.mark.parametrize(
+    ("row", "fragment"),
+    [
+        (" ,e,s,1,1", "learner is empty"),
+        ("a,\t,s,1,1", "exercise is empty"),
+        ("a,e,s; ;t,1,1", "empty skill id"),
+    ],
+)
+def test_an_id_of_whitespace_alone_is_refused_as_an_empty_one(row, fragment):
+    error = error_of(HEADER + "a,e,s,1,1\n" + row + "\n")
+    assert error.line == 3 and fragment in error.message
+
+
+def test_correct_and_timestamp_are_still_read_as_written():
+    assert "correct must be 0 or 1, got ' 1'" in error_of(HEADER + "a,e,s, 1,1\n").message
+
+
+def test_the_evaluate_reader_takes_ids_the_platform_could_not_store_as_keys():
+    # The key rule is the importer's (learners.imports); researchers' files keep any id.
+    records = parse_attempt_log_text(HEADER + 'q 12,ü1,"a/b;#7",1,1\n')
+    assert records == [AttemptRecord("q 12", "ü1", ("a/b", "#7"), 1, 1, 2)]
+
+
+def test_exercise_texts_name_the_exercise_the_log_writes_with_spaces(tmp_path):
+    path = tmp_path / "texts.tsv"
+    path.write_text("exercise\tname\n7\tSeven\n 8 \tEight\n", encoding="utf-8")
+    log = tmp_path / "log.csv"
+    log.write_text(HEADER + "a, 7 ,s,1,1\na,8,s,1,2\n", encoding="utf-8")
+    texts = read_exercise_texts(path)
+    assert [texts[record.exercise] for record in read_attempt_log(log)] == ["Seven", "Eight"]
