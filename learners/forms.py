@@ -272,14 +272,11 @@ class AnswerForm(forms.Form):
             )
         elif exercise.type in (Exercise.Type.NUMERIC, Exercise.Type.FRACTION):
             # type=text, not type=number: learners answer fractions such as 3/4, and browsers refuse
-            # those in a number input. inputmode=decimal still brings up the numeric keypad on phones for a
-            # number; a fraction keeps the full keyboard, as the keypad has no "/".
+            # those in a number input. No inputmode either: both kinds take negatives, fractions and mixed
+            # numbers ("-7", "3/4", "5 3/4"), and a phone's decimal keypad has no minus, "/" or space.
+            # Choosing the keypad by the answer would tell the learner its sign.
             response.widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
-            help_text = NUMBER_HELP
-            if exercise.type == Exercise.Type.NUMERIC:
-                response.widget.attrs["inputmode"] = "decimal"
-            else:
-                help_text = FRACTION_HELP
+            help_text = NUMBER_HELP if exercise.type == Exercise.Type.NUMERIC else FRACTION_HELP
             response.help_text = f"{help_text[0].upper()}{help_text[1:]}."
         else:
             response.widget.attrs.update({"autocomplete": "off", "autocapitalize": "none"})
