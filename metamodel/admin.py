@@ -22,6 +22,7 @@ from metamodel.training import (
     active_version,
     artifact_problem,
     start_training_run,
+    stop_runs,
 )
 
 
@@ -248,6 +249,39 @@ def summary_words(summary: dict) -> str:
     return "; ".join(parts)
 
 
+def what_it_means(run: TrainingRun) -> str:
+    """A run's outcome in plain words: what learners are served since, and what, if anything, to do."""
+    active = active_version()
+    serving = f"model v{active.pk}" if active else "the rule-based choice"
+    if run.status in IN_PROGRESS:
+        return (
+            f"Not finished: learners are served {serving} meanwhile. Should it never end (its process was "
+            'stopped), select it in the list and choose "Mark as failed".'
+        )
+    if run.status == TrainingRun.Status.FAILED:
+        return (
+            f"Nothing changed for learners: they are served {serving}. Put right what the result names, if "
+            "anything, then start a new run."
+        )
+    if run.outcome == TrainingRun.Outcome.PROMOTED:
+        return f"Its model replaced the one in use. Learners are now served {serving}."
+    if run.outcome == TrainingRun.Outcome.SKIPPED:
+        return f"No new answers or exercise texts to learn from: learners are still served {serving}."
+    return (
+        "Its model was kept aside, not served: tested on learners it was not trained on, it did not predict "
+        "their answers clearly better than the model in use (AUC: how often it ranks a right answer above a "
+        "wrong one), or there were too few of them to tell. This is normal when few new answers came in. "
+        f"Learners are served {serving}. To serve it anyway, activate its version on the model versions list."
+    )
+
+
+# What the refusal to start a run adds in the admin: how to get out of a run that will never end.
+STUCK_HINT = (
+    "If its process was stopped (the server restarted, or manage.py train interrupted, while it trained), "
+    'select it below and choose the action "Mark as failed", then start a new run.'
+)
+
+
 @admin.register(TrainingRun)
 class TrainingRunAdmin(ReadOnlyAdmin):
     list_display = [
@@ -262,8 +296,49 @@ class TrainingRunAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["status", "outcome", "trigger"]
     list_select_related = ["requested_by"]
+    actions = ["mark_failed"]
     change_list_template = "admin/metamodel/trainingrun/change_list.html"
-    readonly_fields = ["trained_on"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "status",
+                    "outcome",
+                    "result",
+                    "what_it_means",
+                    "version_trained",
+                    "trigger",
+                    "requested_by",
+                    "created_at",
+                    "started_at",
+                    "finished_at",
+                ]
+            },
+        ),
+        ("What it learned from", {"fields": ["trained_on", "attempts_used"]}),
+        (
+            "Technical details",
+            {
+                "classes": ["collapse"],
+                "fields": ["seed", "data_fingerprint", "data_summary", "task_id", "claims"],
+            },
+        ),
+    ]
+    readonly_fields = ["trained_on", "what_it_means", "version_trained", "created_at"]
+
+    @admin.display(description="what it means")
+    def what_it_means(self, run: TrainingRun) -> str:
+        """The run's result for someone who does not read AUCs: what learners get now, what to do."""
+        return what_it_means(run)
+
+    @admin.display(description="model version")
+    def version_trained(self, run: TrainingRun) -> str:
+        version = getattr(run, "model_version", None)
+        if version is None:
+            return "— (none: it trained no version)" if run.status not in IN_PROGRESS else "— (not yet)"
+        url = reverse("admin:metamodel_modelversion_change", args=[version.pk])
+        return format_html('<a href="{}">{}</a>', url, version)
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):
         run = super().get_object(request, object_id, from_field)
@@ -286,17 +361,39 @@ class TrainingRunAdmin(ReadOnlyAdmin):
         try:
             run = start_training_run("admin", request.user)
         except RunInProgress as busy:
-            messages.warning(request, str(busy))
+            messages.warning(request, f"{busy} {STUCK_HINT}")
         except BrokerUnreachable as error:
             messages.error(request, str(error))
         else:  # where tasks run in-process (the embedded default) the run has already ended
             if run.status == TrainingRun.Status.QUEUED:
                 messages.success(request, f"Training run {run.pk} is queued; this page shows how it ends.")
             else:
-                messages.success(
-                    request, f"Training run {run.pk}: {run.get_status_display().lower()}. {run.result}"
+                failed = run.status == TrainingRun.Status.FAILED
+                messages.add_message(
+                    request,
+                    messages.ERROR if failed else messages.SUCCESS,
+                    f"Training run {run.pk}: {run.get_status_display().lower()}. {run.result}. "
+                    f"{what_it_means(run)}",
                 )
         return HttpResponseRedirect(reverse("admin:metamodel_trainingrun_changelist"))
+
+    def has_mark_failed_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("metamodel.change_trainingrun")
+
+    @admin.action(description="Mark as failed (a run stuck queued or running)", permissions=["mark_failed"])
+    def mark_failed(self, request: HttpRequest, queryset) -> None:
+        """Recover from a run whose process was stopped: else it refuses every new run until the sweep,
+        which only a deployment with beat has, fails it."""
+        chosen = list(queryset.filter(status__in=IN_PROGRESS).values_list("pk", flat=True))
+        by = request.user.get_username()
+        if not (stopped := stop_runs(TrainingRun.objects.filter(pk__in=chosen), f"marked failed by {by}")):
+            messages.warning(request, "None of the selected runs is queued or running: nothing changed.")
+            return
+        messages.success(
+            request,
+            f"{stopped} training run{pluralize(stopped)} marked failed; a new run can be started. Should a "
+            "worker still be training one, what it trains is discarded.",
+        )
 
     def has_delete_permission(self, request: HttpRequest, obj: TrainingRun | None = None) -> bool:
         """A queued or running run is not deleted: its worker would lose the row it writes to."""

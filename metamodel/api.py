@@ -59,6 +59,13 @@ class TrainingRunSerializer(serializers.ModelSerializer):
         help_text="The version it trained (promoted or rejected); null while queued or running, and for a "
         "failed or skipped run.",
     )
+    seed = serializers.IntegerField(
+        min_value=0,
+        max_value=2**31 - 1,
+        default=0,
+        help_text="The seed of its random draws (0 when omitted): the same seed on the same data trains the "
+        "same model. A whole number from 0 to 2147483647, as `manage.py train --seed` takes.",
+    )
     data_summary = serializers.SerializerMethodField(
         help_text="What it learned from in the courses you teach (every course, for a superuser), per course "
         "slug: attempts, learners, and attempts by where they came from (web, api, import, simulation)."
@@ -84,6 +91,7 @@ class ModelVersionSerializer(serializers.ModelSerializer):
             "id", "status", "training_run", "parent", "sha256", "format_version", "data_fingerprint",
             "metrics", "reason", "created_at", "activated_at",
         ]  # fmt: skip
+        read_only_fields = fields  # chosen by training and activation, never written over the API
 
 
 class DetailSerializer(serializers.Serializer):

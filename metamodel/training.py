@@ -122,6 +122,15 @@ def _send(run: TrainingRun) -> None:
         raise unsent from error
 
 
+def stop_runs(runs: QuerySet[TrainingRun], reason: str) -> int:
+    """Fail those of these runs that are queued or running, with the reason; returns how many.
+
+    For a run stuck in progress: its process stopped (``train`` interrupted, the embedded server restarted
+    mid-run) where no sweep runs, or a staff member who will not wait for the sweep. A worker still training
+    it records nothing when it ends (:func:`_decide` finds the run failed), so a new run may start now."""
+    return _fail(runs.filter(status__in=IN_PROGRESS), reason)
+
+
 def _fail(runs: QuerySet[TrainingRun], reason: str) -> int:
     return runs.update(
         status=TrainingRun.Status.FAILED, finished_at=timezone.now(), result=f"failed: {reason}"
@@ -450,13 +459,22 @@ def _held_out_shortfall(validation: list[tuple[str, list[AttemptRecord]]]) -> st
 
 
 @transaction.atomic
-def _decide(candidate: ModelVersion, validation: list, texts: dict[str, str]) -> ModelVersion:
+def _decide(candidate: ModelVersion, validation: list, texts: dict[str, str]) -> ModelVersion | None:
     """Store the candidate promoted or rejected, with the reason, in one transaction (a worker lost
-    before the end leaves no version behind).
+    before the end leaves no version behind); nothing when its run was failed meanwhile.
 
     It is compared with the active version, or, when none is active but one was, with the most recently
     active one: only a platform that never had a model takes a candidate without comparison.
     """
+    run = candidate.training_run
+    if (
+        not TrainingRun.objects.select_for_update()
+        .filter(pk=run.pk, status=TrainingRun.Status.RUNNING)
+        .exists()
+    ):
+        # Failed meanwhile (stopped in the admin, or by the sweep): what it trained is not recorded.
+        log.warning("training run %s was failed while it trained; its candidate is discarded", run.pk)
+        return None
     current = ModelVersion.objects.select_for_update().filter(status=ModelVersion.Status.ACTIVE).first()
     baseline = current or ModelVersion.objects.exclude(activated_at=None).order_by("-activated_at").first()
     if (shortfall := _held_out_shortfall(validation)) is not None:
@@ -471,7 +489,6 @@ def _decide(candidate: ModelVersion, validation: list, texts: dict[str, str]) ->
         except ArtifactError as error:
             wins, reason = True, f"the {label} version's artifact is unusable ({error})"
     now = timezone.now()
-    run = candidate.training_run
     if wins:
         if current is not None:
             ModelVersion.objects.filter(pk=current.pk).update(status=ModelVersion.Status.RETIRED)

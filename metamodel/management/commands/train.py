@@ -1,11 +1,21 @@
 """python manage.py train [--seed N] [--queue]: meta-train the shared model on every course's attempts."""
 
 import argparse
+import signal
+import threading
+from contextlib import contextmanager
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from metamodel.models import TrainingRun
-from metamodel.training import BrokerUnreachable, RunInProgress, new_run, run_training, start_training_run
+from metamodel.training import (
+    BrokerUnreachable,
+    RunInProgress,
+    new_run,
+    run_training,
+    start_training_run,
+    stop_runs,
+)
 
 
 def seed(value: str) -> int:
@@ -17,6 +27,27 @@ def seed(value: str) -> int:
     if not 0 <= number <= 2**31 - 1:
         raise argparse.ArgumentTypeError(f"{value!r} is not a whole number from 0 to {2**31 - 1}")
     return number
+
+
+class Stopped(KeyboardInterrupt):
+    """The command was told to stop (SIGTERM), as Ctrl-C tells it."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise Stopped
+
+
+@contextmanager
+def stopped_on_sigterm():
+    """Turn SIGTERM (kill, a container stopped) into KeyboardInterrupt while the run trains here."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def figure(value: float | None) -> str:
@@ -42,7 +73,17 @@ class Command(BaseCommand):
             self.stdout.write(f"Queued training run {run.pk}; a training worker will run it.")
             return
         if not queue:
-            run_training(run.pk)
+            try:
+                with stopped_on_sigterm():
+                    run_training(run.pk)
+            except KeyboardInterrupt as interrupt:
+                # Else the run stays "running" and refuses every start until the sweep fails it (never,
+                # where tasks run in-process).
+                how = "SIGTERM" if isinstance(interrupt, Stopped) else "Ctrl-C"
+                stop_runs(TrainingRun.objects.filter(pk=run.pk), f"stopped ({how}) before it ended")
+                raise CommandError(
+                    f"Training run {run.pk} failed: stopped ({how}) before it ended."
+                ) from None
             run.refresh_from_db()
         if run.status == TrainingRun.Status.FAILED:
             raise CommandError(f"Training run {run.pk} {run.result}")
