@@ -9,7 +9,14 @@ from django.urls import re_path
 from rest_framework.routers import DefaultRouter
 
 from courses.api import CourseViewSet, OverrideViewSet
-from learners.api import AccountDeleteView, AccountView, AttemptViewSet, RegisterView, TokenView
+from learners.api import (
+    AccountDeleteView,
+    AccountView,
+    AttemptViewSet,
+    PasswordChangeView,
+    RegisterView,
+    TokenView,
+)
 from metamodel.api import ModelVersionViewSet, TrainingRunViewSet
 
 router = DefaultRouter()
@@ -25,5 +32,6 @@ urlpatterns = [
     re_path(r"^auth/token/?$", TokenView.as_view(), name="api-token"),
     re_path(r"^account/?$", AccountView.as_view(), name="api-account"),
     re_path(r"^account/delete/?$", AccountDeleteView.as_view(), name="api-account-delete"),
+    re_path(r"^account/password/?$", PasswordChangeView.as_view(), name="api-account-password"),
     *router.urls,
 ]

@@ -24,6 +24,7 @@ from config.schema import CREATED_LOCATION, error_response, field_errors_respons
 from config.throttles import AccountThrottle, AddressThrottle
 from courses.api import visible_courses
 from learners.accounts import CannotErase, account_data, erase_account
+from learners.classroom import choose_own_password
 from learners.models import IMPORTED, Attempt, named
 from learners.permissions import PasswordChosen
 from learners.serializers import (
@@ -32,6 +33,7 @@ from learners.serializers import (
     AttemptCreateSerializer,
     AttemptResultSerializer,
     AttemptSerializer,
+    PasswordChangeSerializer,
     RegisterSerializer,
     TokenSerializer,
 )
@@ -127,6 +129,32 @@ class AccountView(APIView):
     )
     def get(self, request: Request) -> Response:
         return Response(AccountDataSerializer(account_data(request.user)).data)
+
+
+class PasswordChangeView(APIView):
+    """The caller replaces their own password (learners.classroom.choose_own_password)."""
+
+    # Not PasswordChosen: this is where a pupil with a teacher's temporary password chooses their own.
+    permission_classes = [IsAuthenticated]
+    # The password is asked for: as many tries as signing in to the account.
+    throttle_classes = [AccountThrottle]
+
+    @extend_schema(
+        request=PasswordChangeSerializer,
+        responses={
+            200: TokenSerializer,
+            400: field_errors_response("No password or not the account's; a new password the rules refuse."),
+            429: THROTTLED,
+        },
+        description="Replace the caller's password, the one they sign in with now confirming it; a pupil "
+        "signed in with a teacher's temporary password chooses their own here too. The account's API token "
+        "and every other session stop working; the answer is the account's new token.",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = PasswordChangeSerializer(data=request.data, context={"user": request.user})
+        serializer.is_valid(raise_exception=True)
+        choose_own_password(request.user, serializer.validated_data["new_password"])
+        return Response(_token_of(request.user))
 
 
 class AccountDeleteView(APIView):

@@ -189,6 +189,47 @@ class ChoosePasswordForm(PasswordsInAPupilsWords, SetPasswordForm):
         return password
 
 
+def check_own_password(request, password: str, wrong: str) -> None:
+    """Refuse (ValidationError) ``password`` unless it is the signed-in account's: the account's page asks
+    for it before deleting the account or replacing its password, counted as a sign-in is (AccountThrottle),
+    so that a session left open on a shared computer cannot be used to guess it."""
+    if (wait := over_limit(request, AccountThrottle)) is not None:
+        raise forms.ValidationError(
+            f"Too many tries from here: try again in {wait} seconds.", code="throttled"
+        )
+    if not request.user.check_password(password):
+        raise forms.ValidationError(wrong, code="wrong")
+
+
+class ChangePasswordForm(ChoosePasswordForm):
+    """A signed-in learner replaces the password they chose: the one they have now first
+    (``check_own_password``), then the new one twice, its rules and problems in a pupil's words as when
+    choosing one."""
+
+    error_messages = {
+        **ChoosePasswordForm.error_messages,
+        "temporary": "This is the password you have now: choose a new one.",
+    }
+    old_password = forms.CharField(
+        label="Your password now",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+        error_messages={"required": "Type the password you sign in with now."},
+    )
+    field_order = ["old_password", "new_password1", "new_password2"]
+
+    def __init__(self, user, *args, request, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+        self.fields["new_password1"].label = "Your new password"
+        del self.fields["new_password1"].widget.attrs["autofocus"]  # the first box is the password now
+
+    def clean_old_password(self) -> str:
+        password = self.cleaned_data["old_password"]
+        check_own_password(self.request, password, "This is not the password you sign in with now.")
+        return password
+
+
 class DeleteAccountForm(forms.Form):
     """The account page's deletion, confirmed by the account's password (rate-limited as a sign-in is)."""
 
@@ -205,11 +246,8 @@ class DeleteAccountForm(forms.Form):
         self.request = request
 
     def clean_password(self) -> str:
-        if (wait := over_limit(self.request, AccountThrottle)) is not None:
-            raise forms.ValidationError(f"Too many tries from here: try again in {wait} seconds.")
         password = self.cleaned_data["password"]
-        if not self.request.user.check_password(password):
-            raise forms.ValidationError("This is not your password.")
+        check_own_password(self.request, password, "This is not your password.")
         return password
 
 

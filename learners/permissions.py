@@ -8,7 +8,8 @@ from learners.classroom import must_choose_password
 
 CHOOSE_FIRST = (
     "Choose your own password first: sign in on the site ({}) with the temporary password your teacher gave "
-    "you, and choose your own on the page that opens. Then sign in here with your own password."
+    "you, and choose your own on the page that opens (or POST it to /api/v1/account/password/). Then sign in "
+    "here with your own password."
 )
 
 

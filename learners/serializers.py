@@ -2,6 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -290,6 +291,32 @@ class AccountDataSerializer(serializers.Serializer):
     skill_progress = ExportedSkillProgressSerializer(many=True)
     engine_states = ExportedEngineStateSerializer(many=True)
     overrides = ExportedOverrideSerializer(many=True, help_text="Teachers' instructions about you.")
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        trim_whitespace=False,
+        help_text="The password the account signs in with now (a teacher's temporary one, for a pupil who "
+        "has not chosen their own yet).",
+    )
+    new_password = serializers.CharField(
+        trim_whitespace=False, help_text="The new password: the platform's password rules apply."
+    )
+
+    def validate_password(self, value: str) -> str:
+        if not self.context["user"].check_password(value):
+            raise serializers.ValidationError("This is not the password the account signs in with now.")
+        return value
+
+    def validate_new_password(self, value: str) -> str:
+        user = self.context["user"]
+        if user.check_password(value):
+            raise serializers.ValidationError("This is the password the account has now: choose a new one.")
+        try:
+            validate_password(value, user)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(list(error.messages)) from error
+        return value
 
 
 class AccountDeleteSerializer(serializers.Serializer):

@@ -20,7 +20,14 @@ from courses.join_codes import is_join_code, join_code_display, normalise_join_c
 from courses.models import Course, Exercise, topological_order
 from learners.accounts import CannotErase, account_data, erase_account
 from learners.classroom import choose_own_password, must_choose_password
-from learners.forms import AnswerForm, ChoosePasswordForm, DeleteAccountForm, JoinClassForm, SignupForm
+from learners.forms import (
+    AnswerForm,
+    ChangePasswordForm,
+    ChoosePasswordForm,
+    DeleteAccountForm,
+    JoinClassForm,
+    SignupForm,
+)
 from learners.models import Attempt, Enrollment, Learner, NotEnrolled
 from learners.practice import asks_for_hint, exercise_context, hints_to_show
 from learners.progress import course_progress, mastery_tally, progress_summary
@@ -369,16 +376,27 @@ def account(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def choose_password(request: HttpRequest) -> HttpResponse:
-    """Signed in with a temporary password a teacher gave them, a pupil chooses their own here before any
-    other page (learners.middleware), then goes on to the page they had asked for (``next``: a join code's
-    link, say), or else to their course (their courses, when they have several)."""
-    if not must_choose_password(request.user):
-        return redirect("learners:catalogue")
-    next_page = _next_page(request)
-    form = ChoosePasswordForm(request.user, request.POST or None)
+    """A learner's own password. Signed in with a temporary password a teacher gave them, a pupil chooses
+    their own here before any other page (learners.middleware), then goes on to the page they had asked for
+    (``next``: a join code's link, say), or else to their course (their courses, when they have several).
+    Anyone else replaces theirs, typing the one they have now first, and returns to their account page. The
+    new password signs out every other session and revokes the account's API token (learners.signals)."""
+    temporary = must_choose_password(request.user)
+    if temporary:
+        form = ChoosePasswordForm(request.user, request.POST or None)
+    else:
+        form = ChangePasswordForm(request.user, request.POST or None, request=request)
+    next_page = _next_page(request) if temporary else None
     if request.method == "POST" and form.is_valid():
         choose_own_password(request.user, form.cleaned_data["new_password1"])
         update_session_auth_hash(request, request.user)  # this session goes on; any other one ends
+        if not temporary:
+            messages.success(
+                request,
+                "Your new password is saved: sign in with it from now on. Anywhere else you were "
+                "signed in, you are signed out.",
+            )
+            return redirect("learners:account")
         messages.success(request, "Your password is saved: sign in with it from now on.")
         if next_page:
             return redirect(next_page)
@@ -387,7 +405,8 @@ def choose_password(request: HttpRequest) -> HttpResponse:
             return redirect("learners:course", slug=courses[0].slug)
         return redirect("learners:catalogue")
     status = 400 if form.errors else 200
-    return render(request, "learners/choose_password.html", {"form": form, "next": next_page}, status=status)
+    context = {"form": form, "next": next_page, "temporary": temporary}
+    return render(request, "learners/choose_password.html", context, status=status)
 
 
 @login_required

@@ -147,6 +147,6 @@ def test_the_api_tells_a_pupil_with_a_temporary_password_what_to_do(course):
     detail = client.get("/api/v1/courses/").json()["detail"]
     assert detail == (
         "Choose your own password first: sign in on the site (http://testserver/accounts/login/) with the "
-        "temporary password your teacher gave you, and choose your own on the page that opens. Then sign in "
-        "here with your own password."
+        "temporary password your teacher gave you, and choose your own on the page that opens (or POST it to "
+        "/api/v1/account/password/). Then sign in here with your own password."
     )

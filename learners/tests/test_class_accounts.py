@@ -169,8 +169,9 @@ def test_a_pupil_with_a_temporary_password_chooses_their_own_before_practising(c
     assert client.get("/courses/arithmetic/practice/").status_code == 200
     assert not Learner.objects.get(user__username="ana").must_change_password
     assert signs_in("ana", OWN_PASSWORD) and not signs_in("ana", temporary)
-    # The page is not for anyone else: once chosen, it leads to the courses.
-    assert client.get("/account/password/")["Location"] == "/"
+    # Once chosen, the page is for changing it: the password they have now is asked for first.
+    change = client.get("/account/password/").content.decode()
+    assert "Change your password" in change and 'name="old_password"' in change
 
 
 def test_a_pupil_with_a_temporary_password_can_still_sign_out(course):
