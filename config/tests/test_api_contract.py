@@ -93,6 +93,7 @@ def test_field_errors_and_other_errors_have_their_own_body_schemas():
         ("/api/v1/auth/register/", "POST", 400),
         ("/api/v1/courses/import/", "POST", 400),
         ("/api/v1/account/delete/", "POST", 400),
+        ("/api/v1/account/password/", "POST", 400),
     }
     errors = {
         ("/api/v1/auth/register/", "POST", 403),
@@ -103,6 +104,7 @@ def test_field_errors_and_other_errors_have_their_own_body_schemas():
         ("/api/v1/attempts/", "POST", 415),
         ("/api/v1/account/delete/", "POST", 403),
         ("/api/v1/account/delete/", "POST", 429),
+        ("/api/v1/account/password/", "POST", 429),
         ("/api/v1/courses/{slug}/", "GET", 404),
     }
     components = SCHEMA.raw_schema["components"]["schemas"]
@@ -195,3 +197,15 @@ def test_exercise_types_are_an_enum_of_the_four_types(api, student, course):
     assert recommended["alternatives"] and {a["type"] for a in recommended["alternatives"]} <= set(
         EXERCISE_TYPES
     )
+
+
+def test_changing_ones_password_answers_as_documented(api):
+    path = "/api/v1/account/password/"
+    refused = api.post(path, {"password": "wrong", "new_password": "Nine-blue-owls-sleep"}, format="json")
+    assert refused.status_code == 400
+    assert "password" in assert_as_documented(refused, path, "POST")
+    changed = api.post(
+        path, {"password": "a-long-test-password", "new_password": "Nine-blue-owls-sleep"}, format="json"
+    )
+    assert changed.status_code == 200
+    assert set(assert_as_documented(changed, path, "POST")) == {"token", "username"}
