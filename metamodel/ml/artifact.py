@@ -65,7 +65,10 @@ def load_artifact(path: str | PathLike[str], expected_sha256: str) -> TrainedMod
         raise ArtifactError(f"cannot read {path}: {exc}") from exc
     digest = hashlib.sha256(data).hexdigest()
     if digest != expected_sha256.lower():
-        raise ArtifactError(f"{path}: SHA-256 is {digest}, expected {expected_sha256}")
+        raise ArtifactError(
+            f"{path}: the file changed since it was written (corrupted or replaced): its SHA-256 is "
+            f"{digest}, expected {expected_sha256}"
+        )
     try:
         payload = torch.load(io.BytesIO(data), weights_only=True)
         if payload.get("format_version") != FORMAT_VERSION:
