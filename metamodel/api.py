@@ -19,6 +19,7 @@ from metamodel.training import (
     RunInProgress,
     activate_version,
     start_training_run,
+    stop_runs,
 )
 
 
@@ -37,6 +38,13 @@ class CanActivateVersions(permissions.BasePermission):
 
     def has_permission(self, request: Request, view: object) -> bool:
         return request.user.has_perm("metamodel.change_modelversion")
+
+
+class CanStopRuns(permissions.BasePermission):
+    """Failing a run stuck in progress needs change_trainingrun (superusers have it), as in the admin."""
+
+    def has_permission(self, request: Request, view: object) -> bool:
+        return request.user.has_perm("metamodel.change_trainingrun")
 
 
 class OutcomeField(serializers.ChoiceField):
@@ -147,6 +155,28 @@ class TrainingRunViewSet(
         where = reverse("training-run-detail", args=[run.pk], request=request)
         body = self.get_serializer(run).data
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": where})
+
+    @extend_schema(
+        request=None,
+        description="Mark a run stuck queued or running as failed (its process was stopped: the server "
+        "restarted, or `train` was killed, while it trained), so that a new run may start at once; a worker "
+        'that still finishes it records nothing. The admin\'s "Mark as failed" action does the same.',
+        responses={
+            200: TrainingRunSerializer,
+            409: OpenApiResponse(DetailSerializer, description="The run is not queued or running."),
+        },
+    )
+    @action(detail=True, methods=["post"], permission_classes=[CanStopRuns])
+    def fail(self, request: Request, pk: str) -> Response:
+        run = self.get_object()
+        if not stop_runs(
+            TrainingRun.objects.filter(pk=run.pk), f"marked failed by {request.user.get_username()}"
+        ):
+            run.refresh_from_db()
+            detail = f"Training run {run.pk} is {run.get_status_display().lower()}, not queued or running."
+            return Response({"detail": detail}, status=status.HTTP_409_CONFLICT)
+        run.refresh_from_db()
+        return Response(self.get_serializer(run).data)
 
 
 class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):

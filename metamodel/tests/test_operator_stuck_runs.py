@@ -111,3 +111,22 @@ def test_train_stopped_halfway_fails_its_run(course, monkeypatch, how, words):
     # Nothing is left in progress: the next run starts.
     monkeypatch.undo()
     assert training.new_run("manual").status == TrainingRun.Status.QUEUED
+
+
+def test_the_api_marks_a_stuck_run_failed_and_a_new_run_starts(course, admin_user):
+    stuck = TrainingRun.objects.create(trigger="api", status=TrainingRun.Status.QUEUED)
+    api = client_for(admin_user)
+    assert api.post("/api/v1/training-runs/", {}, format="json").status_code == 409
+    failed = api.post(f"/api/v1/training-runs/{stuck.pk}/fail/")
+    assert failed.status_code == 200
+    assert (failed.json()["status"], failed.json()["result"]) == ("failed", "failed: marked failed by root")
+    assert api.post("/api/v1/training-runs/", {}, format="json").status_code == 202
+    again = api.post(f"/api/v1/training-runs/{stuck.pk}/fail/")
+    assert again.status_code == 409
+    assert again.json()["detail"] == f"Training run {stuck.pk} is failed, not queued or running."
+
+
+def test_teachers_cannot_mark_runs_failed_through_the_api(course, teacher):
+    run = TrainingRun.objects.create(trigger="api", status=TrainingRun.Status.RUNNING)
+    assert client_for(teacher).post(f"/api/v1/training-runs/{run.pk}/fail/").status_code == 403
+    assert TrainingRun.objects.get(pk=run.pk).status == TrainingRun.Status.RUNNING
