@@ -329,12 +329,33 @@ class CourseAdmin(TeacherScopedAdmin):
         status = 404 if context["unknown_skill"] else 200
         return TemplateResponse(request, "admin/courses/course/mastery.html", context, status=status)
 
+    def _enrolled(self, request: HttpRequest, pk: int, learner_pk: int) -> tuple[Course, Learner]:
+        """The course (one of the user's, else 404) and a learner enrolled in it (else 404)."""
+        course = get_object_or_404(self.get_queryset(request), pk=pk)
+        learners = Learner.objects.select_related("user").filter(enrollments__course=course)
+        return course, get_object_or_404(learners, pk=learner_pk)
+
+    def _question(
+        self, request: HttpRequest, course: Course, learner: Learner, template: str, title: str, **extra
+    ) -> TemplateResponse:
+        """A page that asks before acting on a pupil's account (admin/courses/course/learner_question.html),
+        leading back to the pupil's page; ``extra``: the template's own context, and ``status``."""
+        status = extra.pop("status", 200)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "course": course,
+            "learner": learner,
+            "title": title,
+            "learner_page": reverse("admin:courses_course_learner", args=[course.pk, learner.pk]),
+            **extra,
+        }
+        return TemplateResponse(request, f"admin/courses/course/{template}", context, status=status)
+
     def learner_view(self, request: HttpRequest, pk: int, learner_pk: int) -> HttpResponse:
         """One learner enrolled in the course, as a teacher follows them (``learner_report``); the class
         mastery page links each learner here."""
-        course = get_object_or_404(self.get_queryset(request), pk=pk)
-        learners = Learner.objects.select_related("user").filter(enrollments__course=course)
-        learner = get_object_or_404(learners, pk=learner_pk)
+        course, learner = self._enrolled(request, pk, learner_pk)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -355,22 +376,14 @@ class CourseAdmin(TeacherScopedAdmin):
         this once, or a 403 saying why not. A teacher who clicks by mistake in class locks no one out."""
         if request.method not in ("GET", "POST"):
             return HttpResponseNotAllowed(["GET", "POST"])
-        course = get_object_or_404(self.get_queryset(request), pk=pk)
-        learners = Learner.objects.select_related("user").filter(enrollments__course=course)
-        learner = get_object_or_404(learners, pk=learner_pk)
+        course, learner = self._enrolled(request, pk, learner_pk)
         if request.method == "GET":
             refusal = password_refusal(learner, request.user)
-            context = {
-                **self.admin_site.each_context(request),
-                "opts": self.model._meta,
-                "course": course,
-                "learner": learner,
-                "title": f"Give {learner} a new temporary password?",
-                "refusal": refusal,
-                "learner_page": reverse("admin:courses_course_learner", args=[course.pk, learner.pk]),
-            }
-            template = "admin/courses/course/learner_password.html"
-            return TemplateResponse(request, template, context, status=403 if refusal else 200)
+            title = f"Give {learner} a new temporary password?"
+            status = 403 if refusal else 200
+            return self._question(
+                request, course, learner, "learner_password.html", title, refusal=refusal, status=status
+            )
         try:
             slip = give_temporary_password(learner, course, request.user)
         except PasswordNotGiven as refused:
@@ -383,23 +396,14 @@ class CourseAdmin(TeacherScopedAdmin):
         mastery. A refusal (the pupil signed in meanwhile, say) returns to the pupil's page, saying why."""
         if request.method not in ("GET", "POST"):
             return HttpResponseNotAllowed(["GET", "POST"])
-        course = get_object_or_404(self.get_queryset(request), pk=pk)
-        learners = Learner.objects.select_related("user").filter(enrollments__course=course)
-        learner = get_object_or_404(learners, pk=learner_pk)
+        course, learner = self._enrolled(request, pk, learner_pk)
         learner_page = reverse("admin:courses_course_learner", args=[course.pk, learner.pk])
         try:
             if request.method == "GET":
                 if refusal := deletion_refusal(learner, request.user):
                     raise AccountNotDeleted(refusal)
-                context = {
-                    **self.admin_site.each_context(request),
-                    "opts": self.model._meta,
-                    "course": course,
-                    "learner": learner,
-                    "title": f"Delete {learner}'s account?",
-                    "learner_page": learner_page,
-                }
-                return TemplateResponse(request, "admin/courses/course/learner_delete.html", context)
+                title = f"Delete {learner}'s account?"
+                return self._question(request, course, learner, "learner_delete.html", title)
             username = delete_unused_account(learner, request.user)
         except AccountNotDeleted as refused:
             self.message_user(request, f"Nothing was deleted: {refused.message}", messages.WARNING)

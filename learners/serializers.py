@@ -293,7 +293,22 @@ class AccountDataSerializer(serializers.Serializer):
     overrides = ExportedOverrideSerializer(many=True, help_text="Teachers' instructions about you.")
 
 
-class PasswordChangeSerializer(serializers.Serializer):
+class AccountPasswordSerializer(serializers.Serializer):
+    """A request on the caller's account that its password confirms (``password``)."""
+
+    wrong_password = "This is not the account's password."
+    password = serializers.CharField(
+        trim_whitespace=False, help_text="The account's password, to confirm that its owner asks."
+    )
+
+    def validate_password(self, value: str) -> str:
+        if not self.context["user"].check_password(value):
+            raise serializers.ValidationError(self.wrong_password)
+        return value
+
+
+class PasswordChangeSerializer(AccountPasswordSerializer):
+    wrong_password = "This is not the password the account signs in with now."
     password = serializers.CharField(
         trim_whitespace=False,
         help_text="The password the account signs in with now (a teacher's temporary one, for a pupil who "
@@ -302,11 +317,6 @@ class PasswordChangeSerializer(serializers.Serializer):
     new_password = serializers.CharField(
         trim_whitespace=False, help_text="The new password: the platform's password rules apply."
     )
-
-    def validate_password(self, value: str) -> str:
-        if not self.context["user"].check_password(value):
-            raise serializers.ValidationError("This is not the password the account signs in with now.")
-        return value
 
     def validate_new_password(self, value: str) -> str:
         user = self.context["user"]
@@ -319,12 +329,5 @@ class PasswordChangeSerializer(serializers.Serializer):
         return value
 
 
-class AccountDeleteSerializer(serializers.Serializer):
-    password = serializers.CharField(
-        trim_whitespace=False, help_text="The account's password, to confirm that its owner asks."
-    )
-
-    def validate_password(self, value: str) -> str:
-        if not self.context["user"].check_password(value):
-            raise serializers.ValidationError("This is not the account's password.")
-        return value
+class AccountDeleteSerializer(AccountPasswordSerializer):
+    """Erasing the caller's account, confirmed by its password."""
