@@ -21,8 +21,9 @@ from metamodel.training import (
     activate_version,
     active_version,
     artifact_problem,
+    can_mark_runs_failed,
+    mark_runs_failed,
     start_training_run,
-    stop_runs,
 )
 
 
@@ -88,7 +89,7 @@ class ModelVersionAdmin(ReadOnlyAdmin):
         "artifact_check",
         "validation_auc",
         "validation_ece",
-        "reason",
+        "history",
         "created_at",
         "activated_at",
     ]
@@ -149,7 +150,8 @@ class ModelVersionAdmin(ReadOnlyAdmin):
         except CannotActivate as error:
             messages.error(request, str(error))
             return
-        messages.success(request, f"{version} is now served to learners ({version.reason}).")
+        recorded = version.reason.rpartition("\n")[2]  # the reason's last line: what the activation added
+        messages.success(request, f"{version} is now served to learners ({recorded}).")
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
         warn_if_active_artifact_unusable(request)
@@ -160,6 +162,11 @@ class ModelVersionAdmin(ReadOnlyAdmin):
         """Says "OK" when the artifact loads as serving loads it, else why it cannot be served."""
         problem = artifact_problem(version)
         return "OK" if problem is None else f"unusable: {problem}"
+
+    @admin.display(description="reason", ordering="reason")
+    def history(self, version: ModelVersion) -> str:
+        """Why it was promoted or rejected, then each activation or replacement by hand: a line each."""
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in version.reason.splitlines()))
 
     @admin.display(description="trained on")
     def trained_on(self, version: ModelVersion) -> str:
@@ -378,15 +385,13 @@ class TrainingRunAdmin(ReadOnlyAdmin):
         return HttpResponseRedirect(reverse("admin:metamodel_trainingrun_changelist"))
 
     def has_mark_failed_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("metamodel.change_trainingrun")
+        return can_mark_runs_failed(request.user)
 
     @admin.action(description="Mark as failed (a run stuck queued or running)", permissions=["mark_failed"])
     def mark_failed(self, request: HttpRequest, queryset) -> None:
         """Recover from a run whose process was stopped: else it refuses every new run until the sweep,
         which only a deployment with beat has, fails it."""
-        chosen = list(queryset.filter(status__in=IN_PROGRESS).values_list("pk", flat=True))
-        by = request.user.get_username()
-        if not (stopped := stop_runs(TrainingRun.objects.filter(pk__in=chosen), f"marked failed by {by}")):
+        if not (stopped := mark_runs_failed(queryset, by=request.user.get_username())):
             messages.warning(request, "None of the selected runs is queued or running: nothing changed.")
             return
         messages.success(

@@ -18,8 +18,9 @@ from metamodel.training import (
     CannotActivate,
     RunInProgress,
     activate_version,
+    can_mark_runs_failed,
+    mark_runs_failed,
     start_training_run,
-    stop_runs,
 )
 
 
@@ -44,7 +45,7 @@ class CanStopRuns(permissions.BasePermission):
     """Failing a run stuck in progress needs change_trainingrun (superusers have it), as in the admin."""
 
     def has_permission(self, request: Request, view: object) -> bool:
-        return request.user.has_perm("metamodel.change_trainingrun")
+        return can_mark_runs_failed(request.user)
 
 
 class OutcomeField(serializers.ChoiceField):
@@ -160,7 +161,8 @@ class TrainingRunViewSet(
         request=None,
         description="Mark a run stuck queued or running as failed (its process was stopped: the server "
         "restarted, or `train` was killed, while it trained), so that a new run may start at once; a worker "
-        'that still finishes it records nothing. The admin\'s "Mark as failed" action does the same.',
+        "that still finishes it records nothing (the artifact it wrote is deleted). The admin's \"Mark as "
+        'failed" action does the same.',
         responses={
             200: TrainingRunSerializer,
             409: OpenApiResponse(DetailSerializer, description="The run is not queued or running."),
@@ -169,9 +171,7 @@ class TrainingRunViewSet(
     @action(detail=True, methods=["post"], permission_classes=[CanStopRuns])
     def fail(self, request: Request, pk: str) -> Response:
         run = self.get_object()
-        if not stop_runs(
-            TrainingRun.objects.filter(pk=run.pk), f"marked failed by {request.user.get_username()}"
-        ):
+        if not mark_runs_failed(TrainingRun.objects.filter(pk=run.pk), by=request.user.get_username()):
             run.refresh_from_db()
             detail = f"Training run {run.pk} is {run.get_status_display().lower()}, not queued or running."
             return Response({"detail": detail}, status=status.HTTP_409_CONFLICT)
@@ -189,7 +189,9 @@ class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
         request=None,
         description=(
             "Serve this version to learners (a rollback): once its artifact has loaded, the active version "
-            "is retired and this one activated, in one transaction."
+            "is retired and this one activated, in one transaction. Both keep their `reason` (why training "
+            'promoted or rejected them), each with a line added: "activated by hand by NAME on DATE UTC in '
+            'place of vN" and "replaced by hand by NAME on DATE UTC with vM".'
         ),
         responses={
             200: ModelVersionSerializer,

@@ -139,7 +139,11 @@ class ModelVersion(models.Model):
     format_version = models.PositiveSmallIntegerField()
     data_fingerprint = models.CharField(max_length=64)
     metrics = models.JSONField(default=dict, help_text="Validation metrics on held-out learners.")
-    reason = models.TextField(blank=True, help_text="Why it was promoted or rejected.")
+    reason = models.TextField(
+        blank=True,
+        help_text="Why it was promoted or rejected, then a line for each time it was activated or replaced "
+        "by hand (by whom, when).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     activated_at = models.DateTimeField(null=True, blank=True)
     pruned_at = models.DateTimeField(

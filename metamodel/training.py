@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, PermissionsMixin
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -126,9 +127,22 @@ def stop_runs(runs: QuerySet[TrainingRun], reason: str) -> int:
     """Fail those of these runs that are queued or running, with the reason; returns how many.
 
     For a run stuck in progress: its process stopped (``train`` interrupted, the embedded server restarted
-    mid-run) where no sweep runs, or a staff member who will not wait for the sweep. A worker still training
-    it records nothing when it ends (:func:`_decide` finds the run failed), so a new run may start now."""
+    mid-run) where no sweep runs, or a staff member who will not wait for the sweep
+    (:func:`mark_runs_failed`). A worker still training it records nothing when it ends (:func:`_decide`
+    finds the run failed and deletes the artifact it wrote), so a new run may start now."""
     return _fail(runs.filter(status__in=IN_PROGRESS), reason)
+
+
+def can_mark_runs_failed(user: PermissionsMixin | AnonymousUser) -> bool:
+    """Whether ``user`` may fail runs by hand: change_trainingrun, which superusers have and teachers do not.
+    The admin's "Mark as failed" action and ``POST /api/v1/training-runs/{id}/fail/`` both ask this."""
+    return user.has_perm("metamodel.change_trainingrun")
+
+
+def mark_runs_failed(runs: QuerySet[TrainingRun], by: str) -> int:
+    """Fail those of these runs that are queued or running on the word of the staff member named ``by``
+    (the admin's "Mark as failed", the API's ``fail``), the result saying who; returns how many."""
+    return stop_runs(runs, f"marked failed by {by}")
 
 
 def _fail(runs: QuerySet[TrainingRun], reason: str) -> int:
@@ -320,24 +334,39 @@ def _progress_follows_the_model() -> None:
 
 def activate_version(version_id: int, by: str) -> ModelVersion:
     """Serve this version (a rollback, or overruling a rejection): once its artifact has loaded, the active
-    version is retired and this one activated in one transaction. CannotActivate when it does not load."""
+    version is retired and this one activated in one transaction. CannotActivate when it does not load.
+
+    Both keep their reason (why training promoted or rejected them), each with a line added that says what
+    ``by`` (a staff member's name) did by hand and when: "activated by hand by NAME on DATE UTC in place of
+    vN" and "replaced by hand by NAME on DATE UTC with vM"."""
     version = ModelVersion.objects.get(pk=version_id)
     if (problem := artifact_problem(version)) is not None:
         raise CannotActivate(f"{version} cannot be activated: its artifact is unusable ({problem}).")
     with transaction.atomic():
-        # Locked, so that a pruning of its artifact either comes first and is seen here, or waits.
-        if ModelVersion.objects.select_for_update().filter(pk=version.pk, pruned_at=None).first() is None:
+        # Locked, so that a pruning of its artifact either comes first and is seen here, or waits (and so
+        # that the reason extended is the one stored now).
+        chosen = ModelVersion.objects.select_for_update().filter(pk=version.pk, pruned_at=None).first()
+        if chosen is None:
             raise CannotActivate(f"{version} cannot be activated: its artifact was deleted to free space.")
         current = ModelVersion.objects.select_for_update().filter(status=ModelVersion.Status.ACTIVE).first()
-        if current is not None and current.pk == version.pk:
+        if current is not None and current.pk == chosen.pk:
             return current
+        now = timezone.now()
+        done = f"by hand by {by} on {now:%Y-%m-%d %H:%M} UTC"
         if current is not None:
-            ModelVersion.objects.filter(pk=current.pk).update(status=ModelVersion.Status.RETIRED)
-        version.status, version.activated_at = ModelVersion.Status.ACTIVE, timezone.now()
-        version.reason = f"activated by {by}" + (f" in place of v{current.pk}" if current else "")
-        version.save(update_fields=["status", "activated_at", "reason"])
+            current.status = ModelVersion.Status.RETIRED
+            current.reason = _with_line(current.reason, f"replaced {done} with v{chosen.pk}")
+            current.save(update_fields=["status", "reason"])
+        chosen.status, chosen.activated_at = ModelVersion.Status.ACTIVE, now
+        in_place = f" in place of v{current.pk}" if current else ""
+        chosen.reason = _with_line(chosen.reason, f"activated {done}{in_place}")
+        chosen.save(update_fields=["status", "activated_at", "reason"])
         _progress_follows_the_model()
-    return version
+    return chosen
+
+
+def _with_line(reason: str, line: str) -> str:
+    return f"{reason}\n{line}" if reason else line
 
 
 # A temporary file of a run's artifact still there this long after it was written was left by a lost worker.
@@ -474,6 +503,7 @@ def _decide(candidate: ModelVersion, validation: list, texts: dict[str, str]) ->
     ):
         # Failed meanwhile (stopped in the admin, or by the sweep): what it trained is not recorded.
         log.warning("training run %s was failed while it trained; its candidate is discarded", run.pk)
+        _delete_discarded_artifact(candidate)
         return None
     current = ModelVersion.objects.select_for_update().filter(status=ModelVersion.Status.ACTIVE).first()
     baseline = current or ModelVersion.objects.exclude(activated_at=None).order_by("-activated_at").first()
@@ -503,3 +533,10 @@ def _decide(candidate: ModelVersion, validation: list, texts: dict[str, str]) ->
     run.status, run.finished_at = TrainingRun.Status.SUCCEEDED, now
     run.save(update_fields=["status", "outcome", "finished_at", "result"])
     return candidate
+
+
+def _delete_discarded_artifact(candidate: ModelVersion) -> None:
+    """Delete the file a discarded candidate wrote: no version names it, so pruning never would. The file
+    is named by its content, so a version (not pruned) with the same SHA-256 names the same file: it stays."""
+    if not ModelVersion.objects.filter(sha256=candidate.sha256, pruned_at=None).exists():
+        artifact_path(candidate).unlink(missing_ok=True)

@@ -211,9 +211,10 @@ def test_a_superuser_activates_an_earlier_or_rejected_version_in_the_admin_and_o
     client = admin_client(admin_user)
     changelist = "/admin/metamodel/modelversion/"
     page = client.post(changelist, {"action": "activate", "_selected_action": [rejected.pk]}, follow=True)
+    when = f"{ModelVersion.objects.get(pk=rejected.pk).activated_at:%Y-%m-%d %H:%M} UTC"
     assert (
-        f"Model v{rejected.pk} (active) is now served to learners (activated by root in place of v{first.pk})"
-        in (page.content.decode())
+        f"Model v{rejected.pk} (active) is now served to learners (activated by hand by root on {when} in "
+        f"place of v{first.pk})" in page.content.decode()
     )
     assert ModelVersion.objects.get(pk=first.pk).status == ModelVersion.Status.RETIRED
     learner = learner_for(student)
