@@ -198,6 +198,10 @@ TORCH_THREADS = env_int("TORCH_THREADS", 1)
 
 # Self-service sign-up through the API and the student pages; a school that provisions accounts turns it off.
 REGISTRATION_OPEN = env_bool("REGISTRATION_OPEN", True)
+# Teachers make accounts for the names of a class that are no one's yet (Enroll a class, and the API's
+# create_accounts); a school that takes its accounts from its own directory turns it off: teachers then enroll
+# existing accounts only.
+TEACHER_ACCOUNTS_OPEN = env_bool("TEACHER_ACCOUNTS_OPEN", True)
 # Students download everything kept about them and may delete their account themselves (page and API); a
 # school that handles such requests itself, in the admin, turns the deletion off.
 ACCOUNT_DELETION_OPEN = env_bool("ACCOUNT_DELETION_OPEN", True)

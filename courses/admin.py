@@ -29,6 +29,7 @@ from courses.services import (
     ImportSummary,
     add_override,
     course_document_text,
+    create_first_join_codes,
     document_too_large,
     end_overrides,
     import_course,
@@ -203,6 +204,7 @@ class CourseAdmin(TeacherScopedAdmin):
     search_fields = ["title", "slug", "description"]
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["teachers"]
+    actions = ["create_join_codes"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).with_counts()
@@ -226,6 +228,26 @@ class CourseAdmin(TeacherScopedAdmin):
         return format_html(
             '<a href="{}">Class mastery</a> · <a href="{}">Enroll a class</a>', mastery, enrolling
         )
+
+    @admin.action(description="Create join codes", permissions=["change"])
+    def create_join_codes(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse:
+        """A term's join codes at once: each selected published course without a code gets its first one
+        (courses.services), none is replaced; the page lists every selected course's code to copy onto the
+        board, and says which were left out and why."""
+        courses = list(queryset)
+        done = create_first_join_codes(courses, request.user)
+        # A course selected on a page shown before its teacher was taken off it (or a forged selection) is
+        # not in the dashboard's scope, so not among ``courses``: the page says how many were left out so.
+        selected = set(request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Join codes",
+            "done": done,
+            "codes": [self.join_code_context(request, course, back="change") for course in done.with_codes],
+            "not_taught": len(selected - {str(course.pk) for course in courses}),
+        }
+        return TemplateResponse(request, "admin/courses/course/join_codes.html", context)
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.mastery_view)
@@ -403,7 +425,14 @@ class CourseAdmin(TeacherScopedAdmin):
                 if refusal := deletion_refusal(learner, request.user):
                     raise AccountNotDeleted(refusal)
                 title = f"Delete {learner}'s account?"
-                return self._question(request, course, learner, "learner_delete.html", title)
+                return self._question(
+                    request,
+                    course,
+                    learner,
+                    "learner_delete.html",
+                    title,
+                    teacher_accounts_open=settings.TEACHER_ACCOUNTS_OPEN,
+                )
             username = delete_unused_account(learner, request.user)
         except AccountNotDeleted as refused:
             self.message_user(request, f"Nothing was deleted: {refused.message}", messages.WARNING)
@@ -558,6 +587,8 @@ class CourseAdmin(TeacherScopedAdmin):
             "signup_url": request.build_absolute_uri(reverse("learners:signup"))
             if settings.REGISTRATION_OPEN
             else None,
+            # Where the school makes the accounts (TEACHER_ACCOUNTS_OPEN off), no "Create accounts" tick box.
+            "teacher_accounts_open": settings.TEACHER_ACCOUNTS_OPEN,
             "join_code_panel": self.join_code_context(request, course, back="enroll"),
         }
         status = 400 if form.errors else 200

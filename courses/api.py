@@ -349,7 +349,9 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
             200: ClassEnrollmentSerializer,
             400: field_errors_response(
                 "Invalid input; with `create_accounts`, every name no account can be made for, each on "
-                '`usernames` with its item ("item 2: …"), and nothing created or enrolled.'
+                '`usernames` with its item ("item 2: …"), or `create_accounts` itself where the '
+                "school's administrators make the accounts (`TEACHER_ACCOUNTS_OPEN` off); nothing is "
+                "created or enrolled."
             ),
         },
         description="The course's teachers: enroll students by their usernames, all in one transaction; "
@@ -359,7 +361,9 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
         "`accounts` this once (`Cache-Control: no-store`); the pupil chooses their own password at their "
         "first sign-in on the site. All or nothing: a name that cannot be a username, one taken by an "
         "account the list cannot enroll (a staff account), the same new name twice in other capitals, or "
-        "too many new names is a 400, and nothing is created or enrolled.",
+        "too many new names is a 400, and nothing is created or enrolled. A school that takes its accounts "
+        "from its own directory turns `create_accounts` off (`TEACHER_ACCOUNTS_OPEN`): it is then a 400 on "
+        "`create_accounts`, and teachers enroll existing accounts only.",
     )
     @action(detail=True, methods=["get", "post"], url_path="class")
     def class_(self, request: Request, slug: str) -> Response:

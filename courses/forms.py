@@ -8,6 +8,7 @@ from django.utils.text import capfirst
 
 from courses.documents import EXERCISE_FIELDS, PARAGRAPH_BREAK, DocumentProblem, check_exercise
 from courses.models import FRACTION_HELP, NUMBER_HELP, Course, Exercise, Override, Skill, read_number
+from courses.services import teacher_accounts_refusal
 from learners.classroom import read_class_list
 
 
@@ -191,6 +192,13 @@ class EnrollClassForm(forms.Form):
         help_text="Each new account gets a temporary password, printed on a sign-in slip on the next page "
         "(shown this once): the pupil chooses their own password when they first sign in.",
     )
+
+    def clean_create_accounts(self) -> bool:
+        # Where the school makes the accounts, the page offers no tick box: one sent all the same (a page
+        # opened before the setting changed) is refused, and nothing is enrolled.
+        if self.cleaned_data["create_accounts"] and (refusal := teacher_accounts_refusal()):
+            raise ValidationError(refusal)
+        return self.cleaned_data["create_accounts"]
 
     def clean(self) -> dict[str, Any]:
         """The names, each with the number of its line, in ``usernames``: read once it is known whether they

@@ -8,6 +8,7 @@ from rest_framework.reverse import reverse
 from config.fields import StrictCharField
 from courses.mastery import STUCK_RULE
 from courses.models import CASE_HELP, FRACTION_HELP, Course, Exercise, Override, Skill
+from courses.services import teacher_accounts_refusal
 from learners.classroom import MAX_NEW_ACCOUNTS
 from learners.models import Learner
 from learners.serializers import SkillProgressSerializer
@@ -421,8 +422,15 @@ class ClassEnrollSerializer(serializers.Serializer):
         default=False,
         help_text=f"Create a student account, enrolled, with a temporary password, for each name that is no "
         f"one's (at most {MAX_NEW_ACCOUNTS} at a time); all or nothing. The passwords are in `accounts`, "
-        "this once.",
+        "this once. Where the school's administrators make the accounts (the server's setting "
+        "`TEACHER_ACCOUNTS_OPEN` off), `true` is a 400 on `create_accounts` that says so, and nothing is "
+        "created or enrolled: send the names without it to enroll the existing accounts.",
     )
+
+    def validate_create_accounts(self, value: bool) -> bool:
+        if value and (refusal := teacher_accounts_refusal()):
+            raise serializers.ValidationError(refusal)
+        return value
 
 
 class TemporaryPasswordSerializer(serializers.Serializer):

@@ -1,12 +1,14 @@
-"""Course import and export: the writes that touch many rows, each in one transaction."""
+"""The writes that touch many rows, each in one transaction: course import and export, overrides, a term's
+join codes."""
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 from django.conf import settings
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Count
@@ -182,6 +184,61 @@ def import_refusal(user: AbstractBaseUser, document: Any) -> str | None:
             "its teachers or an administrator to import it, or give your course another slug."
         )
     return None
+
+
+TEACHER_ACCOUNTS_CLOSED = (
+    "Accounts are made by the school's administrators here, not by teachers: enroll the pupils who have an "
+    "account, and ask an administrator to make the others'."
+)
+
+
+def teacher_accounts_refusal() -> str | None:
+    """Why a teacher may not make accounts for the names of a class that are no one's (the API and the admin
+    alike), or None: the school takes its accounts from its own directory (``TEACHER_ACCOUNTS_OPEN`` off)."""
+    return None if settings.TEACHER_ACCOUNTS_OPEN else TEACHER_ACCOUNTS_CLOSED
+
+
+@dataclass(frozen=True)
+class JoinCodesCreated:
+    """What creating the join codes of a teacher's courses did, each list by title."""
+
+    created: list[Course]  # given their first code now
+    kept: list[Course]  # had a code already, left as it was
+    drafts: list[Course]  # not published: given no code, since a draft enrolls no one by its code
+
+    @property
+    def with_codes(self) -> list[Course]:
+        """The published courses with their code now, new or kept: what the teacher copies onto the board."""
+        return sorted([*self.created, *self.kept], key=lambda course: (course.title, course.slug))
+
+
+@transaction.atomic
+def create_first_join_codes(courses: Iterable[Course], teacher: AbstractBaseUser) -> JoinCodesCreated:
+    """Give each published course without a join code its first one (``Course.new_join_code``), all in one
+    transaction, for a teacher starting a term with several classes. A code is never replaced here: a
+    course that has one keeps it (replacing one is asked first, on the course's page), and a draft gets
+    none. The admin's log records each code created, as on the course's page. The caller has checked that
+    ``teacher`` teaches the courses (the dashboard shows a teacher only theirs)."""
+    # Read under lock: a code created meanwhile on the course's page is kept, not replaced by a second one.
+    # In one order (the slug is unique), so that two overlapping selections cannot deadlock.
+    locked = Course.objects.select_for_update().filter(pk__in=[course.pk for course in courses])
+    done = JoinCodesCreated(created=[], kept=[], drafts=[])
+    for course in locked.order_by("title", "slug"):
+        if not course.published:
+            done.drafts.append(course)
+        elif course.join_code:
+            done.kept.append(course)
+        else:
+            course.new_join_code()
+            LogEntry.objects.log_actions(
+                teacher.pk,
+                [course],
+                CHANGE,
+                f"Created the join code {course.join_code_display}.",
+                single_object=True,
+            )
+            done.created.append(course)
+    return done
 
 
 @dataclass(frozen=True)
