@@ -13,7 +13,9 @@ from learners.api import (
     AccountDeleteView,
     AccountView,
     AttemptViewSet,
+    EmailChangeView,
     PasswordChangeView,
+    PasswordResetView,
     RegisterView,
     TokenView,
 )
@@ -30,8 +32,10 @@ router.register("model-versions", ModelVersionViewSet, basename="model-version")
 urlpatterns = [
     re_path(r"^auth/register/?$", RegisterView.as_view(), name="api-register"),
     re_path(r"^auth/token/?$", TokenView.as_view(), name="api-token"),
+    re_path(r"^auth/password-reset/?$", PasswordResetView.as_view(), name="api-password-reset"),
     re_path(r"^account/?$", AccountView.as_view(), name="api-account"),
     re_path(r"^account/delete/?$", AccountDeleteView.as_view(), name="api-account-delete"),
     re_path(r"^account/password/?$", PasswordChangeView.as_view(), name="api-account-password"),
+    re_path(r"^account/email/?$", EmailChangeView.as_view(), name="api-account-email"),
     *router.urls,
 ]

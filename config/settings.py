@@ -152,6 +152,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # A new password is not the one the account has now (choosing one's own, a change, a reset by e-mail).
+    {"NAME": "learners.validators.NotThePasswordNowValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "learners:catalogue"
@@ -186,6 +188,23 @@ STORAGES = {
     },
 }
 
+# E-mail: the links that reset a forgotten password (docs/deployment.md). Sent through the SMTP server
+# EMAIL_HOST when it is set; otherwise written to the server's console (the embedded default), where whoever
+# runs it reads them. A link works once, for PASSWORD_RESET_HOURS hours.
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "adaptive-learning@localhost"
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_HOURS", 24) * 3600
+
 # Trained model artifacts live here (one file per ModelVersion, named by its SHA-256).
 MODEL_ARTIFACT_DIR = Path(env_str("MODEL_ARTIFACT_DIR", str(BASE_DIR / "var" / "models")))
 # Besides the active version's, the artifacts of this many of the latest other versions are kept to roll
@@ -215,7 +234,15 @@ AUTH_THROTTLE_RATE = env_str("AUTH_THROTTLE_RATE", "10/minute")
 AUTH_ADDRESS_THROTTLE_RATE = env_str("AUTH_ADDRESS_THROTTLE_RATE", "300/minute")
 # Join codes tried by one account (config.throttles.JoinCodeThrottle), through the API and the /join/ page.
 JOIN_CODE_THROTTLE_RATE = env_str("JOIN_CODE_THROTTLE_RATE", "10/minute")
-for _name in ("AUTH_THROTTLE_RATE", "AUTH_ADDRESS_THROTTLE_RATE", "JOIN_CODE_THROTTLE_RATE"):
+# Password reset links asked for one e-mail address (config.throttles.ResetEmailThrottle), through the API and
+# the page, so that nobody fills a mailbox with them; the asking address counts with sign-ins too.
+PASSWORD_RESET_THROTTLE_RATE = env_str("PASSWORD_RESET_THROTTLE_RATE", "3/hour")
+for _name in (
+    "AUTH_THROTTLE_RATE",
+    "AUTH_ADDRESS_THROTTLE_RATE",
+    "JOIN_CODE_THROTTLE_RATE",
+    "PASSWORD_RESET_THROTTLE_RATE",
+):
     if not re.fullmatch(r"[0-9]+/[smhd][a-z]*", globals()[_name]):
         raise ImproperlyConfigured(
             f"{_name} is {globals()[_name]!r}: give a number of requests per second, minute, hour or day, "
@@ -256,6 +283,7 @@ REST_FRAMEWORK = {
         "auth": AUTH_THROTTLE_RATE,
         "auth-address": AUTH_ADDRESS_THROTTLE_RATE,
         "join-code": JOIN_CODE_THROTTLE_RATE,
+        "password-reset": PASSWORD_RESET_THROTTLE_RATE,
     },
     # A client's address: REMOTE_ADDR, or behind NUM_PROXIES proxies (the TLS load balancer: 1) the entry
     # the outermost one appended to X-Forwarded-For; the entries before it are the client's to forge.

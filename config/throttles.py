@@ -6,7 +6,8 @@ one address (AUTH_THROTTLE_RATE, tight: password guessing) and everything from o
 many accounts). Both count in Django's cache and share their counts between the API and the pages.
 
 Entering a join code is limited too (JOIN_CODE_THROTTLE_RATE), per account, also shared by the API and the
-page: a code is a class's key, and guessing one would open it.
+page: a code is a class's key, and guessing one would open it. So are the links that reset a forgotten
+password (PASSWORD_RESET_THROTTLE_RATE), per e-mail address.
 """
 
 import hashlib
@@ -53,6 +54,19 @@ class JoinCodeThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request, view) -> str:
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
+class ResetEmailThrottle(SimpleRateThrottle):
+    """Password reset links asked for one e-mail address, from anywhere (``POST /api/v1/auth/password-reset/``
+    and the page): so that nobody fills someone's mailbox with them."""
+
+    scope = "password-reset"
+
+    def get_cache_key(self, request, view) -> str:
+        data = request.data if hasattr(request, "data") else request.POST
+        email = str(data.get("email", "")) if isinstance(data, Mapping) else ""
+        address = hashlib.sha256(email.strip().casefold().encode(errors="surrogatepass")).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": address}
 
 
 def over_limit(request, *throttles: type[SimpleRateThrottle]) -> int | None:

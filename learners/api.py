@@ -1,4 +1,4 @@
-"""Learner endpoints: registration, tokens and the attempt log."""
+"""Learner endpoints: registration, tokens, the caller's account and the attempt log."""
 
 from datetime import UTC, datetime
 
@@ -7,8 +7,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -21,10 +21,11 @@ from rest_framework.views import APIView
 
 from config.filters import StrictBooleanFilter
 from config.schema import CREATED_LOCATION, error_response, field_errors_response
-from config.throttles import AccountThrottle, AddressThrottle
+from config.throttles import AccountThrottle, AddressThrottle, ResetEmailThrottle
 from courses.api import visible_courses
 from learners.accounts import CannotErase, account_data, erase_account
 from learners.classroom import choose_own_password
+from learners.forms import send_reset_links
 from learners.models import IMPORTED, Attempt, named
 from learners.permissions import PasswordChosen
 from learners.serializers import (
@@ -33,7 +34,9 @@ from learners.serializers import (
     AttemptCreateSerializer,
     AttemptResultSerializer,
     AttemptSerializer,
+    EmailChangeSerializer,
     PasswordChangeSerializer,
+    PasswordResetSerializer,
     RegisterSerializer,
     TokenSerializer,
 )
@@ -116,6 +119,37 @@ class TokenView(ObtainAuthToken):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class PasswordResetView(APIView):
+    """A link to reset a forgotten password, e-mailed as the site's "Forgotten your password?" page does."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [AddressThrottle, ResetEmailThrottle]
+
+    @extend_schema(
+        request=PasswordResetSerializer,
+        responses={
+            202: inline_serializer("ResetLinkSent", {"detail": serializers.CharField()}),
+            400: field_errors_response("No e-mail address, or not one."),
+            429: error_response(
+                "Too many links asked for this e-mail address (PASSWORD_RESET_THROTTLE_RATE, 3 an hour by "
+                "default) or too many requests from this client address (AUTH_ADDRESS_THROTTLE_RATE); the "
+                "Retry-After header gives the seconds to wait."
+            ),
+        },
+        description="E-mail each active account with this address a link to the site's page where its owner "
+        "chooses a new password (it works once, within PASSWORD_RESET_HOURS hours). The answer is the same "
+        "whether an account has the address or not, so that it does not tell who has an account; an account "
+        "with no e-mail address gets a new password from a teacher (`POST "
+        "/api/v1/courses/{slug}/class/{learner}/password/`).",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = PasswordResetSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        send_reset_links(request, serializer.validated_data["email"])
+        detail = "If an account has this e-mail address, a link to choose a new password is on its way to it."
+        return Response({"detail": detail}, status=status.HTTP_202_ACCEPTED)
+
+
 class AccountView(APIView):
     """The caller's own account: everything kept about them (learners.accounts)."""
 
@@ -157,12 +191,36 @@ class PasswordChangeView(APIView):
         return Response(_token_of(request.user))
 
 
-class AccountDeleteView(APIView):
-    """The caller's account erased with everything kept about them (learners.accounts)."""
+class ConfirmedByPasswordView(APIView):
+    """A change to the caller's account that its password confirms: as many tries as signing in to it."""
 
     permission_classes = [IsAuthenticated, PasswordChosen]
-    # The password is asked for: as many tries as signing in to the account.
     throttle_classes = [AccountThrottle]
+
+
+class EmailChangeView(ConfirmedByPasswordView):
+    """The caller's e-mail address, where password reset links go (``POST /api/v1/auth/password-reset/``)."""
+
+    @extend_schema(
+        request=EmailChangeSerializer,
+        responses={
+            200: inline_serializer("AccountEmail", {"email": serializers.EmailField(allow_blank=True)}),
+            400: field_errors_response("No password or not the account's; not an e-mail address."),
+            429: THROTTLED,
+        },
+        description="Change or remove (an empty `email`) the caller's e-mail address, the account's password "
+        "confirming it: links to reset a forgotten password go there.",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = EmailChangeSerializer(data=request.data, context={"user": request.user})
+        serializer.is_valid(raise_exception=True)
+        request.user.email = serializer.validated_data["email"]
+        request.user.save(update_fields=["email"])
+        return Response({"email": request.user.email})
+
+
+class AccountDeleteView(ConfirmedByPasswordView):
+    """The caller's account erased with everything kept about them (learners.accounts)."""
 
     @extend_schema(
         request=AccountDeleteSerializer,

@@ -8,16 +8,25 @@ screen reader, land where the problem is rather than at the top of the page.
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm, UserCreationForm
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm, UserCreationForm
 from django.forms import BoundField
 from django.utils.html import format_html, format_html_join
 
-from config.throttles import AccountThrottle, AddressThrottle, JoinCodeThrottle, over_limit
+from config.throttles import (
+    AccountThrottle,
+    AddressThrottle,
+    JoinCodeThrottle,
+    ResetEmailThrottle,
+    over_limit,
+)
 from courses.join_codes import JOIN_CODE_EXAMPLE
 from courses.models import CASE_HELP, FRACTION_HELP, NUMBER_HELP, Exercise
+from learners.classroom import choose_own_password
 from learners.services import response_problem
+from learners.validators import NotThePasswordNowValidator
 
 # The API refuses longer answers too; a text answer is a word or a short phrase.
 MAX_RESPONSE_LENGTH = 2000
@@ -66,6 +75,8 @@ def password_rule_for_a_pupil(validator: object) -> str:
             return "Not a password that lots of people use, such as password123."
         case password_validation.NumericPasswordValidator():
             return "Not only digits: put some letters in it too."
+        case NotThePasswordNowValidator():
+            return "Not the password you have now."
     return validator.get_help_text()
 
 
@@ -74,6 +85,7 @@ PASSWORD_PROBLEMS_FOR_A_PUPIL = {
     "password_too_common": "Lots of people use this password, so it is easy to guess: choose another.",
     "password_entirely_numeric": "This password is only digits: put some letters in it too.",
     "password_too_similar": "This password is too like your username: choose another.",
+    "password_unchanged": "This is the password you have now: choose a new one.",
 }
 
 
@@ -88,10 +100,16 @@ class PasswordsInAPupilsWords:
 
     bound_field_class = FocusFirstErrorBoundField
     password_mismatch = "The two passwords were not the same: type your password in both boxes again."
+    password_problems = PASSWORD_PROBLEMS_FOR_A_PUPIL
 
-    def explain_password_rules(self, first: str, second: str) -> None:
+    def explain_password_rules(self, first: str, second: str, *, new_account: bool = False) -> None:
+        """``new_account``: the account has no password yet, so the rule against keeping it is not listed."""
         password, again = self.fields[first], self.fields[second]
-        rules = password_validation.get_default_password_validators()
+        rules = [
+            rule
+            for rule in password_validation.get_default_password_validators()
+            if not (new_account and isinstance(rule, NotThePasswordNowValidator))
+        ]
         password.help_text = format_html(
             "<ul>{}</ul>",
             format_html_join("", "<li>{}</li>", ((password_rule_for_a_pupil(v),) for v in rules)),
@@ -119,7 +137,7 @@ class PasswordsInAPupilsWords:
                 first,
                 [
                     forms.ValidationError(
-                        PASSWORD_PROBLEMS_FOR_A_PUPIL.get(problem.code, problem.message),
+                        self.password_problems.get(problem.code, problem.message),
                         code=problem.code,
                         params=problem.params,
                     )
@@ -128,15 +146,28 @@ class PasswordsInAPupilsWords:
             )
 
 
+# What an account's e-mail address is for, where a learner types it (signing up, the account page).
+EMAIL_HELP = (
+    "Only to send you a link if you forget your password. No e-mail? Leave it empty: your teacher can give "
+    "you a new password instead."
+)
+
+
 class SignupForm(PasswordsInAPupilsWords, UserCreationForm):
     """Django's sign-up form, opening on the first field to correct after a refused sign-up, and counted
     with the API's sign-ups from the same address (probing which usernames exist); its password rules and
     problems as a pupil reads them (``PasswordsInAPupilsWords``)."""
 
+    class Meta(UserCreationForm.Meta):
+        fields = ["username", "email"]
+
     def __init__(self, *args, request, **kwargs):
         super().__init__(*args, **kwargs)
         self.request = request
-        self.explain_password_rules("password1", "password2")
+        self.explain_password_rules("password1", "password2", new_account=True)
+        email = self.fields["email"]
+        email.label = "E-mail (if you have one)"
+        email.help_text = EMAIL_HELP
 
     def clean(self):
         if (wait := over_limit(self.request, AddressThrottle)) is not None:
@@ -169,11 +200,11 @@ class AdminSignInForm(RateLimitedSignIn, AdminAuthenticationForm):
 class ChoosePasswordForm(PasswordsInAPupilsWords, SetPasswordForm):
     """A pupil who signed in with a teacher's temporary password chooses their own (Django's SetPasswordForm:
     they have just typed the temporary one, so it is not asked for again; its password rules apply, in a
-    child's words: ``PasswordsInAPupilsWords``)."""
+    child's words: ``PasswordsInAPupilsWords``). Saved, it is the pupil's own: no longer temporary."""
 
-    error_messages = {
-        **SetPasswordForm.error_messages,
-        "temporary": "This is the password your teacher gave you: choose one of your own.",
+    password_problems = {
+        **PASSWORD_PROBLEMS_FOR_A_PUPIL,
+        "password_unchanged": "This is the password your teacher gave you: choose one of your own.",
     }
 
     def __init__(self, user, *args, **kwargs):
@@ -182,11 +213,9 @@ class ChoosePasswordForm(PasswordsInAPupilsWords, SetPasswordForm):
         self.fields["new_password1"].widget.attrs["autofocus"] = True  # the page is for this form alone
         self.explain_password_rules("new_password1", "new_password2")
 
-    def clean_new_password1(self) -> str:
-        password = self.cleaned_data["new_password1"]
-        if self.user.check_password(password):
-            raise forms.ValidationError(self.error_messages["temporary"], code="temporary")
-        return password
+    def save(self, commit: bool = True):
+        choose_own_password(self.user, self.cleaned_data["new_password1"])
+        return self.user
 
 
 def check_own_password(request, password: str, wrong: str) -> None:
@@ -206,10 +235,7 @@ class ChangePasswordForm(ChoosePasswordForm):
     (``check_own_password``), then the new one twice, its rules and problems in a pupil's words as when
     choosing one."""
 
-    error_messages = {
-        **ChoosePasswordForm.error_messages,
-        "temporary": "This is the password you have now: choose a new one.",
-    }
+    password_problems = PASSWORD_PROBLEMS_FOR_A_PUPIL
     old_password = forms.CharField(
         label="Your password now",
         strip=False,
@@ -230,8 +256,69 @@ class ChangePasswordForm(ChoosePasswordForm):
         return password
 
 
-class DeleteAccountForm(forms.Form):
-    """The account page's deletion, confirmed by the account's password (rate-limited as a sign-in is)."""
+class ResetPasswordForm(ChoosePasswordForm):
+    """A forgotten password replaced from the link of a reset e-mail (Django's PasswordResetConfirmView):
+    the new one twice, its rules in a pupil's words; a temporary password a teacher gave is replaced too."""
+
+    password_problems = {
+        **PASSWORD_PROBLEMS_FOR_A_PUPIL,
+        "password_unchanged": "This is your password already: you can sign in with it.",
+    }
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.fields["new_password1"].label = "Your new password"
+
+
+class ResetLinkForm(PasswordResetForm):
+    """An e-mail address to send password reset links to (Django's PasswordResetForm: one e-mail to each
+    active account with that address and a password; none where there is no such account, which the page
+    does not tell apart, so that it does not say who has an account; for the same reason, a mail server that
+    fails is logged for whoever runs the site, by Django, and the page is the same)."""
+
+    email = forms.EmailField(
+        label="Your account's e-mail address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+        error_messages={"required": "Type the e-mail address of your account."},
+    )
+
+
+def reset_hours() -> int:
+    """How long a reset link works (PASSWORD_RESET_TIMEOUT), in the hours the pages and the e-mail say."""
+    return settings.PASSWORD_RESET_TIMEOUT // 3600
+
+
+def send_reset_links(request, email: str) -> None:
+    """E-mail a reset link to each account with this address, as the page does (``ResetLinkForm``)."""
+    form = ResetLinkForm({"email": email})
+    if form.is_valid():
+        form.save(
+            request=request, use_https=request.is_secure(), extra_email_context={"reset_hours": reset_hours()}
+        )
+
+
+class ResetRequestForm(ResetLinkForm):
+    """The page's form, counted with the API's requests: links for one address (``ResetEmailThrottle``) and
+    everything from one client address (``AddressThrottle``)."""
+
+    bound_field_class = FocusFirstErrorBoundField
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean(self):
+        if (wait := over_limit(self.request, AddressThrottle, ResetEmailThrottle)) is not None:
+            raise forms.ValidationError(
+                f"Too many reset links asked for: try again in {wait} seconds.", code="throttled"
+            )
+        return super().clean()
+
+
+class ConfirmedByPassword(forms.Form):
+    """A change to the signed-in account that its password confirms (``check_own_password``: rate-limited
+    as a sign-in is), so that a session left open on a shared computer cannot make it."""
 
     bound_field_class = FocusFirstErrorBoundField
     password = forms.CharField(
@@ -249,6 +336,26 @@ class DeleteAccountForm(forms.Form):
         password = self.cleaned_data["password"]
         check_own_password(self.request, password, "This is not your password.")
         return password
+
+
+class EmailForm(ConfirmedByPassword, forms.ModelForm):
+    """The account's e-mail address for reset links, changed or removed (a session left open must not send
+    the account's reset links elsewhere)."""
+
+    class Meta:
+        model = get_user_model()
+        fields = ["email"]
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, instance=request.user, request=request, **kwargs)
+        email = self.fields["email"]
+        email.label = "Your e-mail address"
+        email.help_text = EMAIL_HELP
+        email.widget.attrs.update({"autocomplete": "email", "autofocus": True})
+
+
+class DeleteAccountForm(ConfirmedByPassword):
+    """The account page's deletion, confirmed by the account's password."""
 
 
 class JoinClassForm(forms.Form):

@@ -40,6 +40,12 @@ class RegisterSerializer(serializers.Serializer):
         return attrs
 
 
+class PasswordResetSerializer(serializers.Serializer):
+    email = serializers.EmailField(
+        help_text="The e-mail address of the account whose password was forgotten."
+    )
+
+
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
     username = serializers.CharField()
@@ -319,14 +325,20 @@ class PasswordChangeSerializer(AccountPasswordSerializer):
     )
 
     def validate_new_password(self, value: str) -> str:
-        user = self.context["user"]
-        if user.check_password(value):
-            raise serializers.ValidationError("This is the password the account has now: choose a new one.")
         try:
-            validate_password(value, user)
+            validate_password(value, self.context["user"])
         except DjangoValidationError as error:
             raise serializers.ValidationError(list(error.messages)) from error
         return value
+
+
+class EmailChangeSerializer(AccountPasswordSerializer):
+    """The caller's e-mail address for password reset links, changed or removed, confirmed by the password."""
+
+    email = serializers.EmailField(
+        allow_blank=True,
+        help_text="Where links to reset a forgotten password go; empty: none (a teacher gives new ones).",
+    )
 
 
 class AccountDeleteSerializer(AccountPasswordSerializer):

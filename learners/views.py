@@ -1,5 +1,5 @@
 """The student pages: sign-up, catalogue, joining a class by its code, course, practice, attempt result,
-progress and the account.
+progress, the account and resetting a forgotten password by e-mail.
 
 Server-rendered and usable without JavaScript. The views are thin: every write goes through
 learners.services, every recommendation through metamodel.services (via learners.services).
@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import PasswordResetConfirmView, PasswordResetView
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,14 +20,18 @@ from courses.api import visible_courses
 from courses.join_codes import is_join_code, join_code_display, normalise_join_code
 from courses.models import Course, Exercise, topological_order
 from learners.accounts import CannotErase, account_data, erase_account
-from learners.classroom import choose_own_password, must_choose_password
+from learners.classroom import must_choose_password
 from learners.forms import (
     AnswerForm,
     ChangePasswordForm,
     ChoosePasswordForm,
     DeleteAccountForm,
+    EmailForm,
     JoinClassForm,
+    ResetPasswordForm,
+    ResetRequestForm,
     SignupForm,
+    reset_hours,
 )
 from learners.models import Attempt, Enrollment, Learner, NotEnrolled
 from learners.practice import asks_for_hint, exercise_context, hints_to_show
@@ -84,14 +89,16 @@ def signup(request: HttpRequest) -> HttpResponse:
     next_page = _next_page(request)
     form = SignupForm(request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
-        learner = register_student(form.cleaned_data["username"], form.cleaned_data["password1"])
+        data = form.cleaned_data
+        learner = register_student(data["username"], data["password1"], data["email"])
         login(request, learner.user, backend="django.contrib.auth.backends.ModelBackend")
         if next_page:
             messages.success(request, f"Welcome, {learner.user.username}!")
             return redirect(next_page)
         messages.success(request, f"Welcome, {learner.user.username}! Choose a course to start.")
         return redirect("learners:catalogue")
-    return render(request, "learners/signup.html", {"form": form, "next": next_page})
+    status = 400 if form.errors else 200
+    return render(request, "learners/signup.html", {"form": form, "next": next_page}, status=status)
 
 
 @login_required
@@ -388,7 +395,7 @@ def choose_password(request: HttpRequest) -> HttpResponse:
         form = ChangePasswordForm(request.user, request.POST or None, request=request)
     next_page = _next_page(request) if temporary else None
     if request.method == "POST" and form.is_valid():
-        choose_own_password(request.user, form.cleaned_data["new_password1"])
+        form.save()
         update_session_auth_hash(request, request.user)  # this session goes on; any other one ends
         if not temporary:
             messages.success(
@@ -407,6 +414,57 @@ def choose_password(request: HttpRequest) -> HttpResponse:
     status = 400 if form.errors else 200
     context = {"form": form, "next": next_page, "temporary": temporary}
     return render(request, "learners/choose_password.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_email(request: HttpRequest) -> HttpResponse:
+    """The account's e-mail address, where reset links for a forgotten password go: changed, or removed
+    (empty), once the account's password confirms it."""
+    form = EmailForm(request.POST or None, request=request)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        if form.instance.email:
+            messages.success(request, f"Links to reset a forgotten password now go to {form.instance.email}.")
+        else:
+            messages.success(
+                request, "Your account has no e-mail address now: ask your teacher for a new password."
+            )
+        return redirect("learners:account")
+    status = 400 if form.errors else 200
+    return render(request, "learners/email.html", {"form": form}, status=status)
+
+
+class ResetPage:
+    """A page of the password reset by e-mail: it says how long a link works, and a refused submit answers
+    400, as every other form of the student pages does."""
+
+    def get_context_data(self, **kwargs) -> dict:
+        return {**super().get_context_data(**kwargs), "reset_hours": reset_hours()}
+
+    def form_invalid(self, form) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class ResetPasswordRequest(ResetPage, PasswordResetView):
+    """Ask for a link to reset a forgotten password, sent to the account's e-mail address (Django's view;
+    rate-limited, and the page that follows says the same whether an account has the address or not)."""
+
+    form_class = ResetRequestForm
+
+    @property
+    def extra_email_context(self) -> dict:
+        return {"reset_hours": reset_hours()}
+
+    def get_form_kwargs(self) -> dict:
+        return {**super().get_form_kwargs(), "request": self.request}
+
+
+class ResetPassword(ResetPage, PasswordResetConfirmView):
+    """The e-mail's link: a new password, typed twice (Django's view checks the link: it works once, for
+    PASSWORD_RESET_HOURS). Saving it signs out every session of the account and revokes its API token."""
+
+    form_class = ResetPasswordForm
 
 
 @login_required

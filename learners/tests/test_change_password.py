@@ -1,5 +1,5 @@
 """A learner replaces their own password: on the account's page and through the API; a forgotten one is
-a teacher's to replace, which the sign-in page says."""
+reset by e-mail or replaced by a teacher, which the sign-in page says (test_password_reset.py)."""
 
 import pytest
 from django.test import Client
@@ -100,7 +100,8 @@ def test_a_pupil_with_a_temporary_password_is_not_asked_for_it_again(course):
 
 def test_the_sign_in_page_says_what_to_do_about_a_forgotten_password(client):
     page = client.get("/accounts/login/").content.decode()
-    assert "Forgotten your password? Ask your teacher" in page
+    assert "Forgotten your password?" in page and 'href="/accounts/password-reset/"' in page
+    assert "otherwise ask your teacher" in page
 
 
 def test_the_api_changes_the_password_and_answers_the_new_token(student, api):
