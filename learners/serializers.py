@@ -9,7 +9,7 @@ from rest_framework import serializers
 from courses.models import CASE_HELP, Exercise
 from learners.models import Attempt
 from metamodel.models import Recommendation
-from metamodel.policy import MASTERY_THRESHOLD
+from metamodel.policy import MASTERY_THRESHOLD, explain
 
 # What "mastered" means wherever progress is read (metamodel.policy.mastered_by_model).
 MASTERED_HELP = (
@@ -65,6 +65,11 @@ class AlternativeSerializer(serializers.Serializer):
     predicted_correct = serializers.FloatField(allow_null=True)
 
 
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    meaning = serializers.CharField(allow_null=True)
+
+
 class NextExerciseSerializer(serializers.Serializer):
     """The exercise the engine recommends, without its answer, why it was chosen, and the alternatives."""
 
@@ -79,6 +84,11 @@ class NextExerciseSerializer(serializers.Serializer):
     choices = serializers.ListField(source="exercise.choices", child=serializers.CharField())
     hints = serializers.ListField(source="exercise.hints", child=serializers.CharField())
     reasons = serializers.ListField(child=serializers.CharField())
+    why = serializers.SerializerMethodField(
+        help_text="The reasons again, each with what its code means in words a pupil reads (null for a "
+        "teacher's note, which says what it means itself), as the practice page's \"Why this exercise?\" "
+        "shows them."
+    )
     policy = serializers.CharField()
     predicted_correct = serializers.FloatField(allow_null=True)
     propensity = serializers.FloatField(help_text="The probability with which the policy chose it.")
@@ -90,6 +100,15 @@ class NextExerciseSerializer(serializers.Serializer):
     @extend_schema_field(AlternativeSerializer(many=True))
     def get_alternatives(self, recommendation: Recommendation) -> list[dict]:
         return AlternativeSerializer(alternatives_of(recommendation), many=True).data
+
+    @extend_schema_field(ReasonSerializer(many=True))
+    def get_why(self, recommendation: Recommendation) -> list[dict]:
+        return why_of(recommendation)
+
+
+def why_of(recommendation: Recommendation) -> list[dict]:
+    """Each of the recommendation's reasons with the meaning of its code for a pupil (``policy.explain``)."""
+    return [{"reason": reason, "meaning": explain(reason)} for reason in recommendation.reasons]
 
 
 def alternatives_of(recommendation: Recommendation) -> list[dict]:

@@ -36,7 +36,7 @@ from learners.forms import (
 from learners.models import Attempt, Enrollment, Learner, NotEnrolled
 from learners.practice import asks_for_hint, exercise_context, hints_to_show
 from learners.progress import course_progress, mastery_tally, progress_summary
-from learners.serializers import AccountDataSerializer, alternatives_of, feedback_for
+from learners.serializers import AccountDataSerializer, alternatives_of, feedback_for, why_of
 from learners.services import (
     ALREADY_ANSWERED,
     OUTDATED_FOR_LEARNER,
@@ -189,6 +189,7 @@ def _render_exercise(
         "recommendation": recommendation,
         "recommended": recommended,
         "alternatives": alternatives_of(recommendation) if recommended else [],
+        "why": why_of(recommendation),
         **exercise_context(
             exercise,
             form,

@@ -98,6 +98,42 @@ BELIEF_WINDOW = 50
 FORGET_AT_BREAKS_OF = 3600.0
 
 
+# What each reason code (a reason's words before its first colon) means, in words a pupil of nine reads: the
+# practice page and the API's ``why`` put it beside the reason. Every code this module writes has one.
+REASON_MEANINGS = {
+    "ready": "You are ready to learn it: it builds on no other skill, or on skills you know.",
+    "next skill": "A skill that is new to you. You know what it builds on, so it is the one to start now.",
+    "practise": "You have started this skill: a few more right answers and you know it.",
+    "review": "You learned this a while ago. Practising it again now helps you remember it for longer.",
+    "weakest prerequisite": "Other skills build on this one and you know it least, so it comes first.",
+    "maintenance": "You know every skill of this course! Practising now and then keeps them fresh.",
+    "pinned": "Your teacher chose this for you.",
+    "stretch": (
+        "Not too easy and not too hard: the best kind of practice for learning. The percentage is how likely "
+        "we think you are to get it right."
+    ),
+    "challenge": (
+        "Harder than we usually aim for. Have a go, and ask for a hint if you are stuck. The percentage is "
+        "how likely we think you are to get it right."
+    ),
+    "warm-up": (
+        "Easier than we usually aim for: a quick one. The percentage is how likely we think you are to get "
+        "it right."
+    ),
+    "exploring": (
+        "Now and then we give you another good exercise instead of the top one, to find out which exercises "
+        "help learners most."
+    ),
+}
+
+
+def explain(reason: str) -> str | None:
+    """The meaning of ``reason``'s code for a pupil (REASON_MEANINGS); None for a teacher's note, which says
+    what it means itself ("your teacher set the target band to 50 %-70 %")."""
+    code, colon, _ = reason.partition(":")
+    return REASON_MEANINGS.get(code) if colon else None
+
+
 @dataclass(frozen=True)
 class CandidateExercise:
     id: int

@@ -11,6 +11,7 @@ from conftest import log_in, train_on_simulated_learners
 from courses.models import Exercise
 from learners.models import Attempt
 from metamodel.models import Recommendation
+from metamodel.policy import explain
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -105,6 +106,7 @@ def test_a_student_reads_why_and_picks_one_of_the_alternatives_instead(
     expect(
         page.get_by_text(recommendation.reasons[0][:1].upper() + recommendation.reasons[0][1:])
     ).to_be_visible()
+    expect(page.get_by_text(explain(recommendation.reasons[0]))).to_be_visible()  # in a pupil's words
     assert fits_the_screen(page)
 
     alternatives = page.get_by_role("region", name="Or pick another").get_by_role("link")

@@ -276,6 +276,8 @@ def test_practice_shows_the_recommended_exercise_and_why(client, enrolled, cours
     assert "Count: ● ● ●" in html
     assert "Why this exercise?" in html
     assert "Next skill: Counting (you have not practised it yet)" in html
+    # and what the reason's code means, in a pupil's words
+    assert "A skill that is new to you. You know what it builds on, so it is the one to start now." in html
     assert "inputmode" not in html  # a phone's decimal keypad could not type -7 or 3/4
     assert '<label for="id_response">Your answer</label>' in html
     assert 'name="idempotency_key"' in html
