@@ -561,6 +561,11 @@ def test_progress_page_numbers_change_after_practice(
     ]
     assert b'<dd id="total-answered">0</dd>' in before.content
     assert b"Never" in before.content
+    # What the columns mean, short, in a pupil's words, folded away until asked for
+    meanings = before.content.decode().split('<details class="why" id="what-it-means">')[1]
+    assert "<summary>What do these mean?</summary>" in meanings
+    assert "How many of your last 5 answers on a skill were right." in meanings
+    assert "We are at least 85% sure, from your answers, that you know the skill." in meanings
 
     with django_capture_on_commit_callbacks(execute=True):
         answer(client, course, shown_form(client, course), "3")
