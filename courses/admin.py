@@ -27,13 +27,16 @@ from courses.mastery import class_mastery, learner_report, mastery_rows
 from courses.models import Course, Exercise, Override, Skill, count_per_row
 from courses.services import (
     ImportSummary,
+    JoinCodeConflict,
     add_override,
+    change_join_code,
     course_document_text,
     create_first_join_codes,
     document_too_large,
     end_overrides,
     import_course,
     import_refusal,
+    joining_words,
 )
 from learners.classroom import (
     AccountNotDeleted,
@@ -517,31 +520,18 @@ class CourseAdmin(TeacherScopedAdmin):
                 "back_url": returned.url,
             }
             return TemplateResponse(request, "admin/courses/course/join_code_confirm.html", context)
-        if old and request.POST["confirm"] != course.join_code:
-            self.message_user(
-                request,
-                "Nothing changed: the join code you were sure about had already been replaced or removed. "
-                f"{course.title}'s join code is {old}.",
-                messages.WARNING,
+        if removing and not old:
+            return returned
+        try:
+            done = change_join_code(
+                course, request.user, sure_about=request.POST.get("confirm"), remove=removing
             )
+        except JoinCodeConflict as conflict:
+            self.message_user(request, str(conflict), messages.WARNING)
             return returned
-        if removing:
-            if old:
-                course.remove_join_code()
-                done = f"Removed the join code {old}: it no longer enrolls anyone."
-                self.log_change(request, course, done)
-                self.message_user(request, done, messages.SUCCESS)
-            return returned
-        course.new_join_code()
-        new = course.join_code_display
-        if old:
-            done = f"Replaced the join code {old} with {new}: {old} no longer enrolls anyone."
-        else:
-            done = f"Created the join code {new}."
-        self.log_change(request, course, done)
-        joining = f"Pupils join {course.title} with {new}"
-        joining += "." if course.published else " once it is published (tick Published on the course)."
-        self.message_user(request, f"{done} {joining}", messages.SUCCESS)
+        if not removing:
+            done += f" {joining_words(course)}"
+        self.message_user(request, done, messages.SUCCESS)
         return returned
 
     def enroll_class_view(self, request: HttpRequest, pk: int) -> HttpResponse:

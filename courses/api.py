@@ -34,6 +34,8 @@ from courses.serializers import (
     CourseSerializer,
     ImportOptionsSerializer,
     ImportResultSerializer,
+    JoinCodeChangeSerializer,
+    JoinCodeSerializer,
     JoinSerializer,
     OverrideEndSerializer,
     OverrideSerializer,
@@ -41,12 +43,15 @@ from courses.serializers import (
     TemporaryPasswordSerializer,
 )
 from courses.services import (
+    JoinCodeConflict,
     add_override,
+    change_join_code,
     document_too_large,
     end_override,
     export_course,
     import_course,
     import_refusal,
+    joining_words,
 )
 from courses.teachers import teaches
 from learners.classroom import (
@@ -332,6 +337,53 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"])
     def export(self, request: Request, slug: str) -> Response:
         return Response(export_course(self._taught_course("export it")))
+
+    @extend_schema(
+        methods=["POST"],
+        request=JoinCodeChangeSerializer,
+        responses={
+            201: JoinCodeSerializer,
+            200: JoinCodeSerializer,
+            403: error_response("Not a teacher of the course."),
+            409: error_response(
+                "The course has a join code and `replaces` does not name it (missing, or replaced or removed "
+                "meanwhile); the message gives the code now. Nothing is changed."
+            ),
+        },
+        description="The course's teachers: give the course a join code (201 the first time), or a new one "
+        "in place of the one it has (200), which `replaces` must name: the old code stops enrolling anyone "
+        "at once. A draft's code works once it is published. The dashboard's course page does the same; the "
+        "admin's History records each change (docs/classroom.md).",
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        request=None,
+        responses={204: None, 403: error_response("Not a teacher of the course.")},
+        description="The course's teachers: take the course's join code away (it stops enrolling anyone at "
+        "once; pupils already enrolled stay). 204 also when it had none.",
+    )
+    @action(detail=True, methods=["post", "delete"], url_path="join-code")
+    def join_code(self, request: Request, slug: str) -> Response:
+        course = self._taught_course("change its join code")
+        if request.method == "DELETE":
+            change_join_code(course, request.user, sure_about=course.join_code, remove=True)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        serializer = JoinCodeChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        replaces = serializer.validated_data.get("replaces")
+        if course.join_code and not replaces:
+            detail = (
+                f"{course.title} has the join code {course.join_code_display}: send it as `replaces` to "
+                "replace it."
+            )
+            return Response({"detail": detail}, status=status.HTTP_409_CONFLICT)
+        try:
+            done = change_join_code(course, request.user, sure_about=replaces)
+        except JoinCodeConflict as conflict:
+            return Response({"detail": str(conflict)}, status=status.HTTP_409_CONFLICT)
+        link = request.build_absolute_uri(reverse("learners:join-code", args=[course.join_code]))
+        body = {"join_code": course.join_code, "join_url": link, "detail": f"{done} {joining_words(course)}"}
+        return Response(body, status=status.HTTP_200_OK if replaces else status.HTTP_201_CREATED)
 
     @extend_schema(
         methods=["GET"],

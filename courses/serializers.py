@@ -44,7 +44,8 @@ class CourseSerializer(serializers.ModelSerializer):
     join_code = serializers.SerializerMethodField(
         help_text="The course's teachers only (null for anyone else, and while it has none): the code pupils "
         "enroll themselves with (POST /api/v1/courses/join/), even where self_enrollment is false. Teachers "
-        "create, replace and remove it on the course's page in the teacher dashboard."
+        "create, replace and remove it with `POST`/`DELETE /api/v1/courses/{slug}/join-code/` or on the "
+        "course's page in the teacher dashboard."
     )
 
     class Meta:
@@ -70,6 +71,20 @@ class CourseSerializer(serializers.ModelSerializer):
         # A class's key: shown to those who teach it (``taught_course_ids``, None for a superuser: all).
         taught = self.context.get("taught_course_ids", ())
         return course.join_code if taught is None or course.pk in taught else None
+
+
+class JoinCodeChangeSerializer(serializers.Serializer):
+    replaces = serializers.CharField(
+        required=False,
+        help_text="The course's join code now, when it has one (capitals, spaces and dashes do not matter): "
+        "a new code replaces it only if it is still the course's, so a request sent twice replaces it once.",
+    )
+
+
+class JoinCodeSerializer(serializers.Serializer):
+    join_code = serializers.CharField(help_text="The course's new join code.")
+    join_url = serializers.URLField(help_text="The link that fills the code in for a pupil.")
+    detail = serializers.CharField(help_text="What was done, and what the code does now.")
 
 
 class JoinSerializer(serializers.Serializer):

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from config.queueing import enqueue_all_on_commit
 from courses.documents import validate_course_document
+from courses.join_codes import normalise_join_code
 from courses.models import Course, Exercise, Override, Skill, skill_ids_by_exercise
 from courses.teachers import teaches
 
@@ -230,15 +231,64 @@ def create_first_join_codes(courses: Iterable[Course], teacher: AbstractBaseUser
             done.kept.append(course)
         else:
             course.new_join_code()
-            LogEntry.objects.log_actions(
-                teacher.pk,
-                [course],
-                CHANGE,
-                f"Created the join code {course.join_code_display}.",
-                single_object=True,
-            )
+            _log_change(course, teacher, f"Created the join code {course.join_code_display}.")
             done.created.append(course)
     return done
+
+
+def _log_change(course: Course, by: AbstractBaseUser, message: str) -> None:
+    """Record a change of the course in the admin's log (its History), as a change made there is."""
+    LogEntry.objects.log_actions(by.pk, [course], CHANGE, message, single_object=True)
+
+
+class JoinCodeConflict(Exception):
+    """The join code the caller was sure about is not the course's now: replaced or removed meanwhile (a
+    button pressed twice, a page left open), or created by someone else. Nothing is changed."""
+
+    def __init__(self, course: Course):
+        self.course = course
+        now = f"'s join code is {course.join_code_display}" if course.join_code else " has no join code now"
+        super().__init__(
+            "Nothing changed: the join code you were sure about had already been replaced or removed. "
+            f"{course.title}{now}."
+        )
+
+
+@transaction.atomic
+def change_join_code(
+    course: Course, by: AbstractBaseUser, *, sure_about: str | None, remove: bool = False
+) -> str:
+    """Give the course a new join code, or take its code away (``remove``), and return what was done, in the
+    words the admin's log keeps. ``sure_about``: the code the caller saw (None: that it had none), which
+    must still be the course's (else JoinCodeConflict), so that a replacement sent twice replaces once and
+    one sent from a stale page does not take away a code the class has just been given. The code that is
+    replaced or removed stops enrolling anyone at once. Removing no code does nothing and returns ""."""
+    locked = Course.objects.select_for_update().get(pk=course.pk)
+    if locked.join_code != (normalise_join_code(sure_about) if sure_about else None):
+        raise JoinCodeConflict(locked)
+    old = locked.join_code_display
+    if remove and old is None:
+        return ""
+    if remove:
+        locked.remove_join_code()
+        done = f"Removed the join code {old}: it no longer enrolls anyone."
+    else:
+        locked.new_join_code()
+        new = locked.join_code_display
+        done = (
+            f"Replaced the join code {old} with {new}: {old} no longer enrolls anyone."
+            if old
+            else (f"Created the join code {new}.")
+        )
+    _log_change(locked, by, done)
+    course.join_code = locked.join_code
+    return done
+
+
+def joining_words(course: Course) -> str:
+    """What a new join code does, said after it is made: pupils join with it, once a draft is published."""
+    joining = f"Pupils join {course.title} with {course.join_code_display}"
+    return joining + ("." if course.published else " once it is published (tick Published on the course).")
 
 
 @dataclass(frozen=True)
