@@ -9,19 +9,26 @@ learner, so versions trained before the erasure hold nothing that is theirs alon
 longer see their answers.
 """
 
+import logging
 import re
+import smtplib
 
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.sites.shortcuts import get_current_site
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from courses.models import Override
 from learners.models import Attempt, Enrollment, Learner, SkillProgress
 from metamodel.models import LearnerState, Recommendation
+
+logger = logging.getLogger(__name__)
 
 # Raised when the export's layout changes, so that a reader of an older download knows.
 EXPORT_FORMAT = 1
@@ -100,3 +107,21 @@ def erase_account(user: AbstractBaseUser) -> None:
     with transaction.atomic():
         admin_log_about(user).delete()
         user.delete()  # the learner and every row about them go with it (on_delete=CASCADE)
+
+
+def change_email(request, email: str) -> None:
+    """The signed-in account's e-mail address, where reset links for a forgotten password go, replaced
+    (empty: removed). The address it had is told, so that an owner whose open session someone else used to
+    send the account's reset links elsewhere learns of it; a mail server that fails is logged, and the
+    change stands."""
+    user = request.user
+    old, user.email = user.email, email
+    user.save(update_fields=["email"])
+    if not old or old.casefold() == email.casefold():
+        return
+    context = {"username": user.get_username(), "site_name": get_current_site(request).name, "email": email}
+    subject = render_to_string("registration/email_changed_subject.txt", context).strip()
+    try:
+        send_mail(subject, render_to_string("registration/email_changed.txt", context), None, [old])
+    except (smtplib.SMTPException, OSError):
+        logger.exception("The notice of a changed e-mail address could not be sent")

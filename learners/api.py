@@ -23,7 +23,7 @@ from config.filters import StrictBooleanFilter
 from config.schema import CREATED_LOCATION, error_response, field_errors_response
 from config.throttles import AccountThrottle, AddressThrottle, ResetEmailThrottle
 from courses.api import visible_courses
-from learners.accounts import CannotErase, account_data, erase_account
+from learners.accounts import CannotErase, account_data, change_email, erase_account
 from learners.classroom import choose_own_password
 from learners.forms import send_reset_links
 from learners.models import IMPORTED, Attempt, named
@@ -209,13 +209,12 @@ class EmailChangeView(ConfirmedByPasswordView):
             429: THROTTLED,
         },
         description="Change or remove (an empty `email`) the caller's e-mail address, the account's password "
-        "confirming it: links to reset a forgotten password go there.",
+        "confirming it: links to reset a forgotten password go there. The address it had gets a notice.",
     )
     def post(self, request: Request) -> Response:
         serializer = EmailChangeSerializer(data=request.data, context={"user": request.user})
         serializer.is_valid(raise_exception=True)
-        request.user.email = serializer.validated_data["email"]
-        request.user.save(update_fields=["email"])
+        change_email(request, serializer.validated_data["email"])
         return Response({"email": request.user.email})
 
 

@@ -10,7 +10,7 @@ import uuid
 from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm, UserCreationForm
 from django.forms import BoundField
 from django.utils.html import format_html, format_html_join
@@ -338,20 +338,21 @@ class ConfirmedByPassword(forms.Form):
         return password
 
 
-class EmailForm(ConfirmedByPassword, forms.ModelForm):
+class EmailForm(ConfirmedByPassword):
     """The account's e-mail address for reset links, changed or removed (a session left open must not send
     the account's reset links elsewhere)."""
 
-    class Meta:
-        model = get_user_model()
-        fields = ["email"]
+    email = forms.EmailField(
+        label="Your e-mail address",
+        required=False,
+        max_length=254,
+        help_text=EMAIL_HELP,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+    field_order = ["email", "password"]
 
     def __init__(self, *args, request, **kwargs):
-        super().__init__(*args, instance=request.user, request=request, **kwargs)
-        email = self.fields["email"]
-        email.label = "Your e-mail address"
-        email.help_text = EMAIL_HELP
-        email.widget.attrs.update({"autocomplete": "email", "autofocus": True})
+        super().__init__(*args, initial={"email": request.user.email}, request=request, **kwargs)
 
 
 class DeleteAccountForm(ConfirmedByPassword):

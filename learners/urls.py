@@ -18,6 +18,6 @@ urlpatterns = [
     path("courses/<slug:slug>/progress/", views.progress, name="progress"),
     path("account/", views.account, name="account"),
     path("account/password/", views.choose_password, name="choose-password"),
-    path("account/email/", views.change_email, name="email"),
+    path("account/email/", views.account_email, name="email"),
     path("account/data.json", views.account_download, name="account-download"),
 ]

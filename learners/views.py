@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from courses.api import visible_courses
 from courses.join_codes import is_join_code, join_code_display, normalise_join_code
 from courses.models import Course, Exercise, topological_order
-from learners.accounts import CannotErase, account_data, erase_account
+from learners.accounts import CannotErase, account_data, change_email, erase_account
 from learners.classroom import must_choose_password
 from learners.forms import (
     AnswerForm,
@@ -419,14 +419,14 @@ def choose_password(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def change_email(request: HttpRequest) -> HttpResponse:
+def account_email(request: HttpRequest) -> HttpResponse:
     """The account's e-mail address, where reset links for a forgotten password go: changed, or removed
-    (empty), once the account's password confirms it."""
+    (empty), once the account's password confirms it (learners.accounts.change_email tells the old one)."""
     form = EmailForm(request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        if form.instance.email:
-            messages.success(request, f"Links to reset a forgotten password now go to {form.instance.email}.")
+        change_email(request, form.cleaned_data["email"])
+        if request.user.email:
+            messages.success(request, f"Links to reset a forgotten password now go to {request.user.email}.")
         else:
             messages.success(
                 request, "Your account has no e-mail address now: ask your teacher for a new password."

@@ -240,3 +240,20 @@ def test_the_api_changes_or_removes_the_address_once_the_password_confirms_it(ki
     assert app.post("/api/v1/account/email/", {"email": "", "password": PASSWORD}, format="json").json() == {
         "email": ""
     }
+
+
+def test_the_address_an_account_had_is_told_of_its_change_by_page_or_api(kim):
+    client = Client()
+    client.force_login(kim)
+    client.post("/account/email/", {"email": "KIM@example.org", "password": PASSWORD})  # capitals only
+    assert not mail.outbox
+    client.post("/account/email/", {"email": "kim@school.example", "password": PASSWORD})
+    [notice] = mail.outbox
+    assert notice.to == ["KIM@example.org"]  # the address as it was last typed
+    assert "was changed to kim@school.example" in notice.body and "If you did not" in notice.body
+    client_for(kim).post("/api/v1/account/email/", {"email": "", "password": PASSWORD}, format="json")
+    assert mail.outbox[1].to == ["kim@school.example"] and "was removed" in mail.outbox[1].body
+    client.post(
+        "/account/email/", {"email": "kim@example.org", "password": PASSWORD}
+    )  # none before: no one told
+    assert len(mail.outbox) == 2
