@@ -28,6 +28,7 @@ from courses.models import (
     Course,
     Exercise,
     Skill,
+    formula_problems,
     parse_number,
     read_fraction,
     reserved_slug_problem,
@@ -35,6 +36,11 @@ from courses.models import (
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+# What YAML's double quotes make of the backslash and first letter of a TeX command ("\\frac" is a form feed
+# and "rac"), with a command it starts: in a text with formulas, a formula written so is hidden or garbled.
+_YAML_ESCAPED = {
+    "\a": "\\alpha", "\b": "\\beta", "\t": "\\times", "\v": "\\vec", "\f": "\\frac", "\x1b": "\\epsilon",
+}  # fmt: skip
 # What separates two hints in the admin's hint box (courses.forms), so no hint may hold one.
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 KEY_RULE = "use ASCII letters (a-z, A-Z), digits, '.', '_' and '-', starting with a letter or digit"
@@ -279,6 +285,36 @@ def _hint_problems(hints: list[str], path: str) -> list[DocumentProblem]:
     return problems
 
 
+def _formula_problems(exercise: dict, path: str) -> list[DocumentProblem]:
+    """Each formula of the exercise's Markdown texts that cannot be shown (``courses.formulas``), at the text
+    it is in: a learner would see its TeX instead. And a text with formulas that YAML's double quotes have
+    changed: they read the backslash of \\frac, \\times or \\beta as an escape, which hides the formula."""
+    hints = exercise.get("hints")
+    texts = [
+        ("prompt", exercise.get("prompt")),
+        *((f"hints[{index}]", hint) for index, hint in enumerate(hints if isinstance(hints, list) else [])),
+        ("explanation", exercise.get("explanation")),
+    ]
+    problems = []
+    for field, text in texts:
+        if not isinstance(text, str):
+            continue
+        escaped = next((char for char in text if char in _YAML_ESCAPED), None) if "$" in text else None
+        if escaped is not None:
+            command = _YAML_ESCAPED[escaped]
+            problems.append(
+                DocumentProblem(
+                    f"{path}{field}",
+                    f"contains {escaped!a}, what YAML's double quotes make of {command[:2]} (in {command}): "
+                    "write a text with formulas in single quotes, or as a block (|)",
+                )
+            )
+        problems.extend(
+            DocumentProblem(f"{path}{field}", f"formula {problem}") for problem in formula_problems(text)
+        )
+    return problems
+
+
 def _unstorable(text: str) -> str | None:
     """Why the database cannot store ``text``, or None: PostgreSQL refuses NUL characters, and UTF-8 cannot
     encode half of a surrogate pair (what JSON's and YAML's "\\ud83d" escapes give on their own)."""
@@ -508,6 +544,7 @@ def check_exercise(exercise: dict, path: str, problems: list[DocumentProblem]) -
         problems.append(DocumentProblem(f"{path}hints", retyped or "must be a list of strings"))
     elif hints:
         problems.extend(_hint_problems(hints, path))
+    problems.extend(_formula_problems(exercise, path))
     difficulty = exercise.get("difficulty", 0.0)
     if difficulty is not None and not _is_number(difficulty):
         problems.append(DocumentProblem(f"{path}difficulty", "must be a real number (0 = average)"))

@@ -167,8 +167,10 @@ class ExerciseAdminForm(CourseRowForm):
         check_exercise(item, "", problems)
         already = set(self.errors)  # a field the form refused is not reported twice
         for problem in problems:
-            if problem.path not in already:  # a sentence, whether the problem was written as one or not
-                self.add_error(problem.path, f"{capfirst(problem.message).removesuffix('.')}.")
+            field, _, index = problem.path.partition("[")  # a hint's problem (hints[1]) goes to the hint box
+            message = f"Hint {int(index.rstrip(']')) + 1}: {problem.message}" if index else problem.message
+            if field not in already:  # a sentence, whether the problem was written as one or not
+                self.add_error(field, f"{capfirst(message).removesuffix('.')}.")
 
 
 # Names pasted at once: a school's year group, not its whole roll.

@@ -17,8 +17,10 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
+from courses.formulas import MATHML_ATTRIBUTES, MATHML_TAGS, FormulaExtension
 from courses.join_codes import JOIN_CODE_LENGTH, join_code_display, new_join_code
 
 KEY_VALIDATOR = RegexValidator(
@@ -38,14 +40,35 @@ _DIFFICULTY_RANGE = f"from {-DIFFICULTY_LIMIT:g} (easiest) to {DIFFICULTY_LIMIT:
 # Markdown rendered to HTML, then sanitised with an allow-list: authors write Markdown, never raw HTML.
 _ALLOWED_TAGS = {
     "p", "br", "em", "strong", "code", "pre", "ul", "ol", "li", "blockquote", "h3", "h4", "table",
-    "thead", "tbody", "tr", "th", "td", "hr", "sup", "sub", "a",
+    "thead", "tbody", "tr", "th", "td", "hr", "sup", "sub", "a", *MATHML_TAGS,
 }  # fmt: skip
+_ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, **MATHML_ATTRIBUTES}
+
+
+def _markdown_html(text: str, formulas: FormulaExtension) -> str:
+    html = markdown.markdown(text, extensions=["fenced_code", "tables", formulas])
+    return nh3.clean(html, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES)
 
 
 def render_markdown(text: str) -> SafeString:
-    """Render author Markdown to HTML that is safe to embed (nh3 strips scripts, handlers, raw tags)."""
-    html = markdown.markdown(text, extensions=["fenced_code", "tables"])
-    return mark_safe(nh3.clean(html, tags=_ALLOWED_TAGS, attributes={"a": {"href", "title"}}))
+    """Render author Markdown to HTML that is safe to embed (nh3 strips scripts, handlers, raw tags), its
+    formulas as MathML (``courses.formulas``)."""
+    return mark_safe(_markdown_html(text, FormulaExtension()))
+
+
+def render_markdown_text(text: str) -> SafeString:
+    """Author Markdown as the words of its HTML without the tags, for where a text is shown without its
+    markup (a link to an exercise); formulas are shown as their TeX source, which reads as the author wrote
+    it, where a fraction's MathML without its tags would read "34"."""
+    return mark_safe(strip_tags(_markdown_html(text, FormulaExtension(as_source=True))))
+
+
+def formula_problems(text: str) -> list[str]:
+    """What is wrong with each formula of author Markdown that cannot be shown as MathML (``"$\\foo$:
+    unknown command \\foo"``), as ``render_markdown`` finds them."""
+    formulas = FormulaExtension()
+    _markdown_html(text, formulas)
+    return formulas.problems
 
 
 def normalise_text(text: str, *, case_sensitive: bool = False) -> str:
