@@ -1,6 +1,7 @@
 """Every shipped demo exercise accepts its own answer and rejects a wrong one."""
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 
 from courses.management.commands.setup_demo import DEMO_DIR
@@ -46,6 +47,13 @@ MARKED = [
     ("fractions", "simplify-01", "6/8", False), ("fractions", "equiv-05", "3/4", False),
     ("linear-equations", "formulas-08", "L = a/W", False),
 ]  # fmt: skip
+
+
+def test_the_demo_student_resets_a_forgotten_password_by_email_printed_in_the_terminal(client):
+    call_command("setup_demo", "--no-model")
+    client.post("/accounts/password-reset/", {"email": "student@example.org"})
+    [message] = mail.outbox  # the embedded server's console backend prints it; tests keep it here
+    assert message.to == ["student@example.org"] and "account student on" in message.body
 
 
 def test_the_demo_marks_python_output_by_its_capitals_and_fractions_by_value_and_denominator():

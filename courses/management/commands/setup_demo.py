@@ -35,8 +35,11 @@ def usable_active_version() -> bool:
 class Command(BaseCommand):
     @staticmethod
     def demo_user(username: str, password: str):
-        """The demo account, its password reset to the printed one so the printed credentials hold."""
-        user, _ = get_user_model().objects.get_or_create(username=username)
+        """The demo account, its password reset to the printed one so the printed credentials hold; a new
+        one has an address at example.org (a reset link asked for it is printed by the embedded server)."""
+        user, _ = get_user_model().objects.get_or_create(
+            username=username, defaults={"email": f"{username}@example.org"}
+        )
         user.set_password(password)
         user.save()
         return user
