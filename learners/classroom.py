@@ -9,7 +9,8 @@ one thing: signing in to choose one's own (``Learner.must_change_password``). Un
 closes the API to them. The passwords are shown once, in the response that made them, and stored only as
 Django's password hashes; the admin's log says which teacher made each account or gave each password.
 An account a teacher made by mistake (a name typed wrong) may be deleted by them while it has never been
-used (:func:`delete_unused_account`).
+used (:func:`delete_unused_account`). A school's administrator makes accounts the same way, hundreds at a
+time, from a roster file (``manage.py import_accounts``); those are the school's, not a teacher's to delete.
 """
 
 import re
@@ -109,20 +110,65 @@ def read_class_list(text: str, *, spaces_separate: bool = True) -> list[tuple[in
     ]
 
 
-def _username_problem(name: str, entry: str) -> str | None:
-    """Why ``name`` cannot be a new account's username, or None when it can (the checks of sign-up)."""
+def _username_problem(name: str, pasted: bool) -> str | None:
+    """Why ``name`` cannot be a new account's username, or None when it can (the checks of sign-up).
+    ``pasted``: the name comes from a pasted list, one a line."""
     user_model = get_user_model()
     longest = user_model._meta.get_field("username").max_length
     if len(name) > longest:
         return f"“{name}” has {len(name)} characters: a username has {longest} at most."
     if any(character.isspace() for character in name):  # a pupil's full name, most likely
-        apart = ", and put each username on a line of its own" if entry == "Line" else ""
+        apart = ", and put each username on a line of its own" if pasted else ""
         return f"“{name}” cannot be a username: it has a space. Write it without, such as ana.smith{apart}."
     try:
         user_model.username_validator(name)
     except ValidationError:
         return f"“{name}” cannot be a username: {USERNAME_CHARACTERS}."
     return None
+
+
+def new_name_problems(names: list[str], *, pasted: bool = False) -> dict[str, str]:
+    """Why each of these names, none of them a student's username, cannot be a new account's: a name that
+    cannot be a username, or one an account has already whatever its capitals (a staff account, or a
+    student's written otherwise: two accounts may not differ only in capitals). The names refused, each
+    with its problem; the others can be made. ``pasted``: the names come from a pasted list, one a line."""
+    taken = set(
+        get_user_model()
+        .objects.annotate(lowered=Lower("username"))
+        .filter(lowered__in={name.lower() for name in names})
+        .values_list("lowered", flat=True)
+    )
+    problems = {}
+    for name in names:
+        if problem := _username_problem(name, pasted):
+            problems[name] = problem
+        elif name.lower() in taken:
+            problems[name] = (
+                f"“{name}” is taken (whatever its capitals) by an account that cannot be enrolled by this "
+                "name: type a student's username exactly as it is written, or choose another name."
+            )
+    return problems
+
+
+def in_other_capitals(name: str, first: str, where: str) -> str:
+    """The problem of a list that names ``first`` (at ``where``, such as "line 2") and, later, ``name``,
+    the same in other capitals."""
+    return (
+        f"“{name}” is “{first}” of {where} in other capitals: two accounts cannot differ only so; keep one "
+        "of them."
+    )
+
+
+def create_student_account(username: str, **details: str) -> tuple[Learner, str]:
+    """A new student account (``details``: its e-mail and names) with a temporary password, which the
+    pupil replaces with their own at their first sign-in (``Learner.must_change_password``). Returns its
+    learner and the password, to be handed over this once: only its hash is kept."""
+    password = temporary_password()
+    user = get_user_model().objects.create_user(username=username, password=password, **details)
+    learner = user.learner  # learners.signals made it with the account
+    learner.must_change_password = True
+    learner.save(update_fields=["must_change_password"])
+    return learner, password
 
 
 @transaction.atomic
@@ -143,28 +189,16 @@ def enroll_class_creating_accounts(
         line_of.setdefault(user_model.normalize_username(name), number)
     names = list(line_of)
     done = enroll_class(course, names)
-    taken = set(
-        user_model.objects.annotate(lowered=Lower("username"))
-        .filter(lowered__in={name.lower() for name in done.unknown})
-        .values_list("lowered", flat=True)
-    )
+    refused = new_name_problems(done.unknown, pasted=entry == "Line")
     problems = []
     new_names: dict[str, str] = {}  # lowered: as written, the first time
     for name in done.unknown:
         line = line_of[name]
-        if problem := _username_problem(name, entry):
+        if problem := refused.get(name):
             problems.append(f"{entry} {line}: {problem}")
-        elif name.lower() in taken:
-            problems.append(
-                f"{entry} {line}: “{name}” is taken (whatever its capitals) by an account that cannot be "
-                "enrolled by this name: type a student's username exactly as it is written, or choose "
-                "another name."
-            )
         elif (first := new_names.get(name.lower())) is not None:
-            problems.append(
-                f"{entry} {line}: “{name}” is “{first}” of {entry.lower()} {line_of[first]} in other "
-                "capitals: two accounts cannot differ only so; keep one of them."
-            )
+            where = f"{entry.lower()} {line_of[first]}"
+            problems.append(f"{entry} {line}: {in_other_capitals(name, first, where)}")
         else:
             new_names[name.lower()] = name
     if len(new_names) > MAX_NEW_ACCOUNTS:
@@ -176,19 +210,15 @@ def enroll_class_creating_accounts(
         raise ClassListRefused(problems)  # the enrollments above are rolled back with the transaction
     slips, created = [], []
     for name in new_names.values():
-        password = temporary_password()
         try:
-            user = user_model.objects.create_user(username=name, password=password)
+            learner, password = create_student_account(name)
         except IntegrityError as error:  # made by someone else since the check above
             raise ClassListRefused(
                 [f"{entry} {line_of[name]}: “{name}” was taken a moment ago: send the list again."]
             ) from error
-        learner = Learner.objects.get(user=user)  # learners.signals made it with the account
-        learner.must_change_password = True
-        learner.save(update_fields=["must_change_password"])
         enroll(learner, course)
-        slips.append(SignInSlip(user.get_username(), password, course))
-        created.append(user)
+        slips.append(SignInSlip(learner.user.get_username(), password, course))
+        created.append(learner.user)
     # One entry in the admin's log for each account, naming the teacher who made it.
     LogEntry.objects.log_actions(
         teacher.pk,
