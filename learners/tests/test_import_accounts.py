@@ -14,8 +14,8 @@ from django.test import Client
 
 from courses.tests.factories import CourseFactory
 from learners.classroom import deletion_refusal
-from learners.management.commands.import_accounts import MADE_BY_ROSTER
 from learners.models import Enrollment, Learner
+from learners.rosters import MADE_BY_ROSTER
 from learners.tests.test_class_accounts import OWN_PASSWORD, enrolled_names, signs_in
 from learners.tests.test_password_reset import link_in, set_new_password
 
