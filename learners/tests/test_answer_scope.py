@@ -43,7 +43,7 @@ def test_an_exercise_not_offered_with_the_recommendation_is_refused(enrolled, co
         assert alternative["case_sensitive"] == exercise.case_sensitive
         assert alternative["skills"] == [skill.key for skill in exercise.skills.all()]
     assert set(offered) - set(offered["alternatives"][0]) == {
-        "recommendation", "course", "reasons", "policy", "propensity", "alternatives"
+        "recommendation", "course", "reasons", "why", "policy", "propensity", "alternatives"
     }  # fmt: skip
     # One of the alternatives is taken, and logged as the learner's choice.
     chosen = alternatives[-1]
