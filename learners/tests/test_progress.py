@@ -153,8 +153,8 @@ def test_a_skill_without_an_exercise_to_practise_is_not_something_to_master(
 def test_the_progress_page_explains_mastery_in_plain_words(client, course, student, mastered_counting):
     client.force_login(student)
     html = client.get(reverse("learners:progress", args=[course.slug])).content.decode()
-    assert "once the engine estimates that you know it, at least 85% likely" in html
-    assert "about three right answers in a row; with one, two may be enough" in html
+    assert "We are at least 85% sure, from your answers, that you know the skill." in html
+    assert "That usually takes about three right answers in a row, sometimes two." in html
     assert "metamodel" not in html and "from scratch" not in html
 
 
