@@ -283,6 +283,15 @@ class ResetLinkForm(PasswordResetForm):
         error_messages={"required": "Type the e-mail address of your account."},
     )
 
+    def save(self, **kwargs) -> None:
+        """Send the links, each e-mail saying how long its link works (``reset_hours``), whoever asks: the
+        page (Django's PasswordResetView) or the API (``send_reset_links``)."""
+        kwargs["extra_email_context"] = {
+            **(kwargs.get("extra_email_context") or {}),
+            "reset_hours": reset_hours(),
+        }
+        super().save(**kwargs)
+
 
 def reset_hours() -> int:
     """How long a reset link works (PASSWORD_RESET_TIMEOUT), in the hours the pages and the e-mail say."""
@@ -293,9 +302,7 @@ def send_reset_links(request, email: str) -> None:
     """E-mail a reset link to each account with this address, as the page does (``ResetLinkForm``)."""
     form = ResetLinkForm({"email": email})
     if form.is_valid():
-        form.save(
-            request=request, use_https=request.is_secure(), extra_email_context={"reset_hours": reset_hours()}
-        )
+        form.save(request=request, use_https=request.is_secure())
 
 
 class ResetRequestForm(ResetLinkForm):

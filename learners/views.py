@@ -453,10 +453,6 @@ class ResetPasswordRequest(ResetPage, PasswordResetView):
 
     form_class = ResetRequestForm
 
-    @property
-    def extra_email_context(self) -> dict:
-        return {"reset_hours": reset_hours()}
-
     def get_form_kwargs(self) -> dict:
         return {**super().get_form_kwargs(), "request": self.request}
 
