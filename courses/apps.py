@@ -7,6 +7,7 @@ class CoursesConfig(AppConfig):
     verbose_name = "Courses"
 
     def ready(self) -> None:
+        from courses import signals  # noqa: F401  (connects the receivers that mark a changed graph)
         from courses.teachers import ensure_teachers_group
 
         # After every app's permissions exist, i.e. after the last app's post_migrate has run too.

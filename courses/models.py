@@ -3,6 +3,7 @@
 import math
 import re
 import unicodedata
+import uuid
 from datetime import datetime
 from fractions import Fraction
 from typing import Any
@@ -206,7 +207,7 @@ def count_per_row(rows: models.QuerySet, field: str) -> Coalesce:
 # Words the API's course routes use where a slug would go: /api/v1/courses/import/ is the import, so a course
 # of that slug could be created there and never read back. One per list-level route of courses.api's
 # CourseViewSet (its tests check that they agree).
-RESERVED_SLUGS = frozenset({"import", "join"})
+RESERVED_SLUGS = frozenset({"import", "join", "join-codes"})
 
 
 def reserved_slug_problem(slug: str) -> str | None:
@@ -248,6 +249,15 @@ class CourseQuerySet(models.QuerySet):
             learner_count=count_per_row(Enrollment.objects.all(), "course"),
         )
 
+    def graph_changed(self) -> int:
+        """Mark these courses' graphs (skills, prerequisites, exercises and their skills) as changed, so that
+        ``metamodel.histories.course_graph`` reads them again; returns how many courses were marked.
+
+        ``courses.signals`` calls it after every save or deletion of a skill or exercise and every change of
+        their links; a write that sends no signal (``QuerySet.update``, ``bulk_create``) calls it itself,
+        after the write, in the same transaction."""
+        return self.update(graph_stamp=uuid.uuid4())
+
 
 class Course(models.Model):
     slug = models.SlugField(unique=True, validators=[validate_unreserved_slug])
@@ -286,6 +296,9 @@ class Course(models.Model):
         default=0.85,
         help_text="Target band, highest predicted success: a share between 0 and 1 (0.85 = 85 %).",
     )
+    # A new value on every change of the course's graph (CourseQuerySet.graph_changed): the engine's copy of
+    # the graph in each process is good for as long as the stamp it was read under.
+    graph_stamp = models.UUIDField(default=uuid.uuid4, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -401,12 +414,34 @@ def topological_order(skills: list["Skill"], edges: list[tuple[int, int]]) -> li
     return ordered
 
 
+class GraphRowQuerySet(models.QuerySet):
+    """Rows of a course's graph (skills, exercises) written in bulk: ``update`` and ``bulk_create`` send no
+    signal, so they mark their courses' graphs changed themselves, after the write, as ``courses.signals``
+    does for a row's save or deletion."""
+
+    def update(self, **kwargs: Any) -> int:
+        courses = set(self.values_list("course_id", flat=True))
+        moved_to = kwargs.get("course", kwargs.get("course_id"))
+        count = super().update(**kwargs)
+        if moved_to is not None:
+            courses.add(getattr(moved_to, "pk", moved_to))
+        Course.objects.filter(pk__in=courses).graph_changed()
+        return count
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list:
+        created = super().bulk_create(objs, *args, **kwargs)
+        Course.objects.filter(pk__in={row.course_id for row in created}).graph_changed()
+        return created
+
+
 class Skill(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="skills")
     key = models.CharField(max_length=100, validators=[KEY_VALIDATOR])
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     prerequisites = models.ManyToManyField("self", symmetrical=False, related_name="unlocks", blank=True)
+
+    objects = GraphRowQuerySet.as_manager()
 
     class Meta:
         ordering = ["course", "key"]
@@ -450,7 +485,7 @@ class Skill(models.Model):
         return " -> ".join(keys[pk] for pk in [self.pk, *reversed(cycle[1:]), self.pk])
 
 
-class ExerciseQuerySet(models.QuerySet):
+class ExerciseQuerySet(GraphRowQuerySet):
     def practisable(self) -> "ExerciseQuerySet":
         """The exercises a learner can be given: active, and authored (not imported from a log)."""
         return self.filter(active=True, imported=False)

@@ -156,6 +156,7 @@ def import_attempt_log(
         for skill in keys
     ]
     Exercise.skills.through.objects.bulk_create(links, batch_size=BATCH, ignore_conflicts=True)
+    Course.objects.filter(pk=course.pk).graph_changed()  # the rows above were written without signals
 
     learner_ids = list(dict.fromkeys(learner_key(course_slug, record.learner) for record in records))
     of_course = Learner.objects.filter(external_id__startswith=f"{course_slug}:")

@@ -8,8 +8,9 @@ positions, which keep their position (``log_timestamp``).
 
 import hashlib
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from uuid import UUID
 
 from django.db.models import Count
 
@@ -39,13 +40,28 @@ def _skill_keys(skill_ids: dict[int, tuple[int, ...]], key_of: dict[int, str]) -
     return {exercise: tuple(sorted(key_of[s] for s in ids)) for exercise, ids in skill_ids.items()}
 
 
-def course_graph(course: Course) -> CourseGraph:
-    """Read the course's graph in four queries: the exercise-skill links, the skills, the prerequisite
-    edges and the practisable exercises.
+# Each course's graph as last read in this process, with the stamp it was read under (by course id).
+_graphs: dict[int, tuple[UUID, CourseGraph]] = {}
 
-    Not cached across choices: adding a skill to an exercise or a prerequisite to a skill changes no
-    timestamp a cache could be keyed on (Skill has none, and many-to-many changes touch no row's).
-    """
+
+def course_graph(course: Course) -> CourseGraph:
+    """The course's graph, read again only when it changed since this process last read it: one query for
+    the course's ``graph_stamp``, which every write to its skills, prerequisites, exercises or their links
+    renews (``courses.signals``). The graph carries ``course`` as given, so the course's own fields (its
+    target band, its slug) are always the caller's."""
+    stamp = Course.objects.filter(pk=course.pk).values_list("graph_stamp", flat=True).first()
+    cached = _graphs.get(course.pk)
+    if cached is not None and cached[0] == stamp and cached[1].course.slug == course.slug:
+        return replace(cached[1], course=course)
+    graph = _read_graph(course)
+    if stamp is not None:
+        _graphs[course.pk] = (stamp, graph)
+    return graph
+
+
+def _read_graph(course: Course) -> CourseGraph:
+    """Read the course's graph in four queries: the exercise-skill links, the skills, the prerequisite
+    edges and the practisable exercises."""
     skill_ids = course.skill_ids_by_exercise()
     skill_rows = list(course.skills.order_by("key"))
     skill_keys = _skill_keys(skill_ids, {skill.pk: f"{course.slug}/{skill.key}" for skill in skill_rows})

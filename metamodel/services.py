@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from courses.models import Course, Override
@@ -64,18 +64,30 @@ def _adapted_state(
     if stored and stored.model_version_id == version.pk and stored.last_attempt_id >= history.last_attempt_id:
         return stored
     params = _served_model(version).adapt(history.model, graph.candidates)
-    with transaction.atomic():
-        state, _ = LearnerState.objects.select_for_update().get_or_create(
-            learner_id=learner_id,
-            course=course,
-            defaults={"model_version": version, "params": {}, "last_attempt_id": -1},
-        )
-        # A slower task that read an older history must not overwrite a newer state.
-        if state.model_version_id != version.pk or state.last_attempt_id < history.last_attempt_id:
-            state.model_version, state.params = version, params.to_dict()
-            state.last_attempt_id, state.attempts_seen = history.last_attempt_id, len(history.model)
-            state.save()
-    return state
+    fresh = LearnerState(
+        pk=stored.pk if stored else None,
+        learner_id=learner_id,
+        course=course,
+        model_version=version,
+        params=params.to_dict(),
+        last_attempt_id=history.last_attempt_id,
+        attempts_seen=len(history.model),
+        updated_at=timezone.now(),
+    )
+    if stored is None:
+        try:
+            with transaction.atomic():
+                fresh.save(force_insert=True)
+            return fresh
+        except IntegrityError:  # a worker stored the learner's first state meanwhile
+            pass
+    # One conditional update: a slower task that read an older history must not overwrite a newer state.
+    mine = LearnerState.objects.filter(learner_id=learner_id, course=course)
+    newer = Q(last_attempt_id__lt=history.last_attempt_id) | ~Q(model_version=version)
+    fields = ("model_version", "params", "last_attempt_id", "attempts_seen", "updated_at")
+    if mine.filter(newer).update(**{name: getattr(fresh, name) for name in fields}) and fresh.pk:
+        return fresh
+    return mine.get()
 
 
 def adapt_learner(learner_id: int, course_id: int) -> LearnerState | None:
@@ -310,6 +322,7 @@ def _same_open_decision(decision: Recommendation) -> Recommendation | None:
     evaluation from the logged propensities needs) and cannot be grown by asking."""
     latest = (
         Recommendation.objects.filter(learner=decision.learner, course=decision.course)
+        .annotate(answered=Exists(Attempt.objects.filter(recommendation=OuterRef("pk"))))
         .order_by("-created_at", "-pk")
         .first()
     )
@@ -324,7 +337,7 @@ def _same_open_decision(decision: Recommendation) -> Recommendation | None:
         )
         and _without_figures(latest.reasons) == _without_figures(decision.reasons)
     )
-    return latest if same and not latest.attempts.exists() else None
+    return latest if same and not latest.answered else None
 
 
 _FIGURES = re.compile(r"\d+")

@@ -14,10 +14,9 @@ from metamodel.services import recommend_next
 
 pytestmark = pytest.mark.django_db
 
-# The course (exercise-skill links, skills, prerequisites, exercises), the overrides, the history, the
-# active version, the stored state, the adaptation's savepoint, locked read and update, the stored
-# candidates' keys, the recommendation.
-QUERIES_OF_A_CHOICE = 14
+# The course's graph stamp (its graph was read by the choice before), the overrides, the history, the
+# active version, the stored state and its conditional update, the open recommendation, the new one.
+QUERIES_OF_A_CHOICE = 8
 
 
 def queries_of_a_choice_after(learner, course, answers: int) -> int:
