@@ -10,6 +10,7 @@ from courses.models import Exercise
 from learners.models import Attempt
 from learners.services import learner_for
 from metamodel.histories import course_graph, learner_history
+from metamodel.ml.trained import TrainedModel
 from metamodel.models import LearnerState, Recommendation
 from metamodel.services import predict_exercises, recommend_next
 from metamodel.training import _load, active_version, artifact_path, load_version
@@ -274,3 +275,32 @@ def test_after_a_reset_the_exercise_whose_answer_was_just_shown_is_not_served_ag
     # of the answer just shown: another counting exercise, while there is one.
     assert after["skills"] == ["counting"] and after["key"] != "count-1"
     assert "count-1" not in [alternative["key"] for alternative in after["alternatives"]]
+
+
+def test_a_slower_adaptation_from_an_older_history_leaves_the_newer_stored_state(
+    enrolled, student, course, monkeypatch
+):
+    train_on_simulated_learners()
+    for n, key in enumerate(("count-1", "count-2", "add-1")):
+        answer_via_api(enrolled, key, right_answer(course, key), f"k{n}")
+    learner = learner_for(student)
+    graph, version, now = course_graph(course), active_version(), timezone.now()
+    answered = [a.created_at for a in Attempt.objects.filter(learner=learner).order_by("pk")]
+    first, second, newest = (learner_history(learner.pk, graph, 50, until=at) for at in answered)
+    LearnerState.objects.filter(learner=learner).delete()
+    predict_exercises(learner.pk, graph, first, version, now)  # stored: the first answer
+
+    # A worker adapting to the first two answers is overtaken, while it computes, by one that saw all three.
+    adapt = TrainedModel.adapt
+    overtaken = {}
+
+    def slow_adapt(model, *args, **kwargs):
+        if not overtaken:
+            overtaken["by"] = None
+            overtaken["by"] = predict_exercises(learner.pk, graph, newest, version, now)
+        return adapt(model, *args, **kwargs)
+
+    monkeypatch.setattr(TrainedModel, "adapt", slow_adapt)
+    late = predict_exercises(learner.pk, graph, second, version, now)
+    assert LearnerState.objects.get(learner=learner).last_attempt_id == newest.last_attempt_id
+    assert late == overtaken["by"]  # the slower one answers from the newer state, which it left in place
