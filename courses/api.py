@@ -8,6 +8,7 @@ import django_filters
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
+from django.template.defaultfilters import pluralize
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -35,6 +36,8 @@ from courses.serializers import (
     ImportOptionsSerializer,
     ImportResultSerializer,
     JoinCodeChangeSerializer,
+    JoinCodesCreatedSerializer,
+    JoinCodesCreateSerializer,
     JoinCodeSerializer,
     JoinSerializer,
     OverrideEndSerializer,
@@ -46,6 +49,7 @@ from courses.services import (
     JoinCodeConflict,
     add_override,
     change_join_code,
+    create_first_join_codes,
     document_too_large,
     end_override,
     export_course,
@@ -158,12 +162,28 @@ def _document_of(request: Request) -> Any:
         raise _field_errors(error) from error
 
 
+class CourseFilter(django_filters.FilterSet):
+    taught = StrictBooleanFilter(
+        method="filter_taught",
+        help_text="true: the courses you are a teacher of (a superuser's too: those that name them as a "
+        "teacher), each with its `join_code`: the codes to hand out; false: the others.",
+    )
+
+    class Meta:
+        model = Course
+        fields = ["language", "taught"]
+
+    def filter_taught(self, courses: QuerySet[Course], name: str, value: bool) -> QuerySet[Course]:
+        taught = Q(teachers=self.request.user)
+        return courses.filter(taught) if value else courses.exclude(taught)
+
+
 class CourseViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
     # A slug's characters (Django's slug converter, as the pages route): any other path, one with a NUL
     # character that PostgreSQL cannot compare, say, is the API's JSON 404 rather than a failed query.
     lookup_value_regex = "[-a-zA-Z0-9_]+"
-    filterset_fields = ["language"]
+    filterset_class = CourseFilter
 
     def get_queryset(self) -> QuerySet[Course]:
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular builds the schema anonymously
@@ -386,9 +406,56 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(body, status=status.HTTP_200_OK if replaces else status.HTTP_201_CREATED)
 
     @extend_schema(
+        request=JoinCodesCreateSerializer,
+        responses={
+            200: JoinCodesCreatedSerializer,
+            400: field_errors_response(
+                "On `courses`: the slugs that are not courses you teach (or no course's), all of them named; "
+                "no join code is created, for any course of the request."
+            ),
+            403: error_response("Not a teacher (a staff account)."),
+        },
+        description="Teachers: the join codes of several classes at once, at the start of a term, as the "
+        "dashboard's course list's action *Create join codes* does: each course named (`courses`; left out: "
+        "every course you are a teacher of) that is published and has no code gets its first one, all in "
+        "one transaction; none is replaced, and a draft gets none, since a code enrolls no one in a draft. "
+        "The answer lists every course, by title, with its code to write on the board and whether it was "
+        "created now. Sent again, it creates nothing. A slug named twice counts once. The admin's History "
+        "records each code created. Your courses' codes: `GET /api/v1/courses/?taught=true`.",
+    )
+    @action(detail=False, methods=["post"], url_path="join-codes", permission_classes=[IsTeacher])
+    def join_codes(self, request: Request) -> Response:
+        serializer = JoinCodesCreateSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        courses = serializer.validated_data.get("courses", request.user.taught_courses.all())
+        done = create_first_join_codes(courses, request.user)
+        rows = [
+            {
+                "slug": course.slug,
+                "title": course.title,
+                "published": course.published,
+                "join_code": course.join_code,
+                "join_url": (
+                    request.build_absolute_uri(reverse("learners:join-code", args=[course.join_code]))
+                    if course.join_code
+                    else None
+                ),
+                "created": course in done.created,
+            }
+            for course in done.courses
+        ]
+        detail = done.summary
+        if drafts := len(done.drafts):
+            detail += (
+                f" {drafts} draft{pluralize(drafts)} {pluralize(drafts, 'was,were')} given no code: a join "
+                "code enrolls no one in a draft (publish it, then create its code)."
+            )
+        return Response(JoinCodesCreatedSerializer({"courses": rows, "detail": detail}).data)
+
+    @extend_schema(
         methods=["GET"],
-        # A list, but of learners: the catalogue's filter is no parameter of it.
-        parameters=[OpenApiParameter("language", exclude=True)],
+        # A list, but of learners: the catalogue's filters are no parameters of it.
+        parameters=[OpenApiParameter("language", exclude=True), OpenApiParameter("taught", exclude=True)],
         responses={200: ClassLearnerSerializer(many=True)},
         description="The course's teachers: every enrolled learner, weakest first (fewest skills mastered, "
         "then fewest answers), counted since their latest reset, with when they last answered and the skills "

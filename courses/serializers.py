@@ -87,6 +87,60 @@ class JoinCodeSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="What was done, and what the code does now.")
 
 
+class JoinCodesCreateSerializer(serializers.Serializer):
+    courses = serializers.ListField(
+        child=StrictCharField(max_length=50),
+        required=False,
+        allow_empty=False,
+        max_length=1000,
+        help_text="The slugs of the courses, each one you teach (at most 1,000; a slug named twice counts "
+        "once). Left out: every course you are a teacher of (a superuser's too: the courses that name them "
+        "as a teacher, not every course).",
+    )
+
+    def validate_courses(self, slugs: list[str]) -> list[Course]:
+        """The courses named, each once; a slug that is not a course the caller teaches is refused, with the
+        others like it, so that nothing is created (nor is whether another teacher's draft exists told)."""
+        named = list(dict.fromkeys(slugs))
+        user = self.context["request"].user
+        taught = Course.objects.all() if user.is_superuser else user.taught_courses.all()
+        courses = list(taught.filter(slug__in=named))
+        found = {course.slug for course in courses}
+        if missing := [slug for slug in named if slug not in found]:
+            raise serializers.ValidationError(
+                f"Not a course you teach (or no such course): {', '.join(missing)}. No join code was created."
+            )
+        return courses
+
+
+class CourseJoinCodeSerializer(serializers.Serializer):
+    slug = serializers.SlugField(help_text="The course's slug.")
+    title = serializers.CharField(help_text="The course's title.")
+    published = serializers.BooleanField(
+        help_text="False: a draft, given no code, since a code enrolls no one in a draft (publish it, then "
+        "create its code)."
+    )
+    join_code = serializers.CharField(
+        allow_null=True,
+        help_text="The code pupils enroll themselves with (POST /api/v1/courses/join/), to write on the "
+        "board; null for a draft that has none. A draft's code works once it is published.",
+    )
+    join_url = serializers.URLField(
+        allow_null=True, help_text="The link that fills the code in for a pupil; null without a code."
+    )
+    created = serializers.BooleanField(
+        help_text="True: the code was created now; false: the course had it already and keeps it (or is a "
+        "draft, given none)."
+    )
+
+
+class JoinCodesCreatedSerializer(serializers.Serializer):
+    courses = CourseJoinCodeSerializer(many=True, help_text="Every course named (or taught), by title.")
+    detail = serializers.CharField(
+        help_text="How many codes were created, how many kept, and why a draft got none."
+    )
+
+
 class JoinSerializer(serializers.Serializer):
     code = StrictCharField(
         max_length=50,

@@ -210,7 +210,28 @@ class JoinCodesCreated:
     @property
     def with_codes(self) -> list[Course]:
         """The published courses with their code now, new or kept: what the teacher copies onto the board."""
-        return sorted([*self.created, *self.kept], key=lambda course: (course.title, course.slug))
+        return sorted([*self.created, *self.kept], key=_by_title)
+
+    @property
+    def courses(self) -> list[Course]:
+        """Every course given, drafts too, by title: what the API answers, course by course."""
+        return sorted([*self.created, *self.kept, *self.drafts], key=_by_title)
+
+    @property
+    def summary(self) -> str:
+        """How many codes were created and how many courses kept theirs, in the words the admin's page and
+        the API alike say it."""
+        created, kept = len(self.created), len(self.kept)
+        words = (
+            f"Created {created} join code{pluralize(created)}." if created else "No join code was created."
+        )
+        if kept:
+            words += f" {kept} course{pluralize(kept)} already had one, and keep{pluralize(kept, 's,')} it."
+        return words
+
+
+def _by_title(course: Course) -> tuple[str, str]:
+    return course.title, course.slug
 
 
 @transaction.atomic
@@ -219,7 +240,8 @@ def create_first_join_codes(courses: Iterable[Course], teacher: AbstractBaseUser
     transaction, for a teacher starting a term with several classes. A code is never replaced here: a
     course that has one keeps it (replacing one is asked first, on the course's page), and a draft gets
     none. The admin's log records each code created, as on the course's page. The caller has checked that
-    ``teacher`` teaches the courses (the dashboard shows a teacher only theirs)."""
+    ``teacher`` teaches the courses (the dashboard shows a teacher only theirs; the API refuses the request
+    that names another's)."""
     # Read under lock: a code created meanwhile on the course's page is kept, not replaced by a second one.
     # In one order (the slug is unique), so that two overlapping selections cannot deadlock.
     locked = Course.objects.select_for_update().filter(pk__in=[course.pk for course in courses])
