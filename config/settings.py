@@ -190,7 +190,9 @@ STORAGES = {
 
 # E-mail: the links that reset a forgotten password (docs/deployment.md). Sent through the SMTP server
 # EMAIL_HOST when it is set; otherwise written to the server's console (the embedded default), where whoever
-# runs it reads them. A link works once, for PASSWORD_RESET_HOURS hours.
+# runs it reads them. A link works once, for PASSWORD_RESET_HOURS hours. A new address an account is given
+# (signing up, the account page, the API) is used once its owner opens the link sent to it, within
+# EMAIL_CONFIRM_HOURS hours (learners.accounts); until then reset links keep going to the address before.
 EMAIL_HOST = env_str("EMAIL_HOST")
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"
@@ -204,6 +206,7 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "adaptive-learning@localhost"
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_HOURS", 24) * 3600
+EMAIL_CONFIRM_HOURS = env_int("EMAIL_CONFIRM_HOURS", 24)
 
 # Trained model artifacts live here (one file per ModelVersion, named by its SHA-256).
 MODEL_ARTIFACT_DIR = Path(env_str("MODEL_ARTIFACT_DIR", str(BASE_DIR / "var" / "models")))

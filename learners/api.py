@@ -1,5 +1,6 @@
 """Learner endpoints: registration, tokens, the caller's account and the attempt log."""
 
+from contextlib import suppress
 from datetime import UTC, datetime
 
 import django_filters
@@ -12,7 +13,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied, Throttled, ValidationError
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,7 +24,16 @@ from config.filters import StrictBooleanFilter
 from config.schema import CREATED_LOCATION, error_response, field_errors_response
 from config.throttles import AccountThrottle, AddressThrottle, ResetEmailThrottle
 from courses.api import visible_courses
-from learners.accounts import CannotErase, account_data, change_email, erase_account
+from learners.accounts import (
+    CannotErase,
+    TooManyLinks,
+    account_data,
+    change_email,
+    confirm_hours,
+    erase_account,
+    pending_email_of,
+    send_confirmation_link,
+)
 from learners.classroom import choose_own_password
 from learners.forms import send_reset_links
 from learners.models import IMPORTED, Attempt, named
@@ -31,9 +41,11 @@ from learners.permissions import PasswordChosen
 from learners.serializers import (
     AccountDataSerializer,
     AccountDeleteSerializer,
+    AccountEmailSerializer,
     AttemptCreateSerializer,
     AttemptResultSerializer,
     AttemptSerializer,
+    EmailChangedSerializer,
     EmailChangeSerializer,
     PasswordChangeSerializer,
     PasswordResetSerializer,
@@ -73,7 +85,11 @@ class RegisterView(APIView):
             403: error_response("Registration is closed (REGISTRATION_OPEN is false)."),
             429: THROTTLED,
         },
-        description="Create a student account and return its API token. Off when REGISTRATION_OPEN is false.",
+        description="Create a student account and return its API token. Off when REGISTRATION_OPEN is false. "
+        "An `email` waits to be confirmed: a link is e-mailed to it, and it becomes the account's address, "
+        "where reset links go, once opened (`GET /api/v1/account/email/` shows it waiting). Beyond the limit "
+        "of links to one address (PASSWORD_RESET_THROTTLE_RATE) the account is made and no link is sent: "
+        "`POST /api/v1/account/email/` with the same address sends it later.",
     )
     def post(self, request: Request) -> Response:
         if not settings.REGISTRATION_OPEN:
@@ -81,6 +97,10 @@ class RegisterView(APIView):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         learner = register_student(**serializer.validated_data)
+        if pending := pending_email_of(learner.user):
+            # Over the limit, the address waits without a link: the account is made all the same.
+            with suppress(TooManyLinks):
+                send_confirmation_link(request, pending)
         return Response(_token_of(learner.user), status=status.HTTP_201_CREATED)
 
 
@@ -157,7 +177,8 @@ class AccountView(APIView):
 
     @extend_schema(
         responses={200: AccountDataSerializer},
-        description="Everything the platform keeps about the caller as a learner: the account, enrollments, "
+        description="Everything the platform keeps about the caller as a learner: the account (its confirmed "
+        "`email` and a new one waiting to be confirmed, `pending_email`), enrollments, "
         "every answer, every exercise the engine chose with its reasons and predictions, progress, the "
         "engine's adapted parameters and teachers' overrides about them (a data protection request).",
     )
@@ -198,24 +219,63 @@ class ConfirmedByPasswordView(APIView):
     throttle_classes = [AccountThrottle]
 
 
+def _email_of(user: AbstractBaseUser) -> dict:
+    """The account's confirmed e-mail address and the new one waiting (AccountEmailSerializer)."""
+    return {"email": user.email, "pending_email": pending_email_of(user)}
+
+
 class EmailChangeView(ConfirmedByPasswordView):
     """The caller's e-mail address, where password reset links go (``POST /api/v1/auth/password-reset/``)."""
+
+    def get_throttles(self) -> list:
+        return super().get_throttles() if self.request.method == "POST" else []  # POST asks the password
+
+    @extend_schema(
+        responses={200: AccountEmailSerializer},
+        description="The caller's e-mail address, confirmed (where links to reset a forgotten password go), "
+        "and a new one waiting for its owner to open the link sent to it (`pending_email`, null when none).",
+    )
+    def get(self, request: Request) -> Response:
+        return Response(AccountEmailSerializer(_email_of(request.user)).data)
 
     @extend_schema(
         request=EmailChangeSerializer,
         responses={
-            200: inline_serializer("AccountEmail", {"email": serializers.EmailField(allow_blank=True)}),
+            200: EmailChangedSerializer,
             400: field_errors_response("No password or not the account's; not an e-mail address."),
-            429: THROTTLED,
+            429: error_response(
+                "Too many tries at the account's password (AUTH_THROTTLE_RATE), or too many links sent to "
+                "this address, counted with the reset links to it (PASSWORD_RESET_THROTTLE_RATE, 3 an hour "
+                "by default): nothing changed; the Retry-After header gives the seconds to wait."
+            ),
         },
-        description="Change or remove (an empty `email`) the caller's e-mail address, the account's password "
-        "confirming it: links to reset a forgotten password go there. The address it had gets a notice.",
+        description="Change or remove the caller's e-mail address, the account's password confirming it. A "
+        "new address is not used at once: it waits (`pending_email`) and a link is e-mailed to it; opening "
+        "the link (a page on the site, within EMAIL_CONFIRM_HOURS, 24) makes it the account's `email`, where "
+        "links to reset a forgotten password go, and the address it had gets a notice then. Until then, "
+        "reset links go to the address it has. Sending the address waiting again sends its link again; "
+        "sending the address the account has cancels the one waiting; an empty `email` removes the address "
+        "at once (with a notice to it) and cancels any waiting.",
     )
     def post(self, request: Request) -> Response:
         serializer = EmailChangeSerializer(data=request.data, context={"user": request.user})
         serializer.is_valid(raise_exception=True)
-        change_email(request, serializer.validated_data["email"])
-        return Response({"email": request.user.email})
+        try:
+            pending = change_email(request, serializer.validated_data["email"])
+        except TooManyLinks as refused:
+            raise Throttled(refused.wait, "Too many links sent to this address; nothing changed.") from None
+        user = request.user
+        if pending is not None:
+            until = f"reset links go to {user.email}" if user.email else "the account has no address for them"
+            detail = (
+                f"A link is on its way to {pending.email}: it becomes the account's address once the link is "
+                f"opened, within {confirm_hours()} hours. Until then, {until}."
+            )
+        elif user.email:
+            detail = f"Links to reset a forgotten password go to {user.email}."
+        else:
+            detail = "The account has no e-mail address now: a teacher gives it a new password if forgotten."
+        return Response(EmailChangedSerializer({**_email_of(user), "detail": detail}).data)
 
 
 class AccountDeleteView(ConfirmedByPasswordView):

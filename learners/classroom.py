@@ -16,6 +16,7 @@ time, from a roster file (``manage.py import_accounts``); those are the school's
 import re
 import secrets
 from dataclasses import dataclass
+from functools import partial
 
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth import get_user_model
@@ -24,9 +25,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from courses.models import Course
+from learners.accounts import send_account_mail
 from learners.models import Learner
 from learners.services import ClassEnrollment, enroll, enroll_class
 
@@ -263,7 +266,8 @@ def password_refusal(learner: Learner, teacher: AbstractBaseUser) -> str | None:
 def give_temporary_password(learner: Learner, course: Course, teacher: AbstractBaseUser) -> SignInSlip:
     """Give a pupil enrolled in the course a new temporary password, as a teacher of the course does when
     one has forgotten theirs: the old one stops working (and with it their sessions and API tokens), and
-    they choose their own at their next sign-in. PasswordNotGiven when the teacher may not
+    they choose their own at their next sign-in; an account with an e-mail address is told, once the
+    transaction commits (:func:`tell_of_temporary_password`). PasswordNotGiven when the teacher may not
     (:func:`password_refusal`)."""
     if refusal := password_refusal(learner, teacher):
         raise PasswordNotGiven(refusal)
@@ -274,7 +278,29 @@ def give_temporary_password(learner: Learner, course: Course, teacher: AbstractB
     Learner.objects.filter(user=user).update(must_change_password=True)
     given = f"Given a temporary password by a teacher of {course.title} ({course.slug})."
     LogEntry.objects.log_actions(teacher.pk, [user], CHANGE, given)
+    if user.email:
+        transaction.on_commit(partial(tell_of_temporary_password, user, course, teacher))
     return SignInSlip(user.get_username(), password, course)
+
+
+def tell_of_temporary_password(user: AbstractBaseUser, course: Course, teacher: AbstractBaseUser) -> None:
+    """E-mail a pupil, at their account's (confirmed) address, that a teacher gave them a new temporary
+    password: which teacher, for which course, on what date, that they choose their own at their next
+    sign-in, and what to do if they did not expect it; never the password. So a pupil learns of a password
+    they did not ask for. A mail server that fails is logged; the password stands."""
+    context = {
+        "username": user.get_username(),
+        "teacher": teacher.get_full_name() or teacher.get_username(),
+        "course": course.title,
+        "given_on": timezone.localdate(),
+    }
+    send_account_mail(
+        "registration/temporary_password_subject.txt",
+        "registration/temporary_password_email.txt",
+        context,
+        user.email,
+        "The notice of a temporary password given could not be sent",
+    )
 
 
 def deletion_refusal(learner: Learner, teacher: AbstractBaseUser) -> str | None:

@@ -148,8 +148,8 @@ class PasswordsInAPupilsWords:
 
 # What an account's e-mail address is for, where a learner types it (signing up, the account page).
 EMAIL_HELP = (
-    "Only to send you a link if you forget your password. No e-mail? Leave it empty: your teacher can give "
-    "you a new password instead."
+    "Only to send you a link if you forget your password. We send a link to it first, to check that it is "
+    "yours. No e-mail? Leave it empty: your teacher can give you a new password instead."
 )
 
 
@@ -347,7 +347,8 @@ class ConfirmedByPassword(forms.Form):
 
 class EmailForm(ConfirmedByPassword):
     """The account's e-mail address for reset links, changed or removed (a session left open must not send
-    the account's reset links elsewhere)."""
+    the account's reset links elsewhere); a new one is used once confirmed from the link sent to it
+    (``learners.accounts.change_email``)."""
 
     email = forms.EmailField(
         label="Your e-mail address",

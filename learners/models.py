@@ -153,3 +153,18 @@ class SkillProgress(models.Model):
     @property
     def accuracy(self) -> float | None:
         return self.correct / self.attempts if self.attempts else None
+
+
+class PendingEmail(models.Model):
+    """A new e-mail address for an account, kept apart until its owner opens the link sent to it
+    (learners.accounts.change_email): ``User.email`` stays the confirmed address, where Django's password
+    reset sends its links, so that a typo never sends them to a stranger. One at a time per account."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pending_email"
+    )
+    email = models.EmailField(max_length=254, help_text="Waiting for its owner to open the link sent to it.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.email} for {self.user.get_username()}"

@@ -22,7 +22,12 @@ MASTERED_HELP = (
 class RegisterSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
-    email = serializers.EmailField(required=False, allow_blank=True)
+    email = serializers.EmailField(
+        required=False,
+        allow_blank=True,
+        help_text="For links to reset a forgotten password: it waits until its owner opens the link e-mailed "
+        "to it.",
+    )
 
     def validate_username(self, value: str) -> str:
         user_model = get_user_model()
@@ -293,9 +298,37 @@ class ExportedOverrideSerializer(_CourseSlug):
     ended_reason = serializers.CharField(allow_blank=True)
 
 
+class PendingEmailSerializer(serializers.Serializer):
+    """A new e-mail address waiting for the account's owner to open the link sent to it."""
+
+    email = serializers.EmailField(
+        help_text="The new address: it becomes the account's once the link e-mailed to it is opened (within "
+        "EMAIL_CONFIRM_HOURS, 24, of sending); reset links do not go to it until then."
+    )
+    requested_at = serializers.DateTimeField(source="created_at")
+
+
+CONFIRMED_EMAIL_HELP = (
+    "The account's e-mail address, confirmed: where links to reset a forgotten password go (empty: none)."
+)
+PENDING_EMAIL_HELP = "A new address waiting to be confirmed from the link sent to it; null when none."
+
+
+class AccountEmailSerializer(serializers.Serializer):
+    """The caller's e-mail address and a new one waiting to be confirmed."""
+
+    email = serializers.CharField(allow_blank=True, help_text=CONFIRMED_EMAIL_HELP)
+    pending_email = PendingEmailSerializer(allow_null=True, help_text=PENDING_EMAIL_HELP)
+
+
+class EmailChangedSerializer(AccountEmailSerializer):
+    detail = serializers.CharField(help_text="What the change did, in words for the account's owner.")
+
+
 class ExportedAccountSerializer(serializers.Serializer):
     username = serializers.CharField()
-    email = serializers.CharField(allow_blank=True)
+    email = serializers.CharField(allow_blank=True, help_text=CONFIRMED_EMAIL_HELP)
+    pending_email = PendingEmailSerializer(allow_null=True, help_text=PENDING_EMAIL_HELP)
     first_name = serializers.CharField(allow_blank=True)
     last_name = serializers.CharField(allow_blank=True)
     date_joined = serializers.DateTimeField()
@@ -356,7 +389,9 @@ class EmailChangeSerializer(AccountPasswordSerializer):
 
     email = serializers.EmailField(
         allow_blank=True,
-        help_text="Where links to reset a forgotten password go; empty: none (a teacher gives new ones).",
+        help_text="Where links to reset a forgotten password are to go: a new address waits until the link "
+        "e-mailed to it is opened; the address waiting already sends its link again; the account's address "
+        "now cancels the one waiting; empty removes it at once (a teacher then gives new passwords).",
     )
 
 

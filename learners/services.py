@@ -26,7 +26,7 @@ from courses.join_codes import (
     normalise_join_code,
 )
 from courses.models import NUMBER_HELP, Course, Exercise, Override, read_fraction, read_number
-from learners.models import Attempt, Enrollment, Learner, NotEnrolled
+from learners.models import Attempt, Enrollment, Learner, NotEnrolled, PendingEmail
 from learners.tasks import update_skill_progress
 from metamodel.models import LearnerState, Recommendation
 from metamodel.policy import REPEAT_GAP
@@ -63,8 +63,12 @@ def learner_for(user: AbstractBaseUser) -> Learner:
 
 @transaction.atomic
 def register_student(username: str, password: str, email: str = "") -> Learner:
-    """Create a student account, and with it its learner profile."""
-    return get_user_model().objects.create_user(username=username, password=password, email=email).learner
+    """Create a student account, and with it its learner profile. An e-mail address waits to be confirmed
+    (``PendingEmail``): the caller sends the link (``learners.accounts.send_confirmation_link``)."""
+    user = get_user_model().objects.create_user(username=username, password=password)
+    if email:
+        PendingEmail.objects.create(user=user, email=email)
+    return user.learner
 
 
 def enroll(learner: Learner, course: Course) -> tuple[Enrollment, bool]:

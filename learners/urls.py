@@ -19,5 +19,8 @@ urlpatterns = [
     path("account/", views.account, name="account"),
     path("account/password/", views.choose_password, name="choose-password"),
     path("account/email/", views.account_email, name="email"),
+    path("account/email/resend/", views.account_email_resend, name="email-resend"),
+    path("account/email/cancel/", views.account_email_cancel, name="email-cancel"),
+    path("account/email/confirm/<str:token>/", views.account_email_confirm, name="email-confirm"),
     path("account/data.json", views.account_download, name="account-download"),
 ]

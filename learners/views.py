@@ -1,5 +1,6 @@
 """The student pages: sign-up, catalogue, joining a class by its code, course, practice, attempt result,
-progress, the account and resetting a forgotten password by e-mail.
+progress, the account (with confirming a new e-mail address from the link sent to it) and resetting a
+forgotten password by e-mail.
 
 Server-rendered and usable without JavaScript. The views are thin: every write goes through
 learners.services, every recommendation through metamodel.services (via learners.services).
@@ -19,7 +20,20 @@ from django.views.decorators.http import require_http_methods, require_POST
 from courses.api import visible_courses
 from courses.join_codes import is_join_code, join_code_display, normalise_join_code
 from courses.models import Course, Exercise, topological_order
-from learners.accounts import CannotErase, account_data, change_email, erase_account
+from learners.accounts import (
+    CannotErase,
+    LinkRefused,
+    TooManyLinks,
+    account_data,
+    address_to_confirm,
+    cancel_email_change,
+    change_email,
+    confirm_email,
+    confirm_hours,
+    erase_account,
+    pending_email_of,
+    send_confirmation_link,
+)
 from learners.classroom import must_choose_password
 from learners.forms import (
     AnswerForm,
@@ -33,7 +47,7 @@ from learners.forms import (
     SignupForm,
     reset_hours,
 )
-from learners.models import Attempt, Enrollment, Learner, NotEnrolled
+from learners.models import Attempt, Enrollment, Learner, NotEnrolled, PendingEmail
 from learners.practice import asks_for_hint, exercise_context, hints_to_show
 from learners.progress import course_progress, mastery_tally, progress_summary
 from learners.serializers import AccountDataSerializer, alternatives_of, feedback_for, why_of
@@ -92,6 +106,8 @@ def signup(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         learner = register_student(data["username"], data["password1"], data["email"])
         login(request, learner.user, backend="django.contrib.auth.backends.ModelBackend")
+        if pending := pending_email_of(learner.user):
+            _send_link(request, pending)
         if next_page:
             messages.success(request, f"Welcome, {learner.user.username}!")
             return redirect(next_page)
@@ -377,7 +393,12 @@ def account(request: HttpRequest) -> HttpResponse:
                 messages.success(request, "Your account and everything kept about your practice are deleted.")
                 return redirect("login")
         status = 400
-    context = {"form": form, "deletion_open": settings.ACCOUNT_DELETION_OPEN}
+    context = {
+        "form": form,
+        "deletion_open": settings.ACCOUNT_DELETION_OPEN,
+        "pending": pending_email_of(request.user),
+        "confirm_hours": confirm_hours(),
+    }
     return render(request, "learners/account.html", context, status=status)
 
 
@@ -417,23 +438,113 @@ def choose_password(request: HttpRequest) -> HttpResponse:
     return render(request, "learners/choose_password.html", context, status=status)
 
 
+def _link_on_its_way(request: HttpRequest, pending: PendingEmail) -> None:
+    """Say that the link to confirm a new address is sent, and where reset links go until it is opened."""
+    if request.user.email:
+        until = f"Until then, links to reset a forgotten password go to {request.user.email}."
+    else:
+        until = "Until then, your account has no e-mail address for a forgotten password."
+    messages.info(
+        request,
+        f"We sent a link to {pending.email}: open it within {confirm_hours()} hours to make it your e-mail "
+        f"address. {until}",
+    )
+
+
+def _send_link(request: HttpRequest, pending: PendingEmail) -> None:
+    """Send the link that confirms a new address (learners.accounts.send_confirmation_link) and say so, or
+    say why it was not sent."""
+    try:
+        send_confirmation_link(request, pending)
+    except TooManyLinks as refused:
+        messages.error(
+            request,
+            f"The link to confirm {pending.email} was not sent: too many links went to it. Send it again "
+            f"from your account page in {refused.wait} seconds.",
+        )
+    else:
+        _link_on_its_way(request, pending)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_email(request: HttpRequest) -> HttpResponse:
     """The account's e-mail address, where reset links for a forgotten password go: changed, or removed
-    (empty), once the account's password confirms it (learners.accounts.change_email tells the old one)."""
+    (empty), once the account's password confirms it. Removed, it changes at once; a new one waits until its
+    owner opens the link e-mailed to it (learners.accounts.change_email, which tells the old address when
+    the change takes effect)."""
     form = EmailForm(request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
-        change_email(request, form.cleaned_data["email"])
-        if request.user.email:
-            messages.success(request, f"Links to reset a forgotten password now go to {request.user.email}.")
+        try:
+            pending = change_email(request, form.cleaned_data["email"])
+        except TooManyLinks as refused:
+            form.add_error("email", refused.message)
         else:
-            messages.success(
-                request, "Your account has no e-mail address now: ask your teacher for a new password."
-            )
-        return redirect("learners:account")
+            if pending is not None:
+                _link_on_its_way(request, pending)
+            elif request.user.email:
+                messages.success(
+                    request, f"Links to reset a forgotten password now go to {request.user.email}."
+                )
+            else:
+                messages.success(
+                    request, "Your account has no e-mail address now: ask your teacher for a new password."
+                )
+            return redirect("learners:account")
     status = 400 if form.errors else 200
-    return render(request, "learners/email.html", {"form": form}, status=status)
+    context = {"form": form, "confirm_hours": confirm_hours()}
+    return render(request, "learners/email.html", context, status=status)
+
+
+@login_required
+@require_POST
+def account_email_resend(request: HttpRequest) -> HttpResponse:
+    """The link that confirms the new address waiting, sent again (counted with the reset links to it)."""
+    pending = pending_email_of(request.user)
+    if pending is None:
+        messages.info(request, "No new e-mail address is waiting to be confirmed.")
+    else:
+        _send_link(request, pending)
+    return redirect("learners:account")
+
+
+@login_required
+@require_POST
+def account_email_cancel(request: HttpRequest) -> HttpResponse:
+    """The new address waiting to be confirmed, dropped: its links no longer confirm it."""
+    cancelled = cancel_email_change(request.user)
+    if cancelled is None:
+        messages.info(request, "No new e-mail address is waiting to be confirmed.")
+    else:
+        keeps = (
+            f"links to reset a forgotten password still go to {request.user.email}"
+            if request.user.email
+            else "your account has no e-mail address"
+        )
+        messages.success(request, f"The change to {cancelled.email} is cancelled: {keeps}.")
+    return redirect("learners:account")
+
+
+@require_http_methods(["GET", "POST"])
+def account_email_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The e-mailed link that confirms a new address: GET asks (a mail scanner that opens links to check them
+    confirms nothing), the button POSTs and the address becomes the account's (learners.accounts
+    .confirm_email). No sign-in needed: the signed link is the proof, opened from the mailbox. A link
+    expired, changed, used already or for an address no longer waiting is a page that says so, status 400,
+    and changes nothing."""
+    try:
+        if request.method == "GET":
+            pending = address_to_confirm(token)
+            return render(request, "learners/email_confirm.html", {"pending": pending})
+        user = confirm_email(request, token)
+    except LinkRefused as refused:
+        return render(request, "learners/email_confirm.html", {"refused": refused.message}, status=400)
+    messages.success(
+        request,
+        f"{user.email} is now the e-mail address of the account {user.get_username()}: links to reset a "
+        "forgotten password go there.",
+    )
+    return redirect("learners:account" if request.user.pk == user.pk else "login")
 
 
 class ResetPage:

@@ -15,6 +15,7 @@ from conftest import client_for
 from learners.models import Learner
 from learners.tests.factories import UserFactory
 from learners.tests.test_class_accounts import signed_in_pupil, signs_in
+from learners.tests.test_email_confirm import confirm, confirmation_link_in
 
 pytestmark = pytest.mark.django_db
 
@@ -191,6 +192,9 @@ def test_signing_up_keeps_the_email_address_for_a_forgotten_password(client):
     assert "Not the password you have now" not in form  # no rule about a password the account has not got
     fields = {"username": "lee", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
     assert client.post("/signup/", {**fields, "email": "lee@example.org"}).status_code == 302
+    [link] = mail.outbox  # the address waits for its owner to open the link (test_email_confirm)
+    assert link.to == ["lee@example.org"]
+    confirm(client, confirmation_link_in(link))
     assert Learner.objects.get(user__username="lee").user.email == "lee@example.org"
     refused = Client().post("/signup/", {**fields, "username": "max", "email": "max@"})
     assert refused.status_code == 400 and "valid email address" in str(
@@ -214,7 +218,13 @@ def test_the_account_page_changes_or_removes_the_address_once_the_password_confi
     changed = client.post(
         "/account/email/", {"email": "kim@school.example", "password": PASSWORD}, follow=True
     )
-    assert "Links to reset a forgotten password now go to kim@school.example" in changed.content.decode()
+    assert "We sent a link to kim@school.example" in changed.content.decode()
+    confirmed = confirm(client, confirmation_link_in(mail.outbox[-1]))
+    assert "kim@school.example is now the e-mail address of the account kim" in confirmed.content.decode()
+    assert (
+        "Links to reset a forgotten password go to <strong>kim@school.example</strong>"
+        in confirmed.content.decode()
+    )
     removed = client.post("/account/email/", {"email": "", "password": PASSWORD}, follow=True)
     assert "Your account has no e-mail address now" in removed.content.decode()
     assert "Add an e-mail address" in client.get("/account/").content.decode()
@@ -235,11 +245,13 @@ def test_the_api_changes_or_removes_the_address_once_the_password_confirms_it(ki
     changed = app.post(
         "/api/v1/account/email/", {"email": "kim@school.example", "password": PASSWORD}, format="json"
     )
-    assert changed.status_code == 200 and changed.json() == {"email": "kim@school.example"}
+    assert changed.status_code == 200
+    assert changed.json()["email"] == "kim@example.org"  # until the link is opened
+    assert changed.json()["pending_email"]["email"] == "kim@school.example"
+    confirm(Client(), confirmation_link_in(mail.outbox[-1]))
     assert app.get("/api/v1/account/").json()["account"]["email"] == "kim@school.example"
-    assert app.post("/api/v1/account/email/", {"email": "", "password": PASSWORD}, format="json").json() == {
-        "email": ""
-    }
+    removed = app.post("/api/v1/account/email/", {"email": "", "password": PASSWORD}, format="json").json()
+    assert (removed["email"], removed["pending_email"]) == ("", None)
 
 
 def test_the_address_an_account_had_is_told_of_its_change_by_page_or_api(kim):
@@ -248,12 +260,12 @@ def test_the_address_an_account_had_is_told_of_its_change_by_page_or_api(kim):
     client.post("/account/email/", {"email": "KIM@example.org", "password": PASSWORD})  # capitals only
     assert not mail.outbox
     client.post("/account/email/", {"email": "kim@school.example", "password": PASSWORD})
-    [notice] = mail.outbox
+    [link] = mail.outbox  # the change waits for the new address's link: nobody else is told yet
+    confirm(client, confirmation_link_in(link))
+    notice = mail.outbox[1]
     assert notice.to == ["KIM@example.org"]  # the address as it was last typed
     assert "was changed to kim@school.example" in notice.body and "If you did not" in notice.body
     client_for(kim).post("/api/v1/account/email/", {"email": "", "password": PASSWORD}, format="json")
-    assert mail.outbox[1].to == ["kim@school.example"] and "was removed" in mail.outbox[1].body
-    client.post(
-        "/account/email/", {"email": "kim@example.org", "password": PASSWORD}
-    )  # none before: no one told
-    assert len(mail.outbox) == 2
+    assert mail.outbox[2].to == ["kim@school.example"] and "was removed" in mail.outbox[2].body
+    client.post("/account/email/", {"email": "kim@example.org", "password": PASSWORD})
+    assert [message.to for message in mail.outbox[3:]] == [["kim@example.org"]]  # its link; none before
