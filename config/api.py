@@ -13,7 +13,9 @@ from learners.api import (
     AccountDeleteView,
     AccountView,
     AttemptViewSet,
+    EmailChangeCancelView,
     EmailChangeView,
+    EmailLinkResendView,
     PasswordChangeView,
     PasswordResetView,
     RegisterView,
@@ -37,5 +39,7 @@ urlpatterns = [
     re_path(r"^account/delete/?$", AccountDeleteView.as_view(), name="api-account-delete"),
     re_path(r"^account/password/?$", PasswordChangeView.as_view(), name="api-account-password"),
     re_path(r"^account/email/?$", EmailChangeView.as_view(), name="api-account-email"),
+    re_path(r"^account/email/resend/?$", EmailLinkResendView.as_view(), name="api-account-email-resend"),
+    re_path(r"^account/email/cancel/?$", EmailChangeCancelView.as_view(), name="api-account-email-cancel"),
     *router.urls,
 ]

@@ -28,6 +28,7 @@ from learners.accounts import (
     CannotErase,
     TooManyLinks,
     account_data,
+    cancel_email_change,
     change_email,
     confirm_hours,
     erase_account,
@@ -36,7 +37,7 @@ from learners.accounts import (
 )
 from learners.classroom import choose_own_password
 from learners.forms import send_reset_links
-from learners.models import IMPORTED, Attempt, named
+from learners.models import IMPORTED, Attempt, PendingEmail, named
 from learners.permissions import PasswordChosen
 from learners.serializers import (
     AccountDataSerializer,
@@ -266,15 +267,81 @@ class EmailChangeView(ConfirmedByPasswordView):
             raise Throttled(refused.wait, "Too many links sent to this address; nothing changed.") from None
         user = request.user
         if pending is not None:
-            until = f"reset links go to {user.email}" if user.email else "the account has no address for them"
-            detail = (
-                f"A link is on its way to {pending.email}: it becomes the account's address once the link is "
-                f"opened, within {confirm_hours()} hours. Until then, {until}."
-            )
+            detail = _link_on_its_way(user, pending)
         elif user.email:
             detail = f"Links to reset a forgotten password go to {user.email}."
         else:
             detail = "The account has no e-mail address now: a teacher gives it a new password if forgotten."
+        return Response(EmailChangedSerializer({**_email_of(user), "detail": detail}).data)
+
+
+def _link_on_its_way(user: AbstractBaseUser, pending: PendingEmail) -> str:
+    """What sending the link to a waiting address did, and where reset links go meanwhile."""
+    until = f"reset links go to {user.email}" if user.email else "the account has no address for them"
+    return (
+        f"A link is on its way to {pending.email}: it becomes the account's address once the link is "
+        f"opened, within {confirm_hours()} hours. Until then, {until}."
+    )
+
+
+NOTHING_WAITING = "No new e-mail address is waiting to be confirmed."
+
+
+class EmailLinkResendView(APIView):
+    """The link that confirms the caller's new address, sent again (the account page's "Send the link
+    again"): no password asked, since it changes nothing but what the waiting address receives."""
+
+    permission_classes = [IsAuthenticated, PasswordChosen]
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: EmailChangedSerializer,
+            409: error_response(NOTHING_WAITING),
+            429: error_response(
+                "Too many links sent to this address, counted with the reset links to it "
+                "(PASSWORD_RESET_THROTTLE_RATE, 3 an hour by default): nothing sent; the Retry-After header "
+                "gives the seconds to wait."
+            ),
+        },
+        description="E-mail the link that confirms the caller's new address (`pending_email`) again: a link "
+        "that did not arrive, or one that expired (EMAIL_CONFIRM_HOURS). Each link sent works until it "
+        "expires or the address stops waiting.",
+    )
+    def post(self, request: Request) -> Response:
+        pending = pending_email_of(request.user)
+        if pending is None:
+            return Response({"detail": NOTHING_WAITING}, status=status.HTTP_409_CONFLICT)
+        try:
+            send_confirmation_link(request, pending)
+        except TooManyLinks as refused:
+            raise Throttled(refused.wait, "Too many links sent to this address; nothing sent.") from None
+        detail = _link_on_its_way(request.user, pending)
+        return Response(EmailChangedSerializer({**_email_of(request.user), "detail": detail}).data)
+
+
+class EmailChangeCancelView(APIView):
+    """The caller's new address, waiting to be confirmed, dropped (the account page's "Cancel this
+    change"): its links confirm nothing any more."""
+
+    permission_classes = [IsAuthenticated, PasswordChosen]
+
+    @extend_schema(
+        request=None,
+        responses={200: EmailChangedSerializer},
+        description="Drop the caller's new address waiting to be confirmed (`pending_email`): the links sent "
+        "to it no longer confirm it, and reset links go on to the account's `email`. With none waiting, "
+        "nothing changes and the answer says so.",
+    )
+    def post(self, request: Request) -> Response:
+        user = request.user
+        cancelled = cancel_email_change(user)
+        keeps = (
+            f"links to reset a forgotten password still go to {user.email}"
+            if user.email
+            else "the account has no e-mail address"
+        )
+        detail = f"The change to {cancelled.email} is cancelled: {keeps}." if cancelled else NOTHING_WAITING
         return Response(EmailChangedSerializer({**_email_of(user), "detail": detail}).data)
 
 

@@ -396,3 +396,30 @@ def test_the_api_answers_as_its_description_says(kim):
         throttled = app.post(API, {"email": "kim@school.example", "password": PASSWORD}, format="json")
     assert throttled.status_code == 429
     assert_as_documented(throttled, API, "POST")
+
+
+def test_the_api_sends_the_link_again_and_cancels_without_the_password(kim):
+    app = client_for(kim)
+    resend, cancel = f"{API}resend/", f"{API}cancel/"
+    nothing = app.post(resend)
+    assert nothing.status_code == 409 and "No new e-mail address is waiting" in nothing.json()["detail"]
+    assert_as_documented(nothing, resend, "POST")
+
+    app.post(API, {"email": "kim@school.example", "password": PASSWORD}, format="json")
+    again = app.post(resend)
+    assert again.status_code == 200 and "A link is on its way to kim@school.example" in again.json()["detail"]
+    assert_as_documented(again, resend, "POST")
+    assert [m.to for m in mail.outbox] == [["kim@school.example"], ["kim@school.example"]]
+    Client().post("/accounts/password-reset/", {"email": "kim@school.example"})  # 3 an hour, counted together
+    throttled = app.post(resend)
+    assert throttled.status_code == 429 and "Retry-After" in throttled.headers and len(mail.outbox) == 2
+    assert_as_documented(throttled, resend, "POST")
+
+    cancelled = app.post(cancel)
+    assert cancelled.status_code == 200 and cancelled.json()["pending_email"] is None
+    assert "The change to kim@school.example is cancelled" in cancelled.json()["detail"]
+    assert_as_documented(cancelled, cancel, "POST")
+    assert Client().post(confirmation_link_in(mail.outbox[-1])).status_code == 400  # it confirms nothing
+    kim.refresh_from_db()
+    assert kim.email == "kim@example.org"
+    assert app.post(cancel).json()["detail"] == "No new e-mail address is waiting to be confirmed."
