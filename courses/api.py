@@ -162,6 +162,13 @@ def _document_of(request: Request) -> Any:
         raise _field_errors(error) from error
 
 
+def _join_url(request: Request, course: Course) -> str | None:
+    """The link that fills the course's join code in for a pupil (None without a code)."""
+    if not course.join_code:
+        return None
+    return request.build_absolute_uri(reverse("learners:join-code", args=[course.join_code]))
+
+
 class CourseFilter(django_filters.FilterSet):
     taught = StrictBooleanFilter(
         method="filter_taught",
@@ -401,7 +408,7 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
             done = change_join_code(course, request.user, sure_about=replaces)
         except JoinCodeConflict as conflict:
             return Response({"detail": str(conflict)}, status=status.HTTP_409_CONFLICT)
-        link = request.build_absolute_uri(reverse("learners:join-code", args=[course.join_code]))
+        link = _join_url(request, course)
         body = {"join_code": course.join_code, "join_url": link, "detail": f"{done} {joining_words(course)}"}
         return Response(body, status=status.HTTP_200_OK if replaces else status.HTTP_201_CREATED)
 
@@ -435,11 +442,7 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
                 "title": course.title,
                 "published": course.published,
                 "join_code": course.join_code,
-                "join_url": (
-                    request.build_absolute_uri(reverse("learners:join-code", args=[course.join_code]))
-                    if course.join_code
-                    else None
-                ),
+                "join_url": _join_url(request, course),
                 "created": course in done.created,
             }
             for course in done.courses

@@ -254,8 +254,8 @@ class CourseQuerySet(models.QuerySet):
         ``metamodel.histories.course_graph`` reads them again; returns how many courses were marked.
 
         ``courses.signals`` calls it after every save or deletion of a skill or exercise and every change of
-        their links; a write that sends no signal (``QuerySet.update``, ``bulk_create``) calls it itself,
-        after the write, in the same transaction."""
+        their links, ``GraphRowQuerySet`` after their bulk updates and creations (which send no signal), and
+        a writer of links in bulk (``learners.imports``) itself, after the write, in the same transaction."""
         return self.update(graph_stamp=uuid.uuid4())
 
 
@@ -420,7 +420,7 @@ class GraphRowQuerySet(models.QuerySet):
     does for a row's save or deletion."""
 
     def update(self, **kwargs: Any) -> int:
-        courses = set(self.values_list("course_id", flat=True))
+        courses = set(self.order_by().values_list("course_id", flat=True).distinct())
         moved_to = kwargs.get("course", kwargs.get("course_id"))
         count = super().update(**kwargs)
         if moved_to is not None:

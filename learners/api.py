@@ -220,9 +220,10 @@ class ConfirmedByPasswordView(APIView):
     throttle_classes = [AccountThrottle]
 
 
-def _email_of(user: AbstractBaseUser) -> dict:
-    """The account's confirmed e-mail address and the new one waiting (AccountEmailSerializer)."""
-    return {"email": user.email, "pending_email": pending_email_of(user)}
+def _email_of(user: AbstractBaseUser, pending: PendingEmail | None) -> dict:
+    """The account's confirmed e-mail address and the new one waiting (AccountEmailSerializer), as the
+    caller has just read or written it."""
+    return {"email": user.email, "pending_email": pending}
 
 
 class EmailChangeView(ConfirmedByPasswordView):
@@ -237,7 +238,7 @@ class EmailChangeView(ConfirmedByPasswordView):
         "and a new one waiting for its owner to open the link sent to it (`pending_email`, null when none).",
     )
     def get(self, request: Request) -> Response:
-        return Response(AccountEmailSerializer(_email_of(request.user)).data)
+        return Response(AccountEmailSerializer(_email_of(request.user, pending_email_of(request.user))).data)
 
     @extend_schema(
         request=EmailChangeSerializer,
@@ -272,7 +273,8 @@ class EmailChangeView(ConfirmedByPasswordView):
             detail = f"Links to reset a forgotten password go to {user.email}."
         else:
             detail = "The account has no e-mail address now: a teacher gives it a new password if forgotten."
-        return Response(EmailChangedSerializer({**_email_of(user), "detail": detail}).data)
+        # change_email returns the address waiting, or None when the change took effect and none waits.
+        return Response(EmailChangedSerializer({**_email_of(user, pending), "detail": detail}).data)
 
 
 def _link_on_its_way(user: AbstractBaseUser, pending: PendingEmail) -> str:
@@ -317,7 +319,7 @@ class EmailLinkResendView(APIView):
         except TooManyLinks as refused:
             raise Throttled(refused.wait, "Too many links sent to this address; nothing sent.") from None
         detail = _link_on_its_way(request.user, pending)
-        return Response(EmailChangedSerializer({**_email_of(request.user), "detail": detail}).data)
+        return Response(EmailChangedSerializer({**_email_of(request.user, pending), "detail": detail}).data)
 
 
 class EmailChangeCancelView(APIView):
@@ -342,7 +344,7 @@ class EmailChangeCancelView(APIView):
             else "the account has no e-mail address"
         )
         detail = f"The change to {cancelled.email} is cancelled: {keeps}." if cancelled else NOTHING_WAITING
-        return Response(EmailChangedSerializer({**_email_of(user), "detail": detail}).data)
+        return Response(EmailChangedSerializer({**_email_of(user, None), "detail": detail}).data)
 
 
 class AccountDeleteView(ConfirmedByPasswordView):
