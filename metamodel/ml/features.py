@@ -15,13 +15,12 @@ and for one learner at serving time, so the two can never disagree.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
 
-from metamodel.ml.text import lagged_similarity, text_vectors
+from metamodel.ml.text import SimilarityAmong, lagged_similarity, text_vectors
 
 OVERALL_DECAYS = (0.5, 0.8, 0.95)
 SKILL_DECAY = 0.7
@@ -287,21 +286,16 @@ def build_feature_table(
     )
 
 
-def recent_similarity(
-    exercises: Sequence[str],
-    position: np.ndarray,
-    texts: Mapping[str, str],
-    vectorise: Callable[[Sequence[str]], sp.csr_matrix] = text_vectors,
-) -> np.ndarray:
+def recent_similarity(exercises: Sequence[str], position: np.ndarray, texts: Mapping[str, str]) -> np.ndarray:
     """The ``similarity`` of :class:`FeatureTable` for attempts at ``exercises`` (contiguous sequences,
-    ``position`` counting from 1 in each): all zero when no exercise has a text. ``vectorise`` gives the
-    texts' vectors (:func:`~metamodel.ml.text.text_vectors`, or a cache of it)."""
+    ``position`` counting from 1 in each): all zero when no exercise has a text."""
     keys = [key for key in dict.fromkeys(exercises) if texts.get(key)]
     if not keys:
         return np.zeros((len(exercises), RECENT), dtype=np.float32)
     index = {key: i for i, key in enumerate(keys)}
     ids = np.fromiter((index.get(key, -1) for key in exercises), dtype=np.int64, count=len(exercises))
-    return lagged_similarity(vectorise([texts[key] for key in keys]), ids, position, RECENT)
+    among = SimilarityAmong(text_vectors([texts[key] for key in keys]))
+    return lagged_similarity(among.pairs, ids, position, RECENT)
 
 
 def select_rows(table: FeatureTable, rows: np.ndarray) -> FeatureTable:

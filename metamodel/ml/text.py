@@ -20,7 +20,7 @@ gives the same similarities as a whole data set vectorised at once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -30,6 +30,8 @@ NEIGHBOURS = 10
 SHRINKAGE = 1.0
 TOKENS = r"[^\W_]+"
 BUCKETS = 2**20
+# A set of texts up to this size keeps its similarities in a dense table (4 MB at the limit).
+TABLE_LIMIT = 1000
 # Unit-length vectors of binary word 1- to 4-gram counts, hashed into BUCKETS (no vocabulary to fit).
 _HASHER = HashingVectorizer(
     lowercase=True,
@@ -46,24 +48,57 @@ def text_vectors(texts: Sequence[str]) -> sp.csr_matrix:
     return _HASHER.transform(texts) if texts else sp.csr_matrix((0, BUCKETS))
 
 
-def lagged_similarity(vectors: sp.csr_matrix, ids: np.ndarray, position: np.ndarray, lags: int) -> np.ndarray:
+def lagged_similarity(
+    similarity: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    ids: np.ndarray,
+    position: np.ndarray,
+    lags: int,
+) -> np.ndarray:
     """(N, lags) cosine similarity of each of N attempts' text with that of the attempt k = 1 .. ``lags``
-    before it in the same sequence (0 where there is none): ``ids`` index the attempts' rows of
-    ``vectors`` (-1 for no text) and ``position`` counts from 1 within each sequence, whose attempts are
-    contiguous. Each distinct pair of texts is compared once."""
+    before it in the same sequence (0 where there is none): ``ids`` index the attempts' texts (-1 for no
+    text), ``similarity`` compares texts pair by pair (:meth:`SimilarityAmong.pairs` of those texts), and
+    ``position`` counts from 1 within each sequence, whose attempts are contiguous."""
     n = len(ids)
     lag = np.arange(1, lags + 1)
     earlier = ids[np.maximum(np.arange(n)[:, None] - lag, 0)]
     here = np.broadcast_to(ids[:, None], earlier.shape)
     valid = (position[:, None] > lag) & (here >= 0) & (earlier >= 0)
     out = np.zeros((n, lags), dtype=np.float32)
-    if not valid.any():
-        return out
-    size = np.int64(vectors.shape[0])
-    pairs, inverse = np.unique(here[valid] * size + earlier[valid], return_inverse=True)
-    similarity = vectors[pairs // size].multiply(vectors[pairs % size]).sum(axis=1)
-    out[valid] = np.asarray(similarity, dtype=np.float32).ravel()[inverse]
+    if valid.any():
+        out[valid] = similarity(here[valid], earlier[valid])
     return out
+
+
+class SimilarityAmong:
+    """The cosine similarities among a fixed set of texts, the rows of their ``vectors``
+    (:func:`text_vectors`). A set of at most TABLE_LIMIT texts keeps them all in a dense table, computed
+    once and then read by look-up (serving reads a course's candidates' similarities at every choice); a
+    larger one computes those asked from the sparse vectors."""
+
+    def __init__(self, vectors: sp.csr_matrix) -> None:
+        self.vectors = vectors
+        self.table = (
+            np.asarray((vectors @ vectors.T).toarray(), dtype=np.float32)
+            if vectors.shape[0] <= TABLE_LIMIT
+            else None
+        )
+        self._to = SimilarityTo(vectors) if self.table is None else None
+
+    def pairs(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """The similarity of text ``a[i]`` with text ``b[i]`` for each i (from the vectors: each distinct
+        pair once)."""
+        if self.table is not None:
+            return self.table[a, b]
+        size = np.int64(self.vectors.shape[0])
+        pairs, inverse = np.unique(a * size + b, return_inverse=True)
+        similarity = self.vectors[pairs // size].multiply(self.vectors[pairs % size]).sum(axis=1)
+        return np.asarray(similarity, dtype=np.float32).ravel()[inverse]
+
+    def columns(self, rows: Sequence[int]) -> np.ndarray:
+        """(n, len(rows)): the similarity of each of the set's n texts with each of the texts at ``rows``."""
+        if self.table is not None:
+            return self.table[:, rows]
+        return self._to(self.vectors[rows])
 
 
 class SimilarityTo:

@@ -49,6 +49,18 @@ def test_an_answer_updates_the_learner_state_before_the_next_choice(enrolled, st
     assert body["next"]["policy"] == "model"
 
 
+def test_an_exercise_without_a_prompt_is_scored_with_the_others_after_answers_to_prompted_ones(
+    enrolled, course
+):
+    train_on_simulated_learners()
+    Exercise.objects.filter(course=course, key="count-2").update(prompt="")
+    answer_via_api(enrolled, "count-1", "3", "k1")
+    body = enrolled.get("/api/v1/courses/arithmetic/next/").json()
+    assert body["policy"] == "model"
+    scored = {c["exercise"] for c in Recommendation.objects.get(pk=body["recommendation"]).candidates}
+    assert "count-2" in scored
+
+
 def test_a_corrupt_artifact_falls_back_to_the_rule(enrolled):
     version = train_on_simulated_learners().model_version
     artifact_path(version).write_bytes(b"not a model")

@@ -321,3 +321,16 @@ def test_adapt_with_texts_matches_the_batched_evaluation_path(text_trained):
     assert np.allclose(batched, one_by_one, atol=1e-5)
     # The term is at work here: the same learner without the texts is predicted differently.
     assert not np.allclose(batched, text_trained.predict_courses([("c", records)]), atol=1e-2)
+
+
+def test_candidates_with_and_without_a_text_are_scored_together(text_trained):
+    """A course where only some exercises have a text: the text term reads the answers to those, for those."""
+    history = history_of(problem_steps_log(1, 3)[:15])
+    texted = [Candidate(key, ("c/s",), text=text) for key, text in PROBLEM_TEXTS.items()]
+    mixed = [c if i % 2 else c._replace(text="") for i, c in enumerate(texted)]
+    untexted = [c._replace(text="") for c in texted]
+    params = text_trained.adapt(history, mixed)
+    p_mixed = text_trained.predict(params, mixed, 16)
+    p_untexted = text_trained.predict(params, untexted, 16)
+    assert np.allclose(p_mixed[::2], p_untexted[::2])
+    assert not np.allclose(p_mixed[1::2], p_untexted[1::2], atol=1e-3)

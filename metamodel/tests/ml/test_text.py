@@ -1,7 +1,15 @@
 import numpy as np
 import pytest
 
-from metamodel.ml.text import SHRINKAGE, SimilarityTo, TextNeighbours, lagged_similarity, text_vectors
+from metamodel.ml import text as text_module
+from metamodel.ml.text import (
+    SHRINKAGE,
+    SimilarityAmong,
+    SimilarityTo,
+    TextNeighbours,
+    lagged_similarity,
+    text_vectors,
+)
 
 STEPS = {
     "a": "tutor_08_10_q2_C UpdateComboBox",
@@ -58,7 +66,7 @@ def test_lagged_similarity_compares_each_attempt_with_the_ones_before_it_in_its_
     # Two sequences: texts a, b, a, -1 (none), c and then d, a.
     ids = np.array([0, 1, 0, -1, 2, 3, 0])
     position = np.array([1, 2, 3, 4, 5, 1, 2])
-    out = lagged_similarity(vectors, ids, position, lags=3)
+    out = lagged_similarity(SimilarityAmong(vectors).pairs, ids, position, lags=3)
     expected = np.zeros((7, 3))
     for row, (here, at) in enumerate(zip(ids, position, strict=True)):
         for lag in range(1, 4):
@@ -69,6 +77,19 @@ def test_lagged_similarity_compares_each_attempt_with_the_ones_before_it_in_its_
     assert out[2, 1] > 0.99  # a two attempts after a
     assert not out[5].any() and out[6, 1] == 0.0  # nothing is read across sequences
     assert not out[3].any() and out[4, 0] == 0.0  # nor to or from an attempt without text
+
+
+def test_a_large_set_of_texts_computes_the_similarities_its_table_would_hold(monkeypatch):
+    vectors = text_vectors(list(STEPS.values()))
+    small = SimilarityAmong(vectors)
+    monkeypatch.setattr(text_module, "TABLE_LIMIT", len(STEPS) - 1)
+    large = SimilarityAmong(vectors)
+    assert small.table is not None and large.table is None
+    a, b = np.array([0, 1, 0, 3, 4, 2]), np.array([1, 0, 0, 2, 0, 2])
+    assert np.allclose(large.pairs(a, b), small.pairs(a, b))
+    assert small.pairs(a, b)[2] == pytest.approx(1.0) and small.pairs(a, b)[4] == 0.0  # itself; no words
+    assert np.allclose(large.columns([3, 0]), small.columns([3, 0]))
+    assert np.allclose(small.columns([3, 0]), (vectors @ vectors[[3, 0]].T).toarray())
 
 
 @pytest.mark.parametrize("others", [["b", "d", "a"], ["e"], []])
