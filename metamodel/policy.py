@@ -57,6 +57,7 @@ import math
 import random
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -403,11 +404,20 @@ def _masks(columns: Sequence[int]) -> list[tuple[int, np.uint64]]:
 
 
 def _all_known(samples: np.ndarray, masks: list[tuple[int, np.uint64]]) -> np.ndarray:
-    """For each sample, whether every skill of ``masks`` is known in it."""
-    known = np.ones(len(samples), dtype=bool)
-    for word, bits in masks:
+    """For each sample, whether every skill of ``masks`` (at least one) is known in it."""
+    (word, bits), *others = masks
+    known = (samples[:, word] & bits) == bits
+    for word, bits in others:
         known &= (samples[:, word] & bits) == bits
     return known
+
+
+def _packed(known: np.ndarray, columns: Sequence[int], words: int) -> np.ndarray:
+    """Joint states of ``words`` words each, one per row of ``known``, in which the skill of each of
+    ``columns`` is known where its column of ``known`` is true, and no other skill is."""
+    bits = np.zeros((len(known), 64 * words), dtype=bool)
+    bits[:, columns] = known
+    return np.packbits(bits, bitorder="little").view("<u8").reshape(len(known), words)
 
 
 @dataclass(frozen=True)
@@ -417,19 +427,24 @@ class Belief:
     its P(known) right after it was last practised (before any forgetting), and when that was."""
 
     columns: dict[int, int]  # skill id -> bit
-    samples: np.ndarray  # PARTICLES x words, uint64
+    samples: np.ndarray  # PARTICLES x words, little-endian uint64
     weights: np.ndarray  # PARTICLES, summing to 1
     after_practice: dict[int, float]
     last_practised: dict[int, float]
 
+    @cached_property
+    def _unpacked(self) -> np.ndarray:
+        """Whether each skill is known in each sample: a row per column, unpacked once for all skills."""
+        bits = np.unpackbits(self.samples.view(np.uint8), axis=1, bitorder="little")
+        return np.ascontiguousarray(bits[:, : len(self.columns)].T).view(bool)
+
     def known(self, sid: int) -> float:
-        return float(self.weights @ _all_known(self.samples, _masks([self.columns[sid]])))
+        return float(self.weights @ self._unpacked[self.columns[sid]])
 
     def learnable(self, sid: int, prerequisite_ids: Sequence[int]) -> float:
         """P(the skill is not known and all of ``prerequisite_ids`` are): what practising it can teach now."""
-        unknown = ~_all_known(self.samples, _masks([self.columns[sid]]))
-        ready = _all_known(self.samples, _masks([self.columns[p] for p in prerequisite_ids]))
-        return float(self.weights @ (unknown & ready))
+        ready = self._unpacked[[self.columns[p] for p in prerequisite_ids]].all(axis=0)
+        return float(self.weights @ (~self._unpacked[self.columns[sid]] & ready))
 
 
 def joint_knowledge(
@@ -467,32 +482,29 @@ def joint_knowledge(
     columns = {sid: column for column, sid in enumerate(order)}
     own = [_masks([column]) for column in range(len(order))]
     needs = [_masks([columns[p] for p in prerequisites[sid]]) for sid in order]
+    words = max(1, -(-len(order) // 64))
     rng = np.random.default_rng(BELIEF_SEED)
     start = rng.random((PARTICLES, len(order))) < [priors.get(sid, BKT_PARAMETERS[0]) for sid in order]
-    samples = np.zeros((PARTICLES, max(1, -(-len(order) // 64))), dtype=np.uint64)
-    for column, [(word, bits)] in enumerate(own):
-        samples[:, word] |= np.where(start[:, column], bits, np.uint64(0))
+    samples = _packed(start, range(len(order)), words)
     learns = rng.random((len(history), PARTICLES)) < learn
     half_lives = FORGET_HALF_LIFE_DAYS * DAY * np.exp(FORGET_SPREAD * rng.standard_normal(PARTICLES))
     weights = np.full(PARTICLES, 1 / PARTICLES)
     offsets = np.arange(PARTICLES) / PARTICLES
-    none = np.uint64(0)
     practised = [columns[sid] for sid in practised_before if sid in columns]
     last_practice = {sid: position for position, attempt in enumerate(history) for sid in attempt.skill_ids}
     after_practice: dict[int, float] = {}
 
-    def forget(seconds: float) -> None:
+    def kept(seconds: float) -> np.ndarray:
+        """Which practised skills each sample keeps over ``seconds`` (packed, the others' bits all set)."""
         lost = rng.random((PARTICLES, len(practised))) >= 0.5 ** (seconds / half_lives)[:, None]
-        for index, column in enumerate(practised):
-            [(word, bits)] = own[column]
-            samples[:, word] &= np.where(lost[:, index], ~bits, ~none)
+        return ~_packed(lost, practised, words)
 
     clock = history[0].time if history else now
     away = 0.0
     for position, attempt in enumerate(history):
         away, clock = away + max(0.0, attempt.time - clock), attempt.time
         if away >= FORGET_AT_BREAKS_OF and practised:
-            forget(away)
+            samples &= kept(away)
             away = 0.0
         practice = [columns[sid] for sid in attempt.skill_ids if sid in columns]
         if not practice:
@@ -510,19 +522,20 @@ def joint_knowledge(
             picks = np.minimum(picks, PARTICLES - 1)
             samples, half_lives = samples[picks], half_lives[picks]
             weights = np.full(PARTICLES, 1 / PARTICLES)
+            total = weights.sum()
         for column in practice:
             [(word, bits)] = own[column]
             learnt = (
                 learns[position] & _all_known(samples, needs[column]) if needs[column] else learns[position]
             )
-            samples[:, word] |= np.where(learnt, bits, none)
+            samples[:, word] |= learnt * bits
             if column not in practised:
                 practised.append(column)
             if last_practice[order[column]] == position:
                 known = weights @ _all_known(samples, own[column])
-                after_practice[order[column]] = float(known / weights.sum())
+                after_practice[order[column]] = float(known / total)
     if practised:
-        forget(away + max(0.0, now - clock))
+        samples &= kept(away + max(0.0, now - clock))
     weights /= weights.sum()
     last_practised = {sid: history[at].time for sid, at in last_practice.items() if sid in columns}
     return Belief(columns, samples, weights, after_practice, last_practised)

@@ -146,6 +146,20 @@ def test_knowledge_is_traced_over_the_skills_together():
     ).known(1)
 
 
+def test_a_course_of_more_skills_than_one_word_of_the_joint_state_is_traced_as_a_small_one():
+    # 70 skills in a chain: the joint state takes two 64-bit words, and skill 66 lies in the second.
+    chain = {sid: [sid - 1] if sid > 1 else [] for sid in range(1, 71)}
+    priors = {sid: 0.99 if sid <= 65 else 0.0 for sid in chain}
+    times = [NOW - 60 * (4 - i) for i in range(4)]
+    wide = joint_knowledge(chain, [PastAttempt(660, (66,), True, t) for t in times], priors, NOW)
+    small = joint_knowledge(
+        {1: [], 2: [1]}, [PastAttempt(20, (2,), True, t) for t in times], {1: 0.99, 2: 0.0}, NOW
+    )
+    assert wide.known(66) > 0.9 and wide.known(66) == pytest.approx(small.known(2), abs=0.03)
+    assert wide.known(67) == 0.0 and wide.learnable(67, [66]) == pytest.approx(wide.known(66))
+    assert wide.learnable(66, [65]) == pytest.approx(small.learnable(2, [1]), abs=0.03)
+
+
 def test_a_learner_who_forgets_over_breaks_is_believed_to_forget_faster():
     def learner(right_after_breaks: bool) -> tuple[list[PastAttempt], float]:
         # Counting learnt, then met again after three 3-day breaks: wrong first (it was lost) or right.
