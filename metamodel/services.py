@@ -55,12 +55,26 @@ def _served_model(version: ModelVersion) -> TrainedModel:
         raise
 
 
+def serving_state(learner_id: int, course: Course) -> tuple[ModelVersion | None, LearnerState | None]:
+    """The active model version (None when there is none) and the learner's stored state in the course
+    (None when there is none yet): one query when the state was adapted under the active version, the
+    usual case (at most one version is active), two otherwise."""
+    stored = (
+        LearnerState.objects.select_related("model_version")
+        .filter(learner_id=learner_id, course=course)
+        .first()
+    )
+    if stored is not None and stored.model_version.status == ModelVersion.Status.ACTIVE:
+        return stored.model_version, stored
+    return active_version(), stored
+
+
 def _adapted_state(
-    learner_id: int, graph: CourseGraph, version: ModelVersion, history: History
+    learner_id: int, graph: CourseGraph, version: ModelVersion, history: History, stored: LearnerState | None
 ) -> LearnerState:
-    """The learner's stored state, brought up to date with their latest attempt when it is behind."""
+    """The learner's ``stored`` state (:func:`serving_state`), brought up to date with their latest attempt
+    when it is behind."""
     course = graph.course
-    stored = LearnerState.objects.filter(learner_id=learner_id, course=course).first()
     if stored and stored.model_version_id == version.pk and stored.last_attempt_id >= history.last_attempt_id:
         return stored
     params = _served_model(version).adapt(history.model, graph.candidates)
@@ -98,28 +112,36 @@ def adapt_learner(learner_id: int, course_id: int) -> LearnerState | None:
     already includes the newest attempt under the active version is left alone. None when there is no
     active version, its artifact is unusable (the rule serves meanwhile), or the learner or course is gone.
     """
-    version = active_version()
     course = Course.objects.filter(pk=course_id).first()
     learner = Learner.objects.filter(pk=learner_id).first()
-    if version is None or course is None or learner is None:
+    if course is None or learner is None:
+        return None
+    version, stored = serving_state(learner_id, course)
+    if version is None:
         return None
     graph = course_graph(course)
     history = learner_history(learner_id, graph, HISTORY_LIMIT, reset_since(learner, course))
     try:
-        return _adapted_state(learner_id, graph, version, history)
+        return _adapted_state(learner_id, graph, version, history, stored)
     except ArtifactError:
         return None
 
 
 def predict_exercises(
-    learner_id: int, graph: CourseGraph, history: History, version: ModelVersion, now: datetime
+    learner_id: int,
+    graph: CourseGraph,
+    history: History,
+    version: ModelVersion,
+    stored: LearnerState | None,
+    now: datetime,
 ) -> dict[int, float]:
-    """P(correct) at ``now`` of every practisable exercise for the learner, from the freshest adapted state.
+    """P(correct) at ``now`` of every practisable exercise for the learner, from the freshest adapted state
+    (``version`` and ``stored`` as :func:`serving_state` reads them).
 
     When the worker has not caught up with the history's latest attempt, this adapts inline (the history
     is bounded by HISTORY_LIMIT), so a learner never waits on the queue.
     """
-    state = _adapted_state(learner_id, graph, version, history)
+    state = _adapted_state(learner_id, graph, version, history, stored)
     p = _served_model(version).predict(
         LearnerParams.from_dict(state.params), graph.candidates, prediction_time(history.model, now)
     )
@@ -134,13 +156,15 @@ def engine_states(
     answers after ``since`` (the learner's last reset). None where the engine reads mastery from the
     answers alone (``mastered_by_answers``): without an active model version, with an unusable artifact,
     or in a course with nothing to practise."""
-    version = active_version()
-    if version is None or not graph.exercises:
+    if not graph.exercises:
+        return None
+    version, stored = serving_state(learner.pk, graph.course)
+    if version is None:
         return None
     now = timezone.now() if now is None else now
     history = learner_history(learner.pk, graph, HISTORY_LIMIT, since)
     try:
-        predictions = predict_exercises(learner.pk, graph, history, version, now)
+        predictions = predict_exercises(learner.pk, graph, history, version, stored, now)
     except ArtifactError:
         return None
     return skill_states(graph.skills, graph.exercises, history.past, predictions, now.timestamp())
@@ -270,11 +294,11 @@ def recommend_next(
     steering, reset_at = steering_for(learner, graph, now)
     history = learner_history(learner.pk, graph, HISTORY_LIMIT, reset_at)
     shown = _shown_before_reset(learner, graph, reset_at, len(history.past))
-    version = active_version()
+    version, stored = serving_state(learner.pk, course)
     predictions: dict[int, float] = {}
     if version is not None:
         try:
-            predictions = predict_exercises(learner.pk, graph, history, version, now)
+            predictions = predict_exercises(learner.pk, graph, history, version, stored, now)
         except ArtifactError:
             version = None  # the rule decides; the admin warns that the active version's artifact is broken
     if predictions:

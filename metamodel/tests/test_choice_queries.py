@@ -15,8 +15,9 @@ from metamodel.services import recommend_next
 pytestmark = pytest.mark.django_db
 
 # The course's graph stamp (its graph was read by the choice before), the overrides, the history, the
-# active version, the stored state and its conditional update, the open recommendation, the new one.
-QUERIES_OF_A_CHOICE = 8
+# stored state with its version (active: no other query for the active version) and its conditional
+# update, the open recommendation, the new one.
+QUERIES_OF_A_CHOICE = 7
 
 
 def queries_of_a_choice_after(learner, course, answers: int) -> int:

@@ -9,17 +9,18 @@ from learners.services import enroll, learner_for
 from learners.tests.factories import AttemptFactory
 from metamodel.histories import course_graph, learner_history
 from metamodel.models import LearnerState, ModelVersion, TrainingRun
-from metamodel.services import HISTORY_LIMIT, predict_exercises
+from metamodel.services import HISTORY_LIMIT, predict_exercises, serving_state
 from metamodel.tasks import adapt_learner
 from metamodel.training import active_version, start_training_run
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def predictions(learner, course, version) -> dict[int, float]:
+def predictions(learner, course) -> dict[int, float]:
     graph = course_graph(course)
     history = learner_history(learner.pk, graph, HISTORY_LIMIT)
-    return predict_exercises(learner.pk, graph, history, version, timezone.now())
+    version, stored = serving_state(learner.pk, course)
+    return predict_exercises(learner.pk, graph, history, version, stored, timezone.now())
 
 
 def finished_run(run: TrainingRun) -> TrainingRun:
@@ -52,7 +53,7 @@ def test_attempts_are_adapted_to_by_the_worker_and_change_the_predictions(start_
     learners = {True: learner_for(student), False: learner_for(UserFactory())}
     for learner in learners.values():
         enroll(learner, course)
-    before = predictions(learners[True], course, version)  # the meta-learned initialisation, stored
+    before = predictions(learners[True], course)  # the meta-learned initialisation, stored
     start_worker("default")
     # Attempts that arrive without asking for a next exercise (so nothing adapts inline), then the task
     # that recording an attempt enqueues: one learner answers addition and multiplication right, the other
@@ -65,7 +66,7 @@ def test_attempts_are_adapted_to_by_the_worker_and_change_the_predictions(start_
         adapted = LearnerState.objects.filter(learner=learner, last_attempt_id=last.pk)
         state = wait_for(adapted.first)
         assert state.model_version_id == version.pk and state.attempts_seen == 3
-        after[correct] = predictions(learner, course, version)
+        after[correct] = predictions(learner, course)
     addition = course.exercises.get(key="add-1").pk
     assert after[True] != before and after[False] != before
     # The model now expects much more at addition of the learner who answered right. (Not "less than

@@ -12,7 +12,7 @@ from learners.services import learner_for
 from metamodel.histories import course_graph, learner_history
 from metamodel.ml.trained import TrainedModel
 from metamodel.models import LearnerState, Recommendation
-from metamodel.services import predict_exercises, recommend_next
+from metamodel.services import predict_exercises, recommend_next, serving_state
 from metamodel.training import _load, active_version, artifact_path, load_version
 
 pytestmark = pytest.mark.django_db
@@ -113,7 +113,8 @@ def test_an_exercise_added_after_training_is_predicted_like_the_trained_ones_of_
     graph = course_graph(course)
     learner = student.learner
     history = learner_history(learner.pk, graph, 50)
-    predicted = predict_exercises(learner.pk, graph, history, version, timezone.now())
+    serving = serving_state(learner.pk, course)
+    predicted = predict_exercises(learner.pk, graph, history, *serving, timezone.now())
     ids = {e.key: e.pk for e in course.exercises.all()}
     assert predicted[ids["new-hard"]] < predicted[ids["new-easy"]]
 
@@ -254,10 +255,10 @@ def test_asking_again_seconds_or_minutes_later_returns_the_same_decision_though_
     asked = [recommend_next(learner, course, now=moment) for moment in moments]
     # The model reads the time since the last answer, so the success it predicts (which the reasons quote)
     # is not what it was a second after the answer.
-    graph, version = course_graph(course), active_version()
+    graph, serving = course_graph(course), serving_state(learner.pk, course)
     history = learner_history(learner.pk, graph, 50)
     chosen = asked[0].exercise_id
-    predicted = [predict_exercises(learner.pk, graph, history, version, m)[chosen] for m in moments]
+    predicted = [predict_exercises(learner.pk, graph, history, *serving, m)[chosen] for m in moments]
     assert abs(predicted[-1] - predicted[0]) > 0.005
     assert {decision.pk for decision in asked} == {asked[0].pk}
     assert Recommendation.objects.filter(attempts=None).count() == 1
@@ -300,7 +301,7 @@ def test_a_slower_adaptation_from_an_older_history_leaves_the_newer_stored_state
     answered = [a.created_at for a in Attempt.objects.filter(learner=learner).order_by("pk")]
     first, second, newest = (learner_history(learner.pk, graph, 50, until=at) for at in answered)
     LearnerState.objects.filter(learner=learner).delete()
-    predict_exercises(learner.pk, graph, first, version, now)  # stored: the first answer
+    predict_exercises(learner.pk, graph, first, version, None, now)  # stored: the first answer
 
     # A worker adapting to the first two answers is overtaken, while it computes, by one that saw all three.
     adapt = TrainedModel.adapt
@@ -309,10 +310,11 @@ def test_a_slower_adaptation_from_an_older_history_leaves_the_newer_stored_state
     def slow_adapt(model, *args, **kwargs):
         if not overtaken:
             overtaken["by"] = None
-            overtaken["by"] = predict_exercises(learner.pk, graph, newest, version, now)
+            serving = serving_state(learner.pk, course)
+            overtaken["by"] = predict_exercises(learner.pk, graph, newest, *serving, now)
         return adapt(model, *args, **kwargs)
 
     monkeypatch.setattr(TrainedModel, "adapt", slow_adapt)
-    late = predict_exercises(learner.pk, graph, second, version, now)
+    late = predict_exercises(learner.pk, graph, second, *serving_state(learner.pk, course), now)
     assert LearnerState.objects.get(learner=learner).last_attempt_id == newest.last_attempt_id
     assert late == overtaken["by"]  # the slower one answers from the newer state, which it left in place
